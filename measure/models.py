@@ -1,0 +1,78 @@
+"""Category probabilities and moments of Rasch-family items (pure, vectorised numpy).
+
+One parameterisation everywhere (docs/models.md):
+
+    P(X_vi = x | theta_v) = exp( sum_{k=1..x} (theta_v - delta_ik) ) / normaliser,  x = 0..m_i
+
+dichotomous (``m_i = 1``), partial credit (free ``delta_ik``) and rating scale
+(``delta_ik = delta_i + tau_k``) differ only in how the thresholds are constrained.
+Thresholds are passed as an (I, M) array padded with NaN beyond an item's top category.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+ModelName = Literal["rasch", "rsm", "pcm"]
+MODELS: tuple[str, ...] = ("rasch", "rsm", "pcm")
+
+__all__ = ["ModelName", "MODELS", "category_probabilities", "item_moments", "log_eps"]
+
+
+def log_eps(thresholds: FloatArray) -> FloatArray:
+    """``L[i, x] = -sum_{k<=x} delta_ik`` with ``L[i, 0] = 0``; ``-inf`` beyond the top category."""
+    t = np.asarray(thresholds, dtype=np.float64)
+    csum = -np.cumsum(np.where(np.isnan(t), 0.0, t), axis=1)
+    csum = np.where(np.isnan(t), -np.inf, csum)
+    return np.concatenate([np.zeros((t.shape[0], 1)), csum], axis=1)
+
+
+def category_probabilities(theta: FloatArray, thresholds: FloatArray) -> FloatArray:
+    """Category probabilities.
+
+    Parameters
+    ----------
+    theta : (T,) array of person locations (logits).
+    thresholds : (I, M) array of thresholds, NaN-padded.
+
+    Returns
+    -------
+    (T, I, M + 1) array; categories beyond an item's top have probability 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> category_probabilities(np.array([0.0]), np.array([[0.0]]))[0, 0]
+    array([0.5, 0.5])
+    """
+    le = log_eps(thresholds)
+    th = np.asarray(theta, dtype=np.float64)
+    x = np.arange(le.shape[1], dtype=np.float64)
+    a = le[None, :, :] + th[:, None, None] * x
+    a = a - np.max(a, axis=2, keepdims=True)
+    e = np.exp(a)
+    p: FloatArray = e / e.sum(axis=2, keepdims=True)
+    return p
+
+
+def item_moments(
+    theta: FloatArray, thresholds: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Mean, variance, third and fourth central moments of every item at every ``theta``.
+
+    Returns four (T, I) arrays ``E, V, M3, M4``. ``V`` is the item information.
+    """
+    p = category_probabilities(theta, thresholds)
+    x = np.arange(p.shape[2], dtype=np.float64)
+    mean = (p * x).sum(axis=2)
+    dev = x[None, None, :] - mean[:, :, None]
+    d2 = dev * dev
+    var = (p * d2).sum(axis=2)
+    m3 = (p * d2 * dev).sum(axis=2)
+    m4 = (p * d2 * d2).sum(axis=2)
+    return mean, var, m3, m4

@@ -1,0 +1,341 @@
+"""The frozen result of a calibration: tidy tables keyed by the user's own ids."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from measure._estimation.person import solve as solve_persons
+from measure.responses import ResponseMatrix
+
+if TYPE_CHECKING:
+    from measure.calibrate import FitTables, PersonResults
+
+__all__ = ["Calibration", "PersonStatus", "separation_reliability", "cronbach_alpha"]
+
+FloatArray = NDArray[np.float64]
+Z95 = 1.959963984540054
+
+
+class PersonStatus(str, enum.Enum):
+    """Why a person has (or has not) a usable measure."""
+
+    OK = "ok"
+    EXTREME_MIN = "extreme_min"
+    EXTREME_MAX = "extreme_max"
+    TOO_FEW_ANSWERS = "too_few_answers"
+    NO_ANSWERS = "no_answers"
+
+
+def separation_reliability(measures: FloatArray, se: FloatArray) -> dict[str, float]:
+    """Separation reliability, separation index G and strata H.
+
+    ``R = (var(m) - mean(se^2)) / var(m)`` (variance with n - 1, as eRm ``SepRel``);
+    ``G = sqrt(R / (1 - R))`` (0 when R <= 0); ``H = (4G + 1) / 3`` (Wright 2002,
+    rasch.org/rmt/rmt163f.htm).
+    """
+    ok = np.isfinite(measures) & np.isfinite(se)
+    m, s = measures[ok], se[ok]
+    if m.size < 2:
+        return {"reliability": float("nan"), "separation": float("nan"), "strata": float("nan")}
+    var = float(np.var(m, ddof=1))
+    mse = float(np.mean(s**2))
+    rel = (var - mse) / var if var > 0 else float("nan")
+    g = float(np.sqrt(rel / (1 - rel))) if 0 < rel < 1 else 0.0
+    return {"reliability": rel, "separation": g, "strata": (4 * g + 1) / 3}
+
+
+def cronbach_alpha(values: NDArray[np.integer]) -> float:
+    """Cronbach's alpha over persons who answered every item.
+
+    ``alpha = k / (k - 1) * (1 - sum_i var(x_i) / var(sum_i x_i))``.
+    """
+    complete = values[(values >= 0).all(axis=1)].astype(float)
+    k = values.shape[1]
+    if complete.shape[0] < 2 or k < 2:
+        return float("nan")
+    total = complete.sum(axis=1).var(ddof=1)
+    if total <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - complete.var(axis=0, ddof=1).sum() / total))
+
+
+_REASONS = {
+    PersonStatus.OK.value: "",
+    PersonStatus.EXTREME_MIN.value: (
+        "lowest possible score on the answered items: the WLE is finite but the MLE is not"
+    ),
+    PersonStatus.EXTREME_MAX.value: (
+        "highest possible score on the answered items: the WLE is finite but the MLE is not"
+    ),
+    PersonStatus.TOO_FEW_ANSWERS.value: "answered fewer items than the minimum for a measure",
+    PersonStatus.NO_ANSWERS.value: "no item answered",
+}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Result of :func:`measure.calibrate`. Immutable; tables are keyed by the user's ids.
+
+    Attributes
+    ----------
+    model : "rasch", "rsm" or "pcm".
+    items : one row per item: item, n, location, se, infit_msq, infit_zstd, outfit_msq,
+        outfit_zstd, pt_measure_corr, max_category, anchored.
+    thresholds : one row per item and category 1..m: item, category, threshold, se, anchored;
+        for rsm also tau and tau_se (the shared Andrich thresholds).
+    persons : one row per input row in input order: person, row, status, n_answered,
+        raw_score, max_score, measure, se, ci_lower, ci_upper, wle, wle_se, mle, mle_se,
+        infit_msq, infit_zstd, outfit_msq, outfit_zstd, reason.
+    """
+
+    model: str
+    items: pd.DataFrame
+    thresholds: pd.DataFrame
+    persons: pd.DataFrame
+    loglik: float
+    iterations: int
+    converged: bool
+    gradient_norm: float
+    threshold_matrix: FloatArray = field(repr=False)
+    threshold_cov: FloatArray = field(repr=False)
+    max_category: NDArray[np.int64] = field(repr=False)
+    responses: ResponseMatrix = field(repr=False)
+    values: NDArray[np.int16] = field(repr=False)
+    person_estimator: str = "wle"
+    category_map: dict[str, list[int]] = field(default_factory=dict)
+    n_patterns: int = 1
+    reliability: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return self.responses.items
+
+    @property
+    def method(self) -> str:
+        return "conditional maximum likelihood (exact, elementary symmetric functions)"
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(
+        cls,
+        *,
+        model: str,
+        responses: ResponseMatrix,
+        values: NDArray[np.int16],
+        max_category: NDArray[np.int64],
+        thresholds: FloatArray,
+        threshold_cov: FloatArray,
+        anchored: NDArray[np.bool_],
+        loglik: float,
+        iterations: int,
+        converged: bool,
+        gradient_norm: float,
+        persons: PersonResults,
+        fit: FitTables,
+        person_estimator: str,
+        category_map: dict[str, list[int]],
+        n_patterns: int,
+        pt_measure: FloatArray,
+    ) -> Calibration:
+        items = list(responses.items)
+        n_items = len(items)
+        offs = np.concatenate([[0], np.cumsum(max_category)[:-1]]).astype(int)
+        se_t = np.sqrt(np.clip(np.diag(threshold_cov), 0, None))
+        # thresholds table
+        rows_item, rows_cat, rows_val, rows_se, rows_anch = [], [], [], [], []
+        for j, it in enumerate(items):
+            for k in range(1, int(max_category[j]) + 1):
+                rows_item.append(it)
+                rows_cat.append(k)
+                rows_val.append(thresholds[j, k - 1])
+                rows_se.append(se_t[offs[j] + k - 1])
+                rows_anch.append(bool(anchored[j, k - 1]))
+        thr = pd.DataFrame(
+            {
+                "item": rows_item,
+                "category": rows_cat,
+                "threshold": rows_val,
+                "se": rows_se,
+                "anchored": rows_anch,
+            }
+        )
+        # locations and their SEs
+        a = np.zeros((n_items, threshold_cov.shape[0]))
+        for j in range(n_items):
+            a[j, offs[j] : offs[j] + max_category[j]] = 1.0 / max_category[j]
+        loc = np.nanmean(thresholds, axis=1)
+        loc_cov = a @ threshold_cov @ a.T
+        loc_se = np.sqrt(np.clip(np.diag(loc_cov), 0, None))
+        if model == "rsm":
+            m = int(max_category[0])
+            tau = thresholds - loc[:, None]
+            # tau_k = delta_1k - location_1: linear in delta
+            b = np.zeros((m, threshold_cov.shape[0]))
+            for k in range(m):
+                b[k, k] = 1.0
+                b[k, :m] -= 1.0 / m
+            tau_se = np.sqrt(np.clip(np.diag(b @ threshold_cov @ b.T), 0, None))
+            thr["tau"] = [tau[0, k - 1] for k in rows_cat]
+            thr["tau_se"] = [tau_se[k - 1] for k in rows_cat]
+        i_infit, i_infit_z, i_outfit, i_outfit_z = fit.item
+        answers = (values >= 0).sum(axis=0)
+        item_tab = pd.DataFrame(
+            {
+                "item": items,
+                "n": answers,
+                "n_fit": fit.item_n.astype(int),
+                "location": loc,
+                "se": loc_se,
+                "infit_msq": i_infit,
+                "infit_zstd": i_infit_z,
+                "outfit_msq": i_outfit,
+                "outfit_zstd": i_outfit_z,
+                "pt_measure_corr": pt_measure,
+                "max_category": max_category,
+                "anchored": anchored.any(axis=1),
+            }
+        )
+        # persons table
+        if person_estimator == "wle":
+            measure, se = persons.wle, persons.wle_se
+        else:
+            measure, se = persons.mle, persons.mle_se
+        status = persons.status
+        reason = pd.Series(status).map(_REASONS).to_numpy(dtype=object)
+        if person_estimator == "mle":
+            ext = np.isin(status, [PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value])
+            reason[ext] = np.where(
+                status[ext] == PersonStatus.EXTREME_MIN.value,
+                "lowest possible score: the maximum-likelihood measure is -infinity",
+                "highest possible score: the maximum-likelihood measure is +infinity",
+            )
+        answered = (values >= 0).sum(axis=1)
+        raw = np.where(values >= 0, values, 0).sum(axis=1)
+        maxs = (values >= 0) @ max_category
+        p_infit, p_infit_z, p_outfit, p_outfit_z = fit.person
+        per = pd.DataFrame(
+            {
+                "person": list(responses.persons),
+                "row": responses.rows,
+                "status": status,
+                "n_answered": answered,
+                "raw_score": raw,
+                "max_score": maxs,
+                "measure": measure,
+                "se": se,
+                "ci_lower": measure - Z95 * se,
+                "ci_upper": measure + Z95 * se,
+                "wle": persons.wle,
+                "wle_se": persons.wle_se,
+                "mle": persons.mle,
+                "mle_se": persons.mle_se,
+                "infit_msq": p_infit,
+                "infit_zstd": p_infit_z,
+                "outfit_msq": p_outfit,
+                "outfit_zstd": p_outfit_z,
+                "reason": reason,
+            }
+        )
+        ok = status == PersonStatus.OK.value
+        rel = separation_reliability(persons.wle[ok], persons.wle_se[ok])
+        item_rel = separation_reliability(loc, loc_se)
+        reliability = {
+            "person_reliability": rel["reliability"],
+            "person_separation": rel["separation"],
+            "person_strata": rel["strata"],
+            "person_reliability_mle": separation_reliability(
+                persons.mle[ok], persons.mle_se[ok]
+            )["reliability"],
+            "item_reliability": item_rel["reliability"],
+            "item_separation": item_rel["separation"],
+            "cronbach_alpha": cronbach_alpha(values),
+        }
+        return cls(
+            model=model,
+            items=item_tab,
+            thresholds=thr,
+            persons=per,
+            loglik=loglik,
+            iterations=iterations,
+            converged=converged,
+            gradient_norm=gradient_norm,
+            threshold_matrix=thresholds,
+            threshold_cov=threshold_cov,
+            max_category=max_category,
+            responses=responses,
+            values=values,
+            person_estimator=person_estimator,
+            category_map=category_map,
+            n_patterns=n_patterns,
+            reliability=reliability,
+        )
+
+    # ------------------------------------------------------------------ extractors
+    def score_table(self, items: Sequence[str] | None = None) -> pd.DataFrame:
+        """Raw score to measure for the complete item set (or a subset of items).
+
+        Columns: raw_score, wle, wle_se, mle, mle_se (MLE is NaN at the extreme scores).
+        """
+        ids = list(self.item_ids)
+        chosen = ids if items is None else [str(i) for i in items]
+        unknown = [i for i in chosen if i not in ids]
+        if unknown:
+            raise ValueError(f"unknown items {unknown} (items: {', '.join(ids)})")
+        mask_items = np.isin(ids, chosen)
+        rmax = int(self.max_category[mask_items].sum())
+        scores = np.arange(rmax + 1, dtype=float)
+        mask = np.broadcast_to(mask_items, (scores.size, len(ids)))
+        wle, wle_se, _ = solve_persons(scores, self.threshold_matrix, mask, kind="wle")
+        mle, mle_se, _ = solve_persons(scores, self.threshold_matrix, mask, kind="mle")
+        return pd.DataFrame(
+            {
+                "raw_score": scores.astype(int),
+                "wle": wle,
+                "wle_se": wle_se,
+                "mle": mle,
+                "mle_se": mle_se,
+            }
+        )
+
+    def status_counts(self) -> dict[str, int]:
+        counts = self.persons["status"].value_counts()
+        return {s.value: int(counts.get(s.value, 0)) for s in PersonStatus}
+
+    def summary(self) -> dict[str, Any]:
+        """Key figures as a JSON-serialisable dict (written as summary.json by the CLI)."""
+        misfit = self.items[
+            (self.items["infit_msq"] > 1.4)
+            | (self.items["infit_msq"] < 0.6)
+            | (self.items["outfit_msq"] > 1.4)
+            | (self.items["outfit_msq"] < 0.6)
+        ]["item"].tolist()
+
+        def clean(v: float) -> float | None:
+            return None if not np.isfinite(v) else float(v)
+
+        return {
+            "model": self.model,
+            "method": "CML",
+            "method_detail": self.method,
+            "person_estimator": self.person_estimator,
+            "n_persons": int(len(self.persons)),
+            "n_items": len(self.item_ids),
+            "n_missing_patterns": int(self.n_patterns),
+            "loglik": float(self.loglik),
+            "iterations": int(self.iterations),
+            "converged": bool(self.converged),
+            "gradient_norm": float(self.gradient_norm),
+            "status_counts": self.status_counts(),
+            "reliability": {k: clean(v) for k, v in self.reliability.items()},
+            "misfitting_items": misfit,
+            "misfit_rule": "infit or outfit MNSQ outside 0.6-1.4 (Wright & Linacre 1994, RMT 8:3)",
+            "collapsed_categories": self.category_map,
+            "invalid_cells_set_missing": len(self.responses.invalid),
+        }
