@@ -69,6 +69,7 @@ __all__ = [
     "Item",
     "ModelName",
     "ReportingUnit",
+    "instrument_ids",
     "instrument_to_toml",
     "list_instruments",
     "load_instrument",
@@ -835,7 +836,14 @@ def _decode(raw: bytes, source: str) -> str:
         ) from None
 
 
-def _shipped_ids() -> list[str]:
+def instrument_ids() -> list[str]:
+    """Return the ids of the instruments shipped with the package, sorted.
+
+    Returns
+    -------
+    list[str]
+        Ids accepted by :func:`load_instrument`, e.g. ``["audit", ..., "who5"]``.
+    """
     root = resources.files(_PACKAGE)
     return sorted(
         entry.name[: -len(".toml")]
@@ -855,7 +863,7 @@ def _load_shipped(inst_id: str) -> Instrument:
     if not _ID_RE.fullmatch(inst_id) or not resource.is_file():
         raise InstrumentError(
             f"unknown instrument {inst_id!r}; shipped instruments: "
-            f"{', '.join(_shipped_ids()) or '(none)'}. To load your own file, give its path "
+            f"{', '.join(instrument_ids()) or '(none)'}. To load your own file, give its path "
             "(ending in .toml)"
         )
     path = resource if isinstance(resource, Path) else None
@@ -920,7 +928,7 @@ def list_instruments() -> list[Instrument]:
     >>> "who5" in [inst.id for inst in list_instruments()]
     True
     """
-    return [_load_shipped(inst_id) for inst_id in _shipped_ids()]
+    return [_load_shipped(inst_id) for inst_id in instrument_ids()]
 
 
 # --------------------------------------------------------------------------------------------

@@ -92,9 +92,9 @@ def solve(
         step = np.where(d < 0, -f / np.where(d < 0, d, -1.0), np.nan)
         step = np.clip(step, -2.0, 2.0)
         new = th + step
-        bad = ~np.isfinite(new) | (new <= lo[idx]) | (new >= hi[idx])
-        new = np.where(bad, 0.5 * (lo[idx] + hi[idx]), new)
-        done = (np.abs(new - th) < tol) | (np.abs(f) < tol * 1e-2) | (hi[idx] - lo[idx] < tol)
+        done = (np.abs(step) < tol) | (np.abs(f) < tol * 1e-2) | (hi[idx] - lo[idx] < tol)
+        bad = ~done & (~np.isfinite(new) | (new < lo[idx]) | (new > hi[idx]))
+        new = np.where(bad, 0.5 * (lo[idx] + hi[idx]), np.where(np.isfinite(new), new, th))
         theta[idx] = new
         converged[idx] = done
     _, _, info = _equation(theta, scores, thresholds, mask, kind)
