@@ -1,0 +1,47 @@
+"""The fast CSV path gives exactly what the careful reader gives (cells, dtypes, row numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from measure import io as mio
+
+
+def write_big(path: Path, sep: str = ",") -> None:
+    rng = np.random.default_rng(0)
+    n = 6000
+    df = pd.DataFrame(rng.integers(0, 5, size=(n, 12)).astype(object), columns=[f"q{i}" for i in range(12)])
+    df[rng.random(df.shape) < 0.1] = None
+    df.insert(0, "id", [f"P{i:05d}" for i in range(n)])
+    df.insert(1, "kommun", rng.choice(["Malmö", "Umeå"], size=n))
+    df.to_csv(path, index=False, sep=sep)
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_fast_path_equals_careful_reader(tmp_path: Path, sep: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.csv"
+    write_big(path, sep)
+    fast = mio.read_table(path)
+    monkeypatch.setattr(mio, "_read_text_fast", lambda *a, **k: None)
+    careful = mio.read_table(path)
+    assert fast.delimiter == careful.delimiter == sep
+    np.testing.assert_array_equal(fast.row_numbers, careful.row_numbers)
+    pd.testing.assert_frame_equal(fast.data, careful.data)
+
+
+def test_fast_path_declines_quoted_and_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    write_big(path)
+    text = path.read_text()
+    assert mio._read_text_fast(text, ",", "big.csv") is not None
+    lines = text.splitlines()
+    with_blank = "\n".join(lines[:10] + [""] + lines[10:]) + "\n"
+    assert mio._read_text_fast(with_blank, ",", "big.csv") is None
+    quoted = "\n".join(lines[:10] + ['"P9",Umeå,1,2,3,4,0,1,2,3,4,0,1,2'] + lines[10:]) + "\n"
+    assert mio._read_text_fast(quoted, ",", "big.csv") is None
+    spaced = "\n".join(lines[:10] + ["P9x,Umeå, ,2,3,4,0,1,2,3,4,0,1,2"] + lines[10:]) + "\n"
+    assert mio._read_text_fast(spaced, ",", "big.csv") is None
