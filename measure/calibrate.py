@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
+from measure._estimation.pairwise import fit_pairwise
 from measure._estimation.person import solve as solve_persons
 from measure.exceptions import NullCategoryError, NullCategoryWarning, ResponseDataError
 from measure.fit import fit_from_sums, point_measure_correlation
@@ -30,6 +31,9 @@ IntArray = NDArray[np.int64]
 
 NullPolicy = Literal["error", "collapse"]
 PersonEstimator = Literal["wle", "mle"]
+Method = Literal["auto", "cml", "pairwise"]
+#: above this many missing-data patterns "auto" uses pairwise conditional estimation
+AUTO_PAIRWISE_PATTERNS = 1000
 #: anchors: a thresholds-shaped table (item, category, threshold), an items table
 #: (item, location) for dichotomous items, or a mapping item -> threshold(s)
 Anchors = pd.DataFrame | Mapping[str, float | Sequence[float]]
@@ -44,6 +48,7 @@ def calibrate(
     instrument: Instrument | None = None,
     anchors: Anchors | None = None,
     person_estimator: PersonEstimator = "wle",
+    method: Method = "auto",
     null_categories: NullPolicy = "error",
     missing_codes: Iterable[object] = (),
     min_category: int = 0,
@@ -81,6 +86,11 @@ def calibrate(
     anchors : fixed thresholds (a thresholds table with columns item, category, threshold; an
         items table with item, location for dichotomous items; or a mapping item -> value(s)).
     person_estimator : "wle" (default) or "mle" for the ``measure`` column.
+    method : "cml" (exact conditional ML), "pairwise" (pairwise conditional ML, consistent,
+        sandwich SEs; for designs where nearly every person has a missing-data pattern of their
+        own) or "auto" (default): exact CML unless there are more than
+        ``AUTO_PAIRWISE_PATTERNS`` (1000) distinct missing-data patterns. The summary says which
+        method was used and why.
     null_categories : "error" (default) raises :class:`NullCategoryError` naming the item and
         category when a category has no informative answers; "collapse" merges it with the
         category below (category 0 with the one above) and warns.
@@ -105,6 +115,8 @@ def calibrate(
         raise ValueError(f"model={model!r} is not one of {', '.join(map(repr, MODELS))}")
     if person_estimator not in ("wle", "mle"):
         raise ValueError(f"person_estimator={person_estimator!r} is not one of 'wle', 'mle'")
+    if method not in ("auto", "cml", "pairwise"):
+        raise ValueError(f"method={method!r} is not one of 'auto', 'cml', 'pairwise'")
     if null_categories not in ("error", "collapse"):
         raise ValueError(f"null_categories={null_categories!r} is not one of 'error', 'collapse'")
     solver = solver or SolverOptions()
@@ -126,15 +138,30 @@ def calibrate(
     _check_model(model, item_ids, max_cat, rm.source)
     _check_variation(values, item_ids, rm.source)
     category_map: dict[str, list[int]] = {}
-    values, max_cat, category_map = _handle_null_categories(
+    values, max_cat, category_map, (stats, index) = _handle_null_categories(
         values, max_cat, item_ids, null_categories, rm.source
     )
     if model == "rsm" and len(set(max_cat.tolist())) > 1:
         _check_model(model, item_ids, max_cat, rm.source)
-    stats, index = cml.count(values, max_cat)
     anchor_values = _parse_anchors(anchors, item_ids, max_cat, model) if anchors is not None else {}
     design, offset, centre = _design(model, max_cat, anchor_values, item_ids)
-    result = cml.fit(stats, design, offset, options=solver)
+    n_pat = len(stats.patterns)
+    if method == "auto":
+        used = "pairwise" if n_pat > AUTO_PAIRWISE_PATTERNS else "cml"
+        why = (
+            f"{n_pat} distinct missing-data patterns (more than {AUTO_PAIRWISE_PATTERNS}): exact "
+            "CML would need one set of symmetric functions per pattern, so the consistent "
+            "pairwise conditional estimator was used"
+            if used == "pairwise"
+            else f"{n_pat} missing-data pattern(s): exact CML"
+        )
+    else:
+        used = method
+        why = f"requested (method={method!r}); {n_pat} missing-data pattern(s)"
+    if used == "pairwise":
+        result = fit_pairwise(values, max_cat, design, offset, options=solver)
+    else:
+        result = cml.fit(stats, design, offset, options=solver)
     delta, cov = result.delta, result.cov_delta
     if centre:
         a = _location_weights(max_cat)
@@ -163,6 +190,8 @@ def calibrate(
         category_map=category_map,
         n_patterns=len(index.pattern_items),
         pt_measure=point_measure_correlation(values, persons["wle"]),
+        method=used,
+        method_reason=why,
     )
 
 
@@ -208,14 +237,19 @@ def _handle_null_categories(
     items: list[str],
     policy: NullPolicy,
     source: str,
-) -> tuple[NDArray[np.int16], IntArray, dict[str, list[int]]]:
-    """Find categories without informative answers; raise or collapse them."""
+) -> tuple[
+    NDArray[np.int16], IntArray, dict[str, list[int]], tuple[cml.SufficientStats, cml.PersonIndex]
+]:
+    """Find categories without informative answers; raise or collapse them.
+
+    Also returns the sufficient statistics of the final data (so they are counted once).
+    """
     mapping: dict[str, list[int]] = {}
     values = values.copy()
     max_cat = max_cat.copy()
     for _ in range(int(max_cat.sum()) + 1):
-        stats, _ = cml.count(values, max_cat)
-        counts = stats.category_counts
+        counted = cml.count(values, max_cat)
+        counts = counted[0].category_counts
         null = [
             (j, x)
             for j in range(len(items))
@@ -223,7 +257,7 @@ def _handle_null_categories(
             if counts[j, x] == 0
         ]
         if not null:
-            return values, max_cat, mapping
+            return values, max_cat, mapping, counted
         if policy == "error":
             all_counts = np.array(
                 [[int(np.sum(values[:, j] == x)) for x in range(int(max_cat[j]) + 1)]
@@ -270,7 +304,7 @@ def _handle_null_categories(
                 f"{source}: item {items[j]!r} has only one category left after collapsing null "
                 "categories; leave the item out."
             )
-    return values, max_cat, mapping
+    raise AssertionError("unreachable: every pass removes one category")  # pragma: no cover
 
 
 # ----------------------------------------------------------------------------- design
@@ -462,7 +496,7 @@ def _measure_persons(
             mask[np.ix_(rows, items)] = True
     sc = kscore.astype(float)
     wle, wle_se, _ = solve_persons(sc, thresholds, mask, kind="wle")
-    mle, mle_se, _ = solve_persons(sc, thresholds, mask, kind="mle")
+    mle, mle_se, _ = solve_persons(sc, thresholds, mask, kind="mle", start=wle)
     status = np.full(n, PersonStatus.OK.value, dtype=object)
     status[raw == 0] = PersonStatus.EXTREME_MIN.value
     status[(raw == index.max_score) & has] = PersonStatus.EXTREME_MAX.value

@@ -112,13 +112,20 @@ class Calibration:
     category_map: dict[str, list[int]] = field(default_factory=dict)
     n_patterns: int = 1
     reliability: dict[str, float] = field(default_factory=dict)
+    method: str = "cml"
+    method_reason: str = ""
 
     @property
     def item_ids(self) -> tuple[str, ...]:
         return self.responses.items
 
     @property
-    def method(self) -> str:
+    def method_detail(self) -> str:
+        if self.method == "pairwise":
+            return (
+                "pairwise conditional maximum likelihood (consistent; sandwich standard errors; "
+                "loglik is the composite pairwise log-likelihood)"
+            )
         return "conditional maximum likelihood (exact, elementary symmetric functions)"
 
     # ------------------------------------------------------------------ building
@@ -143,6 +150,8 @@ class Calibration:
         category_map: dict[str, list[int]],
         n_patterns: int,
         pt_measure: FloatArray,
+        method: str = "cml",
+        method_reason: str = "",
     ) -> Calibration:
         items = list(responses.items)
         n_items = len(items)
@@ -275,6 +284,8 @@ class Calibration:
             category_map=category_map,
             n_patterns=n_patterns,
             reliability=reliability,
+            method=method,
+            method_reason=method_reason,
         )
 
     # ------------------------------------------------------------------ extractors
@@ -322,8 +333,9 @@ class Calibration:
 
         return {
             "model": self.model,
-            "method": "CML",
-            "method_detail": self.method,
+            "method": "CML" if self.method == "cml" else "pairwise CML",
+            "method_detail": self.method_detail,
+            "method_reason": self.method_reason,
             "person_estimator": self.person_estimator,
             "n_persons": int(len(self.persons)),
             "n_items": len(self.item_ids),

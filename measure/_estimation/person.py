@@ -58,6 +58,7 @@ def solve(
     kind: Estimator,
     tol: float = 1e-10,
     max_iter: int = 200,
+    start: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Person measures for many (item set, score) pairs.
 
@@ -73,11 +74,17 @@ def solve(
     theta, se, converged : (K,) arrays. For ``kind="mle"`` extreme scores give NaN.
     """
     k = scores.shape[0]
-    theta = np.zeros(k)
     lo = np.full(k, -BOUND)
     hi = np.full(k, BOUND)
     converged = np.zeros(k, dtype=bool)
     maxs = np.where(mask, np.sum(~np.isnan(thresholds), axis=1)[None, :], 0).sum(axis=1)
+    if start is not None and start.shape == scores.shape:
+        theta = np.where(np.isfinite(start), start, 0.0).astype(np.float64)
+    else:  # logit of the proportion of the maximum score, around the answered items' mean
+        loc = np.nanmean(thresholds, axis=1)
+        mean_loc = (mask * loc[None, :]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+        theta = np.log((scores + 0.5) / (np.maximum(maxs - scores, 0) + 0.5)) + mean_loc
+        theta = np.clip(theta, -BOUND + 1, BOUND - 1)
     active = np.ones(k, dtype=bool)
     if kind == "mle":
         active &= (scores > 0) & (scores < maxs)
