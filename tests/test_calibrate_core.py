@@ -205,8 +205,9 @@ def test_reverse_keyed_item_recoded_gives_identical_results(base: pd.DataFrame) 
     a = measure.calibrate(base)
     flipped = base.copy()
     flipped["item1"] = 3 - flipped["item1"]
-    b = measure.calibrate(flipped, reverse=["item1"]) if False else measure.calibrate(
-        measure.as_responses(flipped, reverse=["item1"], max_category=3 if False else None)
+    # a reverse-keyed item needs its top category declared (the data alone cannot tell it)
+    b = measure.calibrate(
+        measure.as_responses(flipped, reverse=["item1"], max_category={"item1": 3})
     )
     np.testing.assert_allclose(a.items["location"], b.items["location"], atol=1e-8)
     np.testing.assert_allclose(a.persons["measure"], b.persons["measure"], atol=1e-8, equal_nan=True)
