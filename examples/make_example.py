@@ -18,7 +18,9 @@ thresholds = [list(loc + tau) for loc in locations]
 municipality = rng.choice(["Norrby", "Söderås"], size=n)
 theta = rng.normal(np.where(municipality == "Norrby", 0.3, -0.1), 1.1)
 sim = measure.simulate_responses(
-    thresholds=thresholds, theta=theta, rng=rng,
+    thresholds=thresholds,
+    theta=theta,
+    rng=rng,
     item_names=[f"who5_{i}" for i in range(1, 6)],
 )
 df = sim.responses.astype("Int64").astype(object)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from measure._estimation.cml import SolverOptions
+from measure.calibrate import calibrate
 from measure.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -16,9 +18,6 @@ from measure.exceptions import (
     ReferenceScaleError,
     ResponseDataError,
 )
-
-from measure._estimation.cml import SolverOptions
-from measure.calibrate import calibrate
 from measure.models import category_probabilities, item_moments
 from measure.responses import ResponseMatrix, as_responses
 from measure.results import Calibration, PersonStatus, cronbach_alpha, separation_reliability

@@ -200,7 +200,7 @@ def calibrate(
 
 def _check_model(model: str, items: list[str], max_cat: IntArray, source: str) -> None:
     if model == "rasch":
-        poly = [f"{i} (0..{m})" for i, m in zip(items, max_cat) if m != 1]
+        poly = [f"{i} (0..{m})" for i, m in zip(items, max_cat, strict=True) if m != 1]
         if poly:
             raise ResponseDataError(
                 f"{source}: model 'rasch' needs dichotomous items (categories 0 and 1), but "
@@ -210,10 +210,8 @@ def _check_model(model: str, items: list[str], max_cat: IntArray, source: str) -
     if model == "rsm":
         tops = sorted(set(max_cat.tolist()))
         if len(tops) > 1:
-            detail = ", ".join(
-                f"{m + 1} categories: {', '.join(i for i, mm in zip(items, max_cat) if mm == m)}"
-                for m in tops
-            )
+            by_top = {m: [i for i, mm in zip(items, max_cat, strict=True) if mm == m] for m in tops}
+            detail = ", ".join(f"{m + 1} categories: {', '.join(by_top[m])}" for m in tops)
             raise ResponseDataError(
                 f"{source}: model 'rsm' needs every item to have the same categories, but they "
                 f"differ ({detail}). Use model 'pcm', or declare the categories (max_category)."
@@ -260,8 +258,11 @@ def _handle_null_categories(
             return values, max_cat, mapping, counted
         if policy == "error":
             all_counts = np.array(
-                [[int(np.sum(values[:, j] == x)) for x in range(int(max_cat[j]) + 1)]
-                 for j in range(len(items))], dtype=object,
+                [
+                    [int(np.sum(values[:, j] == x)) for x in range(int(max_cat[j]) + 1)]
+                    for j in range(len(items))
+                ],
+                dtype=object,
             )
             lines = []
             for j, x in null[:10]:
@@ -321,7 +322,7 @@ def _location_weights(max_cat: IntArray) -> FloatArray:
 
 def _pad(delta: FloatArray, max_cat: IntArray) -> FloatArray:
     out = np.full((max_cat.size, int(max_cat.max())), np.nan)
-    for i, (o, m) in enumerate(zip(_offsets(max_cat), max_cat)):
+    for i, (o, m) in enumerate(zip(_offsets(max_cat), max_cat, strict=True)):
         out[i, :m] = delta[o : o + m]
     return out
 
@@ -349,10 +350,12 @@ def _parse_anchors(
     if isinstance(anchors, pd.DataFrame):
         cols = set(anchors.columns)
         if {"item", "category", "threshold"} <= cols:
-            for it, k, v in zip(anchors["item"], anchors["category"], anchors["threshold"]):
+            for it, k, v in zip(
+                anchors["item"], anchors["category"], anchors["threshold"], strict=True
+            ):
                 put(it, int(k), float(v))
         elif {"item", "location"} <= cols:
-            for it, v in zip(anchors["item"], anchors["location"]):
+            for it, v in zip(anchors["item"], anchors["location"], strict=True):
                 j = pos.get(str(it))
                 if j is not None and max_cat[j] != 1:
                     raise ValueError(
@@ -559,9 +562,11 @@ def _fit(
     rows, cols = np.nonzero(sel)
     cats = values[rows, cols].astype(np.int64)
     nk = e.shape[0]
-    cnt = np.bincount(
-        (k[rows] * n_items + cols) * width + cats, minlength=nk * n_items * width
-    ).reshape(nk, n_items, width).astype(float)
+    cnt = (
+        np.bincount((k[rows] * n_items + cols) * width + cats, minlength=nk * n_items * width)
+        .reshape(nk, n_items, width)
+        .astype(float)
+    )
     x = np.arange(width, dtype=float)
     sq = (cnt * (x[None, None, :] - e[:, :, None]) ** 2).sum(axis=2)
     ncell = cnt.sum(axis=2)

@@ -39,8 +39,12 @@ def wilson_hilferty(msq: FloatArray, q2: FloatArray) -> FloatArray:
 
 
 def fit_from_sums(
-    n: FloatArray, sum_z2: FloatArray, sum_sq: FloatArray, sum_v: FloatArray,
-    sum_c_v2: FloatArray, sum_c_minus_v2: FloatArray,
+    n: FloatArray,
+    sum_z2: FloatArray,
+    sum_sq: FloatArray,
+    sum_v: FloatArray,
+    sum_c_v2: FloatArray,
+    sum_c_minus_v2: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Infit/outfit MNSQ and ZSTD from accumulated sums over the cells of an item or a person.
 
@@ -67,9 +71,7 @@ def fit_from_sums(
     )
 
 
-def point_measure_correlation(
-    responses: NDArray[np.integer], measures: FloatArray
-) -> FloatArray:
+def point_measure_correlation(responses: NDArray[np.integer], measures: FloatArray) -> FloatArray:
     """Pearson correlation of each item's answers with the person measures.
 
     Computed over the persons who answered the item and have a finite measure.

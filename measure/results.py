@@ -259,9 +259,9 @@ class Calibration:
             "person_reliability": rel["reliability"],
             "person_separation": rel["separation"],
             "person_strata": rel["strata"],
-            "person_reliability_mle": separation_reliability(
-                persons.mle[ok], persons.mle_se[ok]
-            )["reliability"],
+            "person_reliability_mle": separation_reliability(persons.mle[ok], persons.mle_se[ok])[
+                "reliability"
+            ],
             "item_reliability": item_rel["reliability"],
             "item_separation": item_rel["separation"],
             "cronbach_alpha": cronbach_alpha(values),

@@ -72,5 +72,7 @@ def simulate_responses(
     x = np.minimum(x, np.sum(~np.isnan(thr), axis=1)[None, :])
     if missing > 0:
         x[gen.random(x.shape) < missing] = np.nan
-    names = list(item_names) if item_names is not None else [f"item{i + 1}" for i in range(len(rows))]
+    names = (
+        list(item_names) if item_names is not None else [f"item{i + 1}" for i in range(len(rows))]
+    )
     return Simulation(responses=pd.DataFrame(x, columns=names), theta=th, thresholds=thr)

@@ -1,4 +1,4 @@
-"""Core calibration: independent cross-checks, parameter recovery, metamorphic properties, errors."""
+"""Core calibration: cross-checks, parameter recovery, metamorphic properties, errors."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 import measure
 from measure._estimation import cml, esf
 
-PCM_THRESHOLDS = [[-1.5, -0.2, 1.0], [-0.8, 0.4, 1.6], [-1.0, 0.0], [0.3, 1.1, 2.0], [-2.0, -0.5, 0.5]]
+PCM_THRESHOLDS = [
+    [-1.5, -0.2, 1.0],
+    [-0.8, 0.4, 1.6],
+    [-1.0, 0.0],
+    [0.3, 1.1, 2.0],
+    [-2.0, -0.5, 0.5],
+]
 
 
 def centred(cal: measure.Calibration) -> np.ndarray:
@@ -181,7 +187,9 @@ def test_permuting_items_and_persons_changes_nothing(base: pd.DataFrame) -> None
     ib = b.items.set_index("item").loc[ia.index]
     np.testing.assert_allclose(ia["location"], ib["location"], atol=1e-8)
     np.testing.assert_allclose(ia["se"], ib["se"], rtol=1e-7)
-    np.testing.assert_allclose(a.persons["measure"].to_numpy()[perm], b.persons["measure"], atol=1e-7)
+    np.testing.assert_allclose(
+        a.persons["measure"].to_numpy()[perm], b.persons["measure"], atol=1e-7
+    )
 
 
 def test_all_missing_respondent_changes_nothing(base: pd.DataFrame) -> None:
@@ -210,7 +218,9 @@ def test_reverse_keyed_item_recoded_gives_identical_results(base: pd.DataFrame) 
         measure.as_responses(flipped, reverse=["item1"], max_category={"item1": 3})
     )
     np.testing.assert_allclose(a.items["location"], b.items["location"], atol=1e-8)
-    np.testing.assert_allclose(a.persons["measure"], b.persons["measure"], atol=1e-8, equal_nan=True)
+    np.testing.assert_allclose(
+        a.persons["measure"], b.persons["measure"], atol=1e-8, equal_nan=True
+    )
 
 
 def test_shifting_anchors_shifts_every_measure(base: pd.DataFrame) -> None:
@@ -284,7 +294,9 @@ def test_null_category_error_names_item_and_category() -> None:
 
 
 def test_null_category_collapse_warns_and_fits() -> None:
-    df = pd.DataFrame({"a": [0, 1, 3, 1, 0, 3, 1], "b": [1, 0, 2, 2, 1, 0, 2], "c": [0, 1, 2, 3, 2, 1, 1]})
+    df = pd.DataFrame(
+        {"a": [0, 1, 3, 1, 0, 3, 1], "b": [1, 0, 2, 2, 1, 0, 2], "c": [0, 1, 2, 3, 2, 1, 1]}
+    )
     with pytest.warns(measure.NullCategoryWarning, match=r"item 'a': category 2"):
         cal = measure.calibrate(df, null_categories="collapse")
     assert cal.items.set_index("item").loc["a", "max_category"] == 2
@@ -299,7 +311,9 @@ def test_item_without_variation_is_refused() -> None:
 
 def test_polytomous_data_refused_by_rasch_model() -> None:
     df = pd.DataFrame({"a": [0, 2, 1], "b": [0, 1, 0]})
-    with pytest.raises(measure.ResponseDataError, match=r"model 'rasch' needs dichotomous.*a \(0..2\)"):
+    with pytest.raises(
+        measure.ResponseDataError, match=r"model 'rasch' needs dichotomous.*a \(0..2\)"
+    ):
         measure.calibrate(df, model="rasch")
 
 

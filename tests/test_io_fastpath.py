@@ -14,7 +14,9 @@ from measure import io as mio
 def write_big(path: Path, sep: str = ",") -> None:
     rng = np.random.default_rng(0)
     n = 6000
-    df = pd.DataFrame(rng.integers(0, 5, size=(n, 12)).astype(object), columns=[f"q{i}" for i in range(12)])
+    df = pd.DataFrame(
+        rng.integers(0, 5, size=(n, 12)).astype(object), columns=[f"q{i}" for i in range(12)]
+    )
     df[rng.random(df.shape) < 0.1] = None
     df.insert(0, "id", [f"P{i:05d}" for i in range(n)])
     df.insert(1, "kommun", rng.choice(["Malmö", "Umeå"], size=n))
@@ -22,7 +24,9 @@ def write_big(path: Path, sep: str = ",") -> None:
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t"])
-def test_fast_path_equals_careful_reader(tmp_path: Path, sep: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_path_equals_careful_reader(
+    tmp_path: Path, sep: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "big.csv"
     write_big(path, sep)
     fast = mio.read_table(path)

@@ -8,7 +8,14 @@ import pytest
 import measure
 from measure.calibrate import AUTO_PAIRWISE_PATTERNS
 
-THR = [[-1.2, 0.1, 1.0], [-0.5, 0.6], [-1.5, -0.4, 0.9], [0.2, 1.3, 1.8], [-0.9, 0.0, 0.4], [-2.0, 0.5]]
+THR = [
+    [-1.2, 0.1, 1.0],
+    [-0.5, 0.6],
+    [-1.5, -0.4, 0.9],
+    [0.2, 1.3, 1.8],
+    [-0.9, 0.0, 0.4],
+    [-2.0, 0.5],
+]
 
 
 def truth() -> np.ndarray:

@@ -277,9 +277,9 @@ def fit(
         phi, ev = trial, ev_t
         if float(np.max(np.abs(phi))) > 60.0:
             break
-        if float(np.max(np.abs(t * step))) < options.tol and float(
-            np.max(np.abs(ev.grad))
-        ) < max(options.tol * scale, 1e-7):
+        if float(np.max(np.abs(t * step))) < options.tol and float(np.max(np.abs(ev.grad))) < max(
+            options.tol * scale, 1e-7
+        ):
             converged = True
             break
     gnorm = float(np.linalg.norm(ev.grad))

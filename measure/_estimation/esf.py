@@ -71,7 +71,8 @@ def score_distribution(p: FloatArray, max_cat: NDArray[np.int64]) -> FloatArray:
     g = np.ones((1, 1))
     for i in range(p.shape[0]):
         g = convolve_rows(g, p[i, : max_cat[i] + 1])
-    return g[0]
+    out: FloatArray = g[0]
+    return out
 
 
 def theta_for_scores(

@@ -102,7 +102,7 @@ def _evaluate(
             # statistic vector for each a: one-hot(x)[1:] on item i, one-hot(y)[1:] on item j
             vi = np.zeros((xs.size, m))
             vj = np.zeros((xs.size, m))
-            for r, (xa, ya) in enumerate(zip(xs, ys)):
+            for r, (xa, ya) in enumerate(zip(xs, ys, strict=True)):
                 if xa > 0:
                     vi[r, xa - 1] = 1.0
                 if ya > 0:
@@ -192,7 +192,7 @@ def fit_pairwise(
                 qs = qq[xs, s - xs]
                 ei = np.zeros(m)
                 ej = np.zeros(m)
-                for xx, qv in zip(xs, qs):
+                for xx, qv in zip(xs, qs, strict=True):
                     if xx > 0:
                         ei[xx - 1] += qv
                     if s - xx > 0:
