@@ -61,18 +61,30 @@ def category_probabilities(theta: FloatArray, thresholds: FloatArray) -> FloatAr
 
 
 def item_moments(
-    theta: FloatArray, thresholds: FloatArray
+    theta: FloatArray, thresholds: FloatArray, *, block: int = 4096
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Mean, variance, third and fourth central moments of every item at every ``theta``.
 
-    Returns four (T, I) arrays ``E, V, M3, M4``. ``V`` is the item information.
+    Returns four (T, I) arrays ``E, V, M3, M4``. ``V`` is the item information. Computed in
+    blocks of ``block`` locations so that the work arrays stay in cache.
     """
-    p = category_probabilities(theta, thresholds)
-    x = np.arange(p.shape[2], dtype=np.float64)
-    mean = (p * x).sum(axis=2)
-    dev = x[None, None, :] - mean[:, :, None]
-    d2 = dev * dev
-    var = (p * d2).sum(axis=2)
-    m3 = (p * d2 * dev).sum(axis=2)
-    m4 = (p * d2 * d2).sum(axis=2)
+    le = log_eps(thresholds)
+    th = np.asarray(theta, dtype=np.float64)
+    x = np.arange(le.shape[1], dtype=np.float64)
+    shape = (th.shape[0], le.shape[0])
+    mean, var, m3, m4 = (np.empty(shape) for _ in range(4))
+    for start in range(0, th.shape[0], block):
+        stop = min(start + block, th.shape[0])
+        a = le[None, :, :] + th[start:stop, None, None] * x
+        a -= np.max(a, axis=2, keepdims=True)
+        np.exp(a, out=a)
+        a /= a.sum(axis=2, keepdims=True)
+        mu = a @ x
+        dev = x - mu[:, :, None]
+        d2 = dev * dev
+        pd2 = a * d2
+        mean[start:stop] = mu
+        var[start:stop] = pd2.sum(axis=2)
+        m3[start:stop] = (pd2 * dev).sum(axis=2)
+        m4[start:stop] = (pd2 * d2).sum(axis=2)
     return mean, var, m3, m4

@@ -49,3 +49,29 @@ def test_fast_path_declines_quoted_and_blank_lines(tmp_path: Path) -> None:
     assert mio._read_text_fast(quoted, ",", "big.csv") is None
     spaced = "\n".join(lines[:10] + ["P9x,Umeå, ,2,3,4,0,1,2,3,4,0,1,2"] + lines[10:]) + "\n"
     assert mio._read_text_fast(spaced, ",", "big.csv") is None
+
+
+def test_numeric_mode_keeps_codes_and_text_columns(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    write_big(path)
+    text = mio.read_table(path)
+    num = mio.read_table(path, numeric=True, text_columns=["id"])
+    assert num.data["q0"].dtype.kind == "f" and num.data["id"].dtype == object
+    assert num.data["id"].iloc[3] == text.data["id"].iloc[3]
+    import measure
+
+    items = [f"q{i}" for i in range(12)]
+    a = measure.as_responses(text.data, items=items, id_column="id")
+    b = measure.as_responses(num.data, items=items, id_column="id")
+    np.testing.assert_array_equal(a.values, b.values)
+    assert a.persons == b.persons
+
+
+def test_numeric_mode_declines_nan_text(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    write_big(path)
+    lines = path.read_text().splitlines()
+    lines[5] = "Pnan,Umeå,nan,2,3,4,0,1,2,3,4,0,1,2"
+    text = "\n".join(lines) + "\n"
+    assert mio._read_text_fast(text, ",", "x", numeric=True) is None
+    assert mio._read_text_fast(text, ",", "x", numeric=False) is not None
