@@ -1004,10 +1004,51 @@ def write_table_atomic(
             text = df.to_csv(sep=";", decimal=",", index=index, lineterminator="\r\n")
             content = text.encode("utf-8-sig")
         else:
+            arrow = _arrow_csv(df.reset_index() if index else df)
+            if arrow is not None:
+                with _atomic_file(target) as handle:
+                    handle.write(arrow)
+                return
             text = df.to_csv(index=index, lineterminator="\n")
             content = text.encode("utf-8")
     with _atomic_file(target) as handle:
         handle.write(content)
+
+
+def _arrow_csv(df: pd.DataFrame) -> bytes | None:
+    """CSV bytes through pyarrow's writer (an order of magnitude faster than pandas for large
+    tables); ``None`` when pyarrow is missing or cannot convert a column. Cells are the same as
+    pandas writes them (booleans as True/False, missing as empty); when some text value needs
+    quotes (a comma, a quote, a line break), every text value is quoted."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ImportError:
+        return None
+    table = df.copy(deep=False)
+    for col in table.columns:
+        if pd.api.types.is_bool_dtype(table[col].dtype):
+            table[col] = table[col].map({True: "True", False: "False"})
+    table.columns = [str(c) for c in table.columns]
+    try:
+        arrow_table = pa.Table.from_pandas(table, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    # unquoted like pandas when no value needs quotes; otherwise quote the text values
+    for style in ("none", "needed"):
+        sink = pa.BufferOutputStream()
+        try:
+            pa_csv.write_csv(
+                arrow_table,
+                sink,
+                write_options=pa_csv.WriteOptions(quoting_style=style, include_header=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow(table.columns)
+        return header.getvalue().encode("utf-8") + bytes(sink.getvalue())
+    return None
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

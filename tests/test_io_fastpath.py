@@ -75,3 +75,28 @@ def test_numeric_mode_declines_nan_text(tmp_path: Path) -> None:
     text = "\n".join(lines) + "\n"
     assert mio._read_text_fast(text, ",", "x", numeric=True) is None
     assert mio._read_text_fast(text, ",", "x", numeric=False) is not None
+
+
+def test_fast_csv_writer_matches_pandas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        {
+            "person": [f"P{i}" for i in range(50)],
+            "status": rng.choice(["ok", "extreme_min"], 50),
+            "measure": rng.normal(size=50),
+            "n": rng.integers(0, 9, 50),
+            "anchored": rng.random(50) < 0.5,
+            "reason": [None] * 25 + ["no item answered"] * 25,
+        }
+    )
+    df.loc[3, "measure"] = np.nan
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    mio.write_table_atomic(df, fast)
+    monkeypatch.setattr(mio, "_arrow_csv", lambda d: None)
+    mio.write_table_atomic(df, slow)
+    assert fast.read_text() == slow.read_text()
+    df.loc[0, "reason"] = 'needs "quotes", really'
+    mio.write_table_atomic(df, slow)
+    monkeypatch.undo()
+    mio.write_table_atomic(df, fast)
+    pd.testing.assert_frame_equal(pd.read_csv(fast), pd.read_csv(slow))
