@@ -1,33 +1,297 @@
-"""Error handling and output writing shared by the commands."""
+"""Error handling, input helpers, progress and output writing shared by the commands.
+
+Formatting and bookkeeping only: no statistics here.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 import tempfile
+import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
+import numpy as np
 import pandas as pd
 
-from measure.exceptions import MeasureError
-from measure.io import write_table_atomic, write_workbook_atomic
+from measure.exceptions import MeasureError, MeasureWarning
+from measure.instrument import Instrument, ReportingUnit, instrument_ids, load_instrument
+from measure.io import RawTable, read_table, write_table_atomic, write_workbook_atomic
+
+EXIT_DATA_ERROR = 1  # data, instrument, convergence or file errors (usage errors exit 2 via click)
+
+
+# --------------------------------------------------------------------------------------------
+# errors and warnings
+# --------------------------------------------------------------------------------------------
 
 
 @contextmanager
 def handle_errors(verbose: bool) -> Iterator[None]:
-    """Turn library errors into a message on stderr and exit code 1 (traceback with --verbose)."""
+    """Turn errors into a message on stderr and exit code 1 (traceback only with --verbose).
+
+    Usage errors (click's) pass through and exit 2.
+    """
     try:
         yield
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
     except (MeasureError, ValueError, OSError) as exc:
         if verbose:
             click.echo(traceback.format_exc(), err=True)
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(EXIT_DATA_ERROR) from None
+    except Exception as exc:  # a bug: say so, without a traceback unless asked
+        if verbose:
+            click.echo(traceback.format_exc(), err=True)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in measure; run again with --verbose and report the output.",
+            err=True,
+        )
+        raise SystemExit(EXIT_DATA_ERROR) from None
+
+
+@contextmanager
+def collect_warnings(sink: list[str], *, echo: bool, verbose: bool) -> Iterator[None]:
+    """Record warnings raised in the block: measure's own as 'warning: ...' lines on stderr (unless
+    quiet) and in ``sink``; others only with --verbose."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, MeasureWarning):
+            sink.append(str(w.message))
+            if echo:
+                click.echo(f"warning: {w.message}", err=True)
+        elif verbose:
+            click.echo(f"warning ({w.category.__name__}): {w.message}", err=True)
+
+
+# --------------------------------------------------------------------------------------------
+# progress
+# --------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """Stage messages on one rewritten stderr line ("measure: calibrating ... 3.2 s").
+
+    Enabled only when asked and stderr is a terminal; the line is cleared when done.
+    """
+
+    def __init__(self, enabled: bool, stream: IO[str] | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self._width = 0
+
+    @classmethod
+    def for_terminal(cls, quiet: bool) -> Progress:
+        stream = sys.stderr
+        return cls(enabled=not quiet and _isatty(stream), stream=stream)
+
+    def stage(self, text: str) -> None:
+        if not self.enabled:
+            return
+        line = f"measure: {text} ... ({time.perf_counter() - self.start:.1f} s)"
+        self.stream.write("\r" + line.ljust(self._width))
+        self.stream.flush()
+        self._width = len(line)
+
+    def done(self) -> None:
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# input
+# --------------------------------------------------------------------------------------------
+
+
+def read_data(
+    path: str,
+    *,
+    sheet: str | None,
+    delimiter: str | None,
+    encoding: str | None,
+    decimal: str | None,
+) -> RawTable:
+    """:func:`measure.io.read_table`; an option that does not fit the file is a usage error."""
+    if delimiter is not None and delimiter.lower() in ("tab", "\\t"):
+        delimiter = "\t"
+    kwargs: dict[str, Any] = {}
+    ext = Path(path).suffix.lower()
+    for name, value, exts in (
+        ("--sheet", sheet, (".xlsx", ".xlsm")),
+        ("--delimiter", delimiter, (".csv", ".txt", ".tsv")),
+        ("--encoding", encoding, (".csv", ".txt", ".tsv", ".sav", ".zsav")),
+    ):
+        if value is not None:
+            if ext not in exts:
+                raise click.UsageError(f"{name} applies to {', '.join(exts)} files, not {ext}")
+            kwargs[name.lstrip("-")] = value
+    try:
+        return read_table(path, decimal=decimal, **kwargs)
+    except MeasureError:
+        raise
+    except ValueError as exc:  # invalid option values (delimiter, encoding)
+        raise click.UsageError(str(exc)) from None
+
+
+def load_instrument_option(spec: str | None) -> Instrument | None:
+    """--instrument: a shipped id or a path; an unknown id or missing file is a usage error."""
+    if spec is None:
+        return None
+    looks_like_path = spec.lower().endswith(".toml") or any(
+        sep in spec for sep in {"/", os.sep, os.altsep or "/"}
+    )
+    if looks_like_path:
+        if not Path(spec).is_file():
+            raise click.BadParameter(f"no such file: {spec}", param_hint="--instrument")
+    elif spec not in instrument_ids():
+        raise click.BadParameter(
+            f"no shipped instrument {spec!r} (shipped: {', '.join(instrument_ids())}); give a "
+            "file path ending in .toml to load your own",
+            param_hint="--instrument",
+        )
+    return load_instrument(spec)
+
+
+def column_mapping(pairs: Sequence[tuple[str, str]], map_file: str | None) -> dict[str, str]:
+    """Item -> column from --map-file (columns 'item' and 'column') and --map (which wins)."""
+    mapping: dict[str, str] = {}
+    if map_file is not None:
+        raw = read_table(map_file)
+        cols = {str(c).strip().casefold(): c for c in raw.data.columns}
+        if "item" not in cols or "column" not in cols:
+            raise click.BadParameter(
+                f"{raw.source} needs the columns 'item' and 'column' "
+                f"(found: {', '.join(map(str, raw.data.columns))})",
+                param_hint="--map-file",
+            )
+        seen: dict[str, int] = {}
+        for item, column, row in zip(
+            raw.data[cols["item"]], raw.data[cols["column"]], raw.row_numbers, strict=True
+        ):
+            if _blank(item) and _blank(column):
+                continue
+            if _blank(item) or _blank(column):
+                raise click.BadParameter(
+                    f"{raw.source}: row {row} needs both an item and a column",
+                    param_hint="--map-file",
+                )
+            key = _cell_text(item)
+            if key in seen:
+                raise click.BadParameter(
+                    f"{raw.source}: item {key!r} is mapped twice (rows {seen[key]} and {row})",
+                    param_hint="--map-file",
+                )
+            seen[key] = int(row)
+            mapping[key] = _cell_text(column)
+    given: dict[str, str] = {}
+    for item, column in pairs:
+        if item in given and given[item] != column:
+            raise click.BadParameter(
+                f"item {item!r} is mapped twice ({given[item]!r} and {column!r})",
+                param_hint="--map",
+            )
+        given[item] = column
+    mapping.update(given)
+    return mapping
+
+
+def _blank(value: object) -> bool:
+    return (
+        value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
+    )
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def reporting_unit(
+    inst: Instrument | None, name: str | None, intercept: float | None, slope: float | None
+) -> tuple[ReportingUnit | None, str | None]:
+    """The unit from the options (over the instrument's) and where it came from."""
+    base = inst.reporting_unit if inst is not None else None
+    if intercept is None and slope is None:
+        if base is None:
+            if name is not None:
+                raise click.UsageError(
+                    "--unit-name needs --unit-intercept and --unit-slope (the instrument has "
+                    "no reporting unit)"
+                )
+            return None, None
+        if name is None:
+            return base, "instrument"
+        return ReportingUnit(name=name, intercept=base.intercept, slope=base.slope), "instrument"
+    if base is None and (intercept is None or slope is None):
+        raise click.UsageError("give both --unit-intercept and --unit-slope")
+    a = intercept if intercept is not None else base.intercept  # type: ignore[union-attr]
+    b = slope if slope is not None else base.slope  # type: ignore[union-attr]
+    if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
+        raise click.BadParameter(
+            "the reporting unit needs a finite intercept and a finite, non-zero slope",
+            param_hint="--unit-intercept/--unit-slope",
+        )
+    default_name = base.name if base is not None else "unit"
+    return ReportingUnit(name=name or default_name, intercept=a, slope=b), "options"
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+
+
+def in_unit(
+    measure: np.ndarray[Any, Any], se: np.ndarray[Any, Any], unit: ReportingUnit
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """A measure and its SE in the reporting unit: ``a + b * m`` and ``|b| * se``."""
+    return unit.intercept + unit.slope * measure, abs(unit.slope) * se
+
+
+def add_unit_columns(
+    persons: pd.DataFrame, unit: ReportingUnit, z: float = 1.959963984540054
+) -> pd.DataFrame:
+    """measure_unit, se_unit, ci_lower_unit, ci_upper_unit (the interval stays lower <= upper
+    for a negative slope)."""
+    m, se = in_unit(
+        persons["measure"].to_numpy(dtype=float), persons["se"].to_numpy(dtype=float), unit
+    )
+    return persons.assign(
+        measure_unit=m, se_unit=se, ci_lower_unit=m - z * se, ci_upper_unit=m + z * se
+    )
+
+
+def add_score_unit_columns(table: pd.DataFrame, unit: ReportingUnit) -> pd.DataFrame:
+    wle, wle_se = in_unit(table["wle"].to_numpy(float), table["wle_se"].to_numpy(float), unit)
+    mle, mle_se = in_unit(table["mle"].to_numpy(float), table["mle_se"].to_numpy(float), unit)
+    return table.assign(wle_unit=wle, wle_se_unit=wle_se, mle_unit=mle, mle_se_unit=mle_se)
+
+
+# --------------------------------------------------------------------------------------------
+# output
+# --------------------------------------------------------------------------------------------
 
 
 def output_paths(out_dir: Path, names: list[str], fmt: str) -> dict[str, Path]:
@@ -43,7 +307,8 @@ def check_overwrite(paths: Mapping[str, Path], force: bool) -> None:
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not force:
         raise click.UsageError(
-            f"output exists: {', '.join(existing)}. Use --force to overwrite or choose another --out."
+            f"output exists: {', '.join(existing)}. Use --force to overwrite or choose another "
+            "--out."
         )
 
 
@@ -51,7 +316,7 @@ def write_json_atomic(obj: Any, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, ensure_ascii=False, default=_json_default)
+            json.dump(obj, fh, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
             fh.write("\n")
         os.replace(tmp, path)
     except BaseException:
@@ -63,6 +328,19 @@ def _json_default(obj: Any) -> Any:
     if hasattr(obj, "item"):
         return obj.item()
     return str(obj)
+
+
+def json_clean(obj: Any) -> Any:
+    """NaN and infinities -> None, numpy scalars -> Python, recursively (strict JSON)."""
+    if isinstance(obj, Mapping):
+        return {str(k): json_clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def write_outputs(
@@ -80,11 +358,13 @@ def write_outputs(
     paths = output_paths(out_dir, list(tables), fmt)
     check_overwrite(paths, force)
     if fmt == "xlsx":
+        if progress:
+            progress("workbook")
         write_workbook_atomic(tables, paths["workbook"])
     else:
         for name, df in tables.items():
             if progress:
                 progress(name)
             write_table_atomic(df, paths[name], fmt=fmt, excel_friendly=excel_friendly)  # type: ignore[arg-type]
-    write_json_atomic(dict(summary), paths["summary"])
+    write_json_atomic(json_clean(dict(summary)), paths["summary"])
     return paths

@@ -1,8 +1,13 @@
-"""``measure calibrate``: calibrate a survey export and write the score tables."""
+"""``measure calibrate``: calibrate a survey export and write the score tables.
+
+Thin: options are parsed here, the answers are checked by :func:`measure.as_responses`, estimated
+by :func:`measure.calibrate`, and the tables written atomically. Exit 0 on success, 1 on a data,
+instrument or convergence error, 2 on a usage error; messages go to stderr without a traceback
+(``--verbose`` shows it).
+"""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,59 +17,95 @@ import numpy as np
 
 from measure.calibrate import calibrate
 from measure.cli import options as opt
-from measure.cli._common import handle_errors, output_paths, check_overwrite, write_outputs
-from measure.io import read_table
-from measure.results import Calibration
+from measure.cli._common import (
+    Progress,
+    add_score_unit_columns,
+    add_unit_columns,
+    check_overwrite,
+    collect_warnings,
+    column_mapping,
+    handle_errors,
+    load_instrument_option,
+    output_paths,
+    read_data,
+    reporting_unit,
+    write_outputs,
+)
+from measure.responses import MAX_LISTED, as_responses
 
+TABLES = ["items", "thresholds", "persons", "score_table"]
+#: columns of persons.csv that a carried (--keep/--group) column must not shadow
+PERSON_COLUMNS = (
+    "person row status n_answered raw_score max_score measure se ci_lower ci_upper wle wle_se "
+    "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
+    "ci_lower_unit ci_upper_unit"
+).split()
+BLANK_ROW_REASON = "blank row in the file: no answers"
 
-def _load_instrument(spec: str | None) -> Any:
-    if spec is None:
-        return None
-    from measure.instrument import load_instrument
-
-    return load_instrument(spec)
+_METHOD_WORDS = {"CML": "conditional ML"}
+_STATUS_WORDS = {
+    "ok": "measured",
+    "extreme_min": "lowest possible score",
+    "extreme_max": "highest possible score",
+    "too_few_answers": "too few answers",
+    "no_answers": "no answers",
+}
 
 
 @click.command("calibrate")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @opt.out
-@opt.id_column
-@opt.items
+@opt.response_options
+@opt.read_options
 @opt.model
-@opt.instrument
-@opt.missing_code
-@click.option("--min-category", type=int, default=0, show_default=True,
-              help="Code of the lowest category (1 for data coded 1..5).")
-@click.option("--collapse-null", is_flag=True,
-              help="Merge categories nobody used into the neighbouring category instead of stopping.")
-@click.option("--estimator", type=click.Choice(["wle", "mle"]), default="wle", show_default=True,
-              help="Person measure: Warm's WLE (finite at extreme scores) or ML.")
-@click.option("--min-answered", type=int, default=None,
-              help="Fewer answered items than this gives status too_few_answers (default: the "
-                   "instrument's minimum, else 1).")
-@opt.invalid
-@opt.keep
-@opt.group
-@opt.fmt
-@opt.excel_friendly
-@opt.force
-@opt.quiet
-@opt.verbose
+@click.option(
+    "--collapse-null",
+    is_flag=True,
+    help="Merge categories nobody used into the neighbouring category instead of stopping.",
+)
+@click.option(
+    "--estimator",
+    type=click.Choice(["wle", "mle"]),
+    default="wle",
+    show_default=True,
+    help="Person measure: Warm's WLE (finite at extreme scores) or ML.",
+)
+@click.option(
+    "--min-answered",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Fewer answered items than N gives status too_few_answers (default: the instrument's "
+    "minimum, else 1).",
+)
+@opt.unit_options
+@opt.output_options
 def calibrate_cmd(
     data: str,
     out_dir: str,
     id_column: str | None,
     items: list[str] | None,
-    model: str | None,
+    column_map: list[tuple[str, str]],
+    map_file: str | None,
     instrument: str | None,
     missing_codes: tuple[str, ...],
     min_category: int,
-    collapse_null: bool,
-    estimator: str,
-    min_answered: int | None,
+    max_code: int | None,
+    reverse: tuple[str, ...],
     invalid: str,
     keep: tuple[str, ...],
     group: str | None,
+    sheet: str | None,
+    delimiter: str | None,
+    encoding: str | None,
+    decimal: str | None,
+    model: str | None,
+    collapse_null: bool,
+    estimator: str,
+    min_answered: int | None,
+    unit_name: str | None,
+    unit_intercept: float | None,
+    unit_slope: float | None,
     fmt: str,
     excel_friendly: bool,
     force: bool,
@@ -72,91 +113,232 @@ def calibrate_cmd(
     verbose: bool,
 ) -> None:
     """Calibrate DATA (CSV, Excel, SPSS or Parquet) and write items, thresholds, persons,
-    score_table and summary.json to --out."""
+    score_table and summary.json to --out.
+
+    persons has one row per data row of the file, in file order, with the person's status
+    (ok, extreme_min, extreme_max, too_few_answers, no_answers), measure, SE and 95% interval.
+    """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    check_overwrite(
-        output_paths(out, ["items", "thresholds", "persons", "score_table"], fmt), force
-    )
+    if excel_friendly and fmt != "csv":
+        raise click.UsageError("--excel-friendly applies to --format csv only")
+    check_overwrite(output_paths(out, TABLES, fmt), force)
+    progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
-        raw = read_table(data)
-        frame = raw.data
-        inst = _load_instrument(instrument)
-        carried = [c for c in ([group] if group else []) + list(keep) if c]
-        missing_cols = [c for c in carried if c not in frame.columns]
-        if missing_cols:
-            raise click.UsageError(f"--keep/--group column(s) not found: {', '.join(missing_cols)}")
-        item_cols = items
-        if item_cols is None and inst is None:
-            item_cols = [c for c in map(str, frame.columns) if c != id_column and c not in carried]
-        chosen_model = model
-        if chosen_model is None:
-            chosen_model = inst.default_model if inst is not None else "pcm"
-        cal = calibrate(
-            frame,
-            model=chosen_model,  # type: ignore[arg-type]
-            items=item_cols,
-            id_column=id_column,
-            instrument=inst,
-            missing_codes=missing_codes,
-            min_category=min_category,
-            null_categories="collapse" if collapse_null else "error",
-            person_estimator=estimator,  # type: ignore[arg-type]
-            min_answered=min_answered if min_answered is not None else (
-                inst.min_answered if inst is not None else 1),
-            invalid=invalid,  # type: ignore[arg-type]
-            source=raw.source,
-            row_numbers=raw.row_numbers,
-        )
-        if model is None and inst is None and bool(np.all(cal.max_category == 1)):
-            object.__setattr__(cal, "model", "rasch")
-        persons = cal.persons
-        if carried:
-            persons = persons.copy()
-            for pos, col in enumerate(carried, start=1):
-                persons.insert(pos, col, frame[col].to_numpy())
-        tables = {
-            "items": cal.items,
-            "thresholds": cal.thresholds,
-            "persons": persons,
-            "score_table": cal.score_table(),
-        }
-        summary = cal.summary()
-        summary["source"] = raw.source
-        summary["elapsed_seconds"] = round(time.perf_counter() - t0, 3)
-        paths = write_outputs(tables, summary, out, fmt=fmt, excel_friendly=excel_friendly,
-                              force=force)
+        try:
+            inst = load_instrument_option(instrument)
+            unit, unit_origin = reporting_unit(inst, unit_name, unit_intercept, unit_slope)
+            if max_code is not None:
+                if inst is not None:
+                    raise click.UsageError(
+                        "--max-code is for data without an instrument; the instrument declares "
+                        "the categories"
+                    )
+                if max_code <= min_category:
+                    raise click.BadParameter(
+                        f"must be above --min-category ({min_category})", param_hint="--max-code"
+                    )
+            mapping = column_mapping(column_map, map_file)
+
+            progress.stage(f"reading {Path(data).name}")
+            raw = read_data(
+                data, sheet=sheet, delimiter=delimiter, encoding=encoding, decimal=decimal
+            )
+            frame = raw.data
+            carried = list(dict.fromkeys(([group] if group else []) + list(keep)))
+            absent = [c for c in carried if c not in frame.columns]
+            if absent:
+                raise click.UsageError(
+                    f"--keep/--group column(s) not found in {raw.source}: {', '.join(absent)}"
+                )
+
+            _check_carried_names(carried, PERSON_COLUMNS)
+
+            progress.stage("checking answers")
+            rm = as_responses(
+                frame,
+                items=items,
+                id_column=id_column,
+                instrument=inst,
+                columns=mapping or None,
+                value_labels=raw.value_labels,
+                missing_codes=missing_codes,
+                max_category=None if max_code is None else max_code - min_category,
+                min_category=min_category,
+                reverse=reverse,
+                invalid=invalid,  # type: ignore[arg-type]
+                source=raw.source,
+                row_numbers=raw.row_numbers,
+                decimal=raw.decimal,
+                exclude=carried,
+            )
+            needed = (
+                min_answered
+                if min_answered is not None
+                else (inst.min_answered if inst is not None else 1)
+            )
+            if needed > rm.n_items:
+                origin = (
+                    "--min-answered"
+                    if min_answered is not None
+                    else (f"the instrument's minimum of answered items ({needed})")
+                )
+                raise click.UsageError(
+                    f"{origin} is more than the {rm.n_items} item(s) used; give a smaller "
+                    "--min-answered"
+                )
+            chosen_model = model or (
+                inst.default_model
+                if inst is not None
+                else "rasch"
+                if bool(np.all(rm.max_category == 1))
+                else "pcm"
+            )
+
+            progress.stage(f"calibrating {rm.n_items} items, {rm.n_persons} rows")
+            warned: list[str] = []
+            with collect_warnings(warned, echo=not quiet, verbose=verbose):
+                cal = calibrate(
+                    rm,
+                    model=chosen_model,  # type: ignore[arg-type]
+                    null_categories="collapse" if collapse_null else "error",
+                    person_estimator=estimator,  # type: ignore[arg-type]
+                    min_answered=needed,
+                )
+
+            persons = cal.persons
+            if rm.n_blank_rows:
+                persons = persons.copy()
+                persons.loc[rm.blank_rows, "reason"] = BLANK_ROW_REASON
+            _check_carried_names(carried, persons.columns)
+            if carried:
+                persons = persons.copy()
+                for pos, col in enumerate(carried, start=1):
+                    persons.insert(pos, col, frame[col].to_numpy())
+            score_table = cal.score_table()
+            if unit is not None:
+                persons = add_unit_columns(persons, unit)
+                score_table = add_score_unit_columns(score_table, unit)
+            tables = {
+                "items": cal.items,
+                "thresholds": cal.thresholds,
+                "persons": persons,
+                "score_table": score_table,
+            }
+
+            summary = cal.summary()
+            n_rows = len(frame)
+            if len(persons) != n_rows or sum(summary["status_counts"].values()) != n_rows:
+                raise RuntimeError(
+                    f"{len(persons)} person rows and status counts "
+                    f"{summary['status_counts']} for {n_rows} rows read"
+                )
+            summary.update(
+                {
+                    "source": raw.source,
+                    "input": {
+                        "file": raw.source,
+                        "encoding": raw.encoding,
+                        "delimiter": raw.delimiter,
+                        "decimal": raw.decimal,
+                        "sheet": raw.sheet,
+                    },
+                    "rows_read": n_rows,
+                    "blank_rows": rm.n_blank_rows,
+                    "instrument": None
+                    if inst is None
+                    else {"id": inst.id, "version": inst.version},
+                    "item_columns": dict(zip(rm.items, rm.columns, strict=True)),
+                    "min_answered": needed,
+                    "invalid_policy": invalid,
+                    "invalid_cells_set_missing": rm.n_invalid,
+                    "invalid_cells": [c.to_dict() for c in rm.invalid[:MAX_LISTED]],
+                    "reporting_unit": None
+                    if unit is None
+                    else {
+                        "name": unit.name,
+                        "intercept": unit.intercept,
+                        "slope": unit.slope,
+                        "from": unit_origin,
+                    },
+                    "warnings": warned,
+                    "elapsed_seconds": round(time.perf_counter() - t0, 3),
+                }
+            )
+            progress.stage("writing")
+            paths = write_outputs(
+                tables, summary, out, fmt=fmt, excel_friendly=excel_friendly, force=force
+            )
+        finally:
+            progress.done()
     if not quiet:
-        click.echo(plain_summary(cal, paths))
+        click.echo(plain_summary(summary, rm.invalid, paths))
 
 
-def plain_summary(cal: Calibration, paths: dict[str, Path]) -> str:
+def _check_carried_names(carried: list[str], taken: Any) -> None:
+    clash = [c for c in carried if c in set(taken)]
+    if clash:
+        raise click.UsageError(
+            f"--keep/--group column(s) {', '.join(map(repr, clash))} have the name of a "
+            "persons.csv column; rename them in the data"
+        )
+
+
+def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> str:
     """A short text for non-specialists."""
-    s = cal.summary()
-    counts = s["status_counts"]
-    n = s["n_persons"]
-    rel = s["reliability"]["person_reliability"]
+    counts: dict[str, int] = s["status_counts"]
     lines = [
-        f"measure: {s['model']} model, {s['n_items']} items, {n} persons "
-        f"(conditional ML, {s['iterations']} iterations, converged).",
-        "Persons: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + f" (total {n}).",
+        f"measure: {s['model']} model, {s['n_items']} items, {s['rows_read']} rows read from "
+        f"{s['source']} ({_METHOD_WORDS.get(s['method'], s['method'])}, {s['iterations']} "
+        "iterations, converged).",
     ]
+    parts = [f"{v} {_STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
+    blank = f"; {s['blank_rows']} of them blank rows" if s["blank_rows"] else ""
+    lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.")
+    rel = s["reliability"]["person_reliability"]
     if rel is None:
         lines.append("Person reliability: not available (too few persons with non-extreme scores).")
     else:
         verdict = (
-            "good enough for decisions about individuals (>= 0.85)" if rel >= 0.85
+            "good enough for decisions about individuals (>= 0.85)"
+            if rel >= 0.85
             else "good enough for comparing groups (>= 0.70), not for individual decisions"
-            if rel >= 0.70 else "too low for group comparisons (< 0.70): add or improve items"
+            if rel >= 0.70
+            else "too low for group comparisons (< 0.70): add or improve items"
         )
         lines.append(f"Person reliability {rel:.2f}: {verdict} [rule: Tennant & Conaghan 2007].")
     mis = s["misfitting_items"]
     lines.append(
-        f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}" if mis
+        f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}"
+        if mis
         else "No item misfits (infit and outfit MNSQ within 0.6-1.4)."
     )
-    if s["invalid_cells_set_missing"]:
-        lines.append(f"{s['invalid_cells_set_missing']} invalid cells were treated as missing.")
+    n_bad = s["invalid_cells_set_missing"]
+    if n_bad:
+        shown = min(n_bad, MAX_LISTED)
+        lines.append(
+            f"{n_bad} invalid cell{'s' if n_bad != 1 else ''} treated as missing"
+            + (
+                f" (the first {shown} are listed; all counts in summary.json)"
+                if n_bad > shown
+                else ""
+            )
+            + ":"
+        )
+        lines += [f"  {c.describe()}" for c in invalid[:shown]]
+    unit = s["reporting_unit"]
+    if unit is not None:
+        lines.append(
+            f"Reporting unit {unit['name']!r} = {unit['intercept']:g} + {unit['slope']:g} * logit: "
+            "columns measure_unit, se_unit, ci_lower_unit, ci_upper_unit in persons."
+        )
+    for w in s["warnings"]:
+        lines.append(f"Note: {w}")
     lines.append("Wrote: " + ", ".join(str(p) for p in paths.values()))
-    lines.append("Next: look at items.csv (fit) and persons.csv (measure, se, ci_lower, ci_upper).")
+    nxt = ["persons (measure, se, ci_lower, ci_upper; status and reason where no measure)"]
+    if mis:
+        nxt.insert(0, "the misfitting items in items (infit_msq, outfit_msq)")
+    if n_bad:
+        nxt.append("the invalid cells listed in summary.json")
+    lines.append("Next: look at " + "; ".join(nxt) + ".")
     return "\n".join(lines)

@@ -10,7 +10,9 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _split_commas(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+def _split_commas(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> list[str] | None:
     if value is None:
         return None
     parts = [v.strip() for v in value.split(",") if v.strip()]
@@ -19,51 +21,191 @@ def _split_commas(ctx: click.Context, param: click.Parameter, value: str | None)
     return parts
 
 
+def _pairs(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """``ITEM=COLUMN`` -> (item, column); the column may itself contain '='."""
+    out = []
+    for text in value:
+        item, sep, column = text.partition("=")
+        if not sep or not item.strip() or not column.strip():
+            raise click.BadParameter(f"{text!r} is not ITEM=COLUMN (e.g. --map who5_1='Fråga 1')")
+        out.append((item.strip(), column.strip()))
+    return out
+
+
+# --- input -------------------------------------------------------------------------------------
+
 id_column = click.option(
-    "--id-column", default=None, metavar="COLUMN",
+    "--id-column",
+    default=None,
+    metavar="COLUMN",
     help="Column with person ids. Without it, persons are numbered by row.",
 )
 items = click.option(
-    "--items", default=None, callback=_split_commas, metavar="A,B,C",
-    help="Item columns, comma-separated. Default: every column but the id (and --keep/--group).",
+    "--items",
+    default=None,
+    callback=_split_commas,
+    metavar="A,B,C",
+    help="Items to use, comma-separated. Default: the instrument's items, else every column but "
+    "the id and --keep/--group columns.",
 )
+column_map = click.option(
+    "--map",
+    "column_map",
+    multiple=True,
+    callback=_pairs,
+    metavar="ITEM=COLUMN",
+    help="Read ITEM from data column COLUMN (repeatable). Items not mapped are found by name, "
+    "ignoring case and spaces.",
+)
+map_file = click.option(
+    "--map-file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="CSV or Excel file with columns 'item' and 'column' mapping items to data columns; "
+    "--map entries take precedence.",
+)
+sheet = click.option(
+    "--sheet",
+    default=None,
+    metavar="NAME",
+    help="Excel worksheet to read (default: the first).",
+)
+delimiter = click.option(
+    "--delimiter",
+    default=None,
+    metavar="CHAR",
+    help="CSV field delimiter (default: detected among , ; and tab). Use 'tab' for a tab.",
+)
+encoding = click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    help="Text encoding of a CSV or SPSS file (default: detected; UTF-8 or cp1252 for CSV).",
+)
+decimal = click.option(
+    "--decimal",
+    type=click.Choice([".", ","]),
+    default=None,
+    help="Decimal separator of numbers written as text (default: detected).",
+)
+instrument = click.option(
+    "--instrument",
+    default=None,
+    metavar="ID|PATH",
+    help="Instrument definition: a shipped id (see `measure instruments`) or a TOML file.",
+)
+missing_code = click.option(
+    "--missing-code",
+    "missing_codes",
+    multiple=True,
+    metavar="VALUE",
+    help="A value meaning missing (repeatable), e.g. --missing-code 9 --missing-code 'Vet ej'. "
+    "Added to the instrument's missing codes.",
+)
+min_category = click.option(
+    "--min-category",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Code of the lowest category in the data (1 for answers coded 1..5). Labels are not "
+    "affected.",
+)
+max_code = click.option(
+    "--max-code",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Highest response code in the data (e.g. 5 for 1..5), for data without an instrument; "
+    "higher codes are invalid. Needed with --reverse.",
+)
+reverse = click.option(
+    "--reverse",
+    multiple=True,
+    metavar="ITEM",
+    help="A reverse-keyed item, scored max - code (repeatable; in addition to the instrument's).",
+)
+invalid = click.option(
+    "--invalid",
+    type=click.Choice(["error", "missing"]),
+    default="error",
+    show_default=True,
+    help="Invalid cells: stop with a list (error) or treat them as missing and list them in the "
+    "summary (missing).",
+)
+keep = click.option(
+    "--keep",
+    multiple=True,
+    metavar="COLUMN",
+    help="Carry this person column unchanged into persons.csv (repeatable).",
+)
+group = click.option(
+    "--group",
+    default=None,
+    metavar="COLUMN",
+    help="Grouping column carried into persons.csv.",
+)
+
+# --- model ---------------------------------------------------------------------------------------
+
 model = click.option(
-    "--model", type=click.Choice(["rasch", "rsm", "pcm"]), default=None,
-    help="Rasch model. Default: the instrument's model, else rasch for 0/1 items and pcm otherwise.",
+    "--model",
+    type=click.Choice(["rasch", "rsm", "pcm"]),
+    default=None,
+    help="Rasch model. Default: the instrument's model, else rasch for 0/1 items and pcm "
+    "otherwise.",
 )
+
+# --- reporting unit ----------------------------------------------------------------------------
+
+unit_name = click.option(
+    "--unit-name",
+    default=None,
+    metavar="TEXT",
+    help="Name of the reporting unit (default: the instrument's, else 'unit').",
+)
+unit_intercept = click.option(
+    "--unit-intercept",
+    type=float,
+    default=None,
+    metavar="A",
+    help="Reporting unit = A + B * logit: the value at 0 logits.",
+)
+unit_slope = click.option(
+    "--unit-slope",
+    type=float,
+    default=None,
+    metavar="B",
+    help="Reporting unit = A + B * logit: units per logit (not 0). SEs are multiplied by |B|.",
+)
+
+# --- output ----------------------------------------------------------------------------------
+
 out = click.option(
-    "--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
     help="Folder for the output tables (created if missing).",
 )
 force = click.option("--force", is_flag=True, help="Overwrite existing output files.")
 quiet = click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 verbose = click.option("--verbose", is_flag=True, help="Show the full traceback on errors.")
 fmt = click.option(
-    "--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv",
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json"]),
+    default="csv",
+    show_default=True,
     help="Output format: csv files, one xlsx workbook (a sheet per table) or json files.",
 )
 excel_friendly = click.option(
-    "--excel-friendly", is_flag=True,
-    help="CSV with ';' and decimal comma, for Excel with Swedish settings.",
-)
-instrument = click.option(
-    "--instrument", default=None, metavar="ID|PATH",
-    help="Instrument definition (shipped id such as who5, or a TOML file).",
-)
-missing_code = click.option(
-    "--missing-code", "missing_codes", multiple=True, metavar="VALUE",
-    help="A value meaning missing (repeatable), e.g. --missing-code 9 --missing-code 'Vet ej'.",
-)
-invalid = click.option(
-    "--invalid", type=click.Choice(["error", "missing"]), default="error",
-    help="Invalid cells: stop with a list (default) or treat them as missing and list them.",
-)
-keep = click.option(
-    "--keep", multiple=True, metavar="COLUMN",
-    help="Carry this person column unchanged into persons.csv (repeatable).",
-)
-group = click.option(
-    "--group", default=None, metavar="COLUMN", help="Grouping column carried into persons.csv.",
+    "--excel-friendly",
+    is_flag=True,
+    help="CSV with ';' and decimal comma (and a BOM), for Excel with Swedish settings.",
 )
 
 
@@ -74,3 +216,26 @@ def compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
         return f
 
     return apply
+
+
+#: reading a survey export
+read_options = compose(sheet, delimiter, encoding, decimal)
+#: finding and coding the answers
+response_options = compose(
+    id_column,
+    items,
+    column_map,
+    map_file,
+    instrument,
+    missing_code,
+    min_category,
+    max_code,
+    reverse,
+    invalid,
+    keep,
+    group,
+)
+#: a linear reporting unit
+unit_options = compose(unit_name, unit_intercept, unit_slope)
+#: writing the tables
+output_options = compose(fmt, excel_friendly, force, quiet, verbose)

@@ -1,16 +1,24 @@
 """The single input gate: turn a table of answers into a checked response matrix.
 
-Every cell becomes a category code ``0..m_i`` or missing. Text labels are mapped to codes (case and
-whitespace insensitive), reverse-keyed items are recoded ``m_i - code``, missing codes become
-missing. Every cell that is none of these is located (row, person id, column, value) and reported
-together with the allowed values; nothing is renumbered or dropped silently.
+Every cell becomes a category code ``0..m_i`` or missing. Item columns are found by name (exactly,
+else ignoring case and whitespace) or through a mapping item -> column given by the user. Text
+labels are mapped to codes (case and whitespace insensitive, every language of the instrument),
+SPSS value labels are read as labels, reverse-keyed items are recoded ``m_i - code`` and missing
+codes become missing. Every cell that is none of these is located (spreadsheet row, person id,
+column, value) and reported together with the allowed values; nothing is renumbered or dropped
+silently, and there is exactly one output row per input row, in input order.
+
+The work is vectorised: each column is factorised once (``pandas.factorize``) and only its
+distinct values are looked at in Python, so a million rows cost a few hash passes per column.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -20,34 +28,71 @@ from numpy.typing import NDArray
 from measure.exceptions import ResponseDataError
 
 if TYPE_CHECKING:
-    from measure.instrument import Instrument
+    from measure.instrument import Instrument, Item
 
-__all__ = ["ResponseMatrix", "InvalidCell", "as_responses", "normalise_label"]
+__all__ = [
+    "MAX_CODE",
+    "MAX_LISTED",
+    "InvalidCell",
+    "InvalidPolicy",
+    "ResponseMatrix",
+    "as_responses",
+    "normalise_label",
+]
 
 InvalidPolicy = Literal["error", "missing"]
+#: problems listed in a message (the count is always given in full)
 MAX_LISTED = 10
+#: highest category code accepted when an item's categories are not declared
+MAX_CODE = 99
+
+_VALID, _EMPTY, _MISSING, _BAD = 0, 1, 2, 3
+_NUMBER = {
+    ".": re.compile(r"[+-]?\d{1,9}(?:\.0*)?", re.ASCII),
+    ",": re.compile(r"[+-]?\d{1,9}(?:,0*|\.0)?", re.ASCII),
+}
+_POSSIBLY_BOOL = ("boolean", "mixed", "mixed-integer")
 
 
 def normalise_label(value: object) -> str:
-    """Casefold and collapse whitespace: ``'  Instämmer   HELT '`` -> ``'instämmer helt'``."""
-    return re.sub(r"\s+", " ", str(value)).strip().casefold()
+    """NFC, whitespace collapsed, casefolded: ``' Instämmer   HELT '`` -> ``'instämmer helt'``.
+
+    The same rule as :func:`measure.instrument.normalise_label`, for any cell value.
+    """
+    return " ".join(unicodedata.normalize("NFC", str(value)).split()).casefold()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvalidCell:
-    """One cell that is neither a known code, a known label nor a missing code."""
+    """One cell that is neither a known code, a known label nor a missing code.
+
+    ``row`` is the row number in the source (spreadsheet style for files), ``column`` the data
+    column, ``item`` the item it was read for (when it differs from the column name) and
+    ``label`` the SPSS value label of the value, if any.
+    """
 
     row: int
     person: str
     column: str
     value: str
     allowed: str
+    item: str = ""
+    label: str | None = None
 
     def describe(self) -> str:
+        where = f"column {self.column!r}"
+        if self.item and self.item != self.column:
+            where += f" (item {self.item!r})"
+        value = f"value {self.value!r}"
+        if self.label is not None:
+            value += f" (value label {self.label!r})"
         return (
-            f"row {self.row}, person {self.person!r}, column {self.column!r}: "
-            f"value {self.value!r} is not allowed (allowed: {self.allowed})"
+            f"row {self.row}, person {self.person!r}, {where}: {value} is not allowed "
+            f"(allowed: {self.allowed})"
         )
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -57,12 +102,15 @@ class ResponseMatrix:
     Attributes
     ----------
     values : (N, I) int16 array, -1 = missing.
-    items : item ids (column names), in order.
-    persons : person ids, one per input row, in input order (strings).
+    items : item ids, in order.
+    persons : person ids, one per input row, in input order (strings; ``""`` for a blank row
+        when ids come from a column).
     max_category : (I,) top category of each item.
     rows : (N,) row number of each person in the source (spreadsheet style when known).
     source : name of the source, used in messages.
-    invalid : cells that were set to missing under ``invalid="missing"``.
+    invalid : every cell that was set to missing under ``invalid="missing"``, in row order.
+    columns : the data column each item was read from (same order as ``items``).
+    blank_rows : (N,) True for rows in which every cell is empty (``None``: not known).
     """
 
     values: NDArray[np.int16]
@@ -71,7 +119,9 @@ class ResponseMatrix:
     max_category: NDArray[np.int64]
     rows: NDArray[np.int64]
     source: str = "data"
-    invalid: tuple[InvalidCell, ...] = field(default=())
+    invalid: tuple[InvalidCell, ...] = ()
+    columns: tuple[str, ...] = ()
+    blank_rows: NDArray[np.bool_] | None = None
 
     @property
     def n_persons(self) -> int:
@@ -80,6 +130,597 @@ class ResponseMatrix:
     @property
     def n_items(self) -> int:
         return int(self.values.shape[1])
+
+    @property
+    def n_invalid(self) -> int:
+        """Number of invalid cells set to missing."""
+        return len(self.invalid)
+
+    @property
+    def n_blank_rows(self) -> int:
+        return 0 if self.blank_rows is None else int(self.blank_rows.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# the gate
+# --------------------------------------------------------------------------------------------
+
+
+def as_responses(
+    data: pd.DataFrame | NDArray[Any] | ResponseMatrix,
+    *,
+    items: Sequence[str] | None = None,
+    id_column: str | None = None,
+    instrument: Instrument | None = None,
+    columns: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[Any, str]] | None = None,
+    missing_codes: Iterable[object] = (),
+    max_category: int | Mapping[str, int] | None = None,
+    min_category: int = 0,
+    reverse: Iterable[str] = (),
+    invalid: InvalidPolicy = "error",
+    source: str = "data",
+    row_numbers: Sequence[int] | NDArray[np.int64] | None = None,
+    decimal: str = ".",
+    exclude: Iterable[str] = (),
+) -> ResponseMatrix:
+    """Check and code a table of answers.
+
+    Parameters
+    ----------
+    data : DataFrame (persons in rows), 2-D array, or an existing ResponseMatrix (returned as is).
+    items : item ids; default the instrument's items, else every column except ``id_column`` and
+        ``exclude``. Without an instrument, item ids are column names (or keys of ``columns``).
+    id_column : column with person ids; default: persons are numbered by row (1, 2, ...).
+    instrument : an :class:`~measure.instrument.Instrument`; gives the items, their categories,
+        labels, reverse keys and missing codes.
+    columns : mapping item id -> data column, for columns not named after their item. Items not
+        in the mapping are found by name: exactly, else ignoring case and whitespace.
+    value_labels : per data column, value -> label (as ``RawTable.value_labels`` from an SPSS
+        file). With an instrument, a column whose value labels name its categories is read
+        through the labels: each value must carry a category label or a missing code, whatever
+        its number. Otherwise labels only mark missing codes (a value labelled "Vet ej").
+    missing_codes : extra values meaning missing (codes such as 9 or labels such as "Vet ej").
+        Numbers are compared with the value as it is in the data (before ``min_category``).
+    max_category : top category (0-based), for all items or per item id; default the largest
+        code observed in each item (at most :data:`MAX_CODE`). Codes above a declared top are
+        invalid. Items of the instrument always use the instrument's categories.
+    min_category : the code of the lowest category in the data (default 0); numbers are shifted
+        to start at 0 (labels are not: they name their category). Data coded 1..5 need
+        ``min_category=1``; nothing is renumbered unless asked.
+    reverse : reverse-keyed items (in addition to the instrument's), recoded ``m - code``. The
+        top category ``m`` must be declared (instrument or ``max_category``): a top inferred
+        from the data could be too low and give a quietly wrong recoding.
+    invalid : ``"error"`` (default) raises on any invalid cell; ``"missing"`` sets them missing
+        and lists them in ``ResponseMatrix.invalid``.
+    source : name used in messages (e.g. the file name).
+    row_numbers : row number of each data row in the source (default 1, 2, ...).
+    decimal : decimal separator of numbers stored as text (``"."`` or ``","``); ``"2,0"`` is
+        code 2 only with ``decimal=","``.
+    exclude : columns that are never items by default (covariates carried along).
+
+    Returns
+    -------
+    ResponseMatrix
+        One row per input row, in input order. Rows in which every cell is empty are kept (no
+        answers) and flagged in ``blank_rows``; they need no person id.
+
+    Raises
+    ------
+    ResponseDataError
+        Invalid cells (with row, person, column, value and the allowed values; the count and the
+        first ten), blank or duplicate person ids, item columns not found or entirely empty,
+        a bad column mapping, no data rows, a reverse-keyed item without a declared top.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": ["a", "b", "c"], "answer": ["2", "Vet ej", 0]})
+    >>> rm = as_responses(df, id_column="id", columns={"q1": "answer"}, missing_codes=["Vet ej"])
+    >>> rm.items, rm.values.ravel().tolist()
+    (('q1',), [2, -1, 0])
+    """
+    if isinstance(data, ResponseMatrix):
+        return data
+    if invalid not in ("error", "missing"):
+        raise ValueError(f"invalid={invalid!r} is not one of 'error', 'missing'")
+    if decimal not in _NUMBER:
+        raise ValueError(f"decimal={decimal!r} is not one of '.', ','")
+    if isinstance(min_category, bool) or not isinstance(min_category, (int, np.integer)):
+        raise ValueError(f"min_category must be an integer, got {min_category!r}")
+    min_category = int(min_category)
+    if isinstance(data, np.ndarray):
+        if data.ndim != 2:
+            raise ResponseDataError(f"{source}: responses must be a 2-D table, got {data.ndim}-D")
+        data = pd.DataFrame(data, columns=[f"item{j + 1}" for j in range(data.shape[1])])
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame or a 2-D array, got {type(data)!r}")
+    n = len(data)
+    rows = (
+        np.arange(1, n + 1, dtype=np.int64)
+        if row_numbers is None
+        else np.asarray(row_numbers, dtype=np.int64)
+    )
+    if rows.shape != (n,):
+        raise ValueError(f"row_numbers has {rows.size} entries for {n} rows")
+    names = [str(c) for c in data.columns]
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise ResponseDataError(
+            f"{source}: duplicate column names: {', '.join(map(repr, twice))}; every column "
+            "needs its own name"
+        )
+    frame = data.set_axis(names, axis=1)
+    if id_column is not None and id_column not in names:
+        raise ResponseDataError(
+            f"{source}: id column {id_column!r} not found (columns: {_list_columns(names)})"
+        )
+    item_ids, item_cols = _resolve_items(
+        names,
+        items=items,
+        instrument=instrument,
+        mapping=columns,
+        id_column=id_column,
+        exclude=set(exclude),
+        source=source,
+    )
+    if n == 0:
+        raise ResponseDataError(f"{source}: no data rows (the table has only column names)")
+
+    inst_items = {it.id: it for it in instrument.items} if instrument is not None else {}
+    if isinstance(max_category, Mapping):
+        unknown = sorted(set(map(str, max_category)) - set(item_ids))
+        if unknown:
+            raise ValueError(f"max_category names unknown items: {unknown}")
+    reverse_set = {str(r) for r in reverse}
+    unknown_rev = sorted(reverse_set - set(item_ids))
+    if unknown_rev:
+        raise ResponseDataError(
+            f"{source}: reverse-keyed item(s) not among the items: {', '.join(unknown_rev)} "
+            f"(items: {', '.join(item_ids)})"
+        )
+    missing = _Missing(list(missing_codes) + list(instrument.missing_codes if instrument else []))
+    labels_by_column = dict(value_labels or {})
+
+    values = np.full((n, len(item_ids)), -1, dtype=np.int16)
+    tops = np.zeros(len(item_ids), dtype=np.int64)
+    all_empty = np.ones(n, dtype=bool)
+    bad_rows: list[NDArray[np.int64]] = []
+    bad_cols: list[NDArray[np.int64]] = []
+    bad_vals: list[NDArray[np.object_]] = []
+    bad_labels: list[NDArray[np.object_]] = []
+    allowed: list[str] = []
+    no_answers: list[str] = []
+    for j, (item, col) in enumerate(zip(item_ids, item_cols, strict=True)):
+        inst_item = inst_items.get(item)
+        if inst_item is not None:
+            declared: int | None = inst_item.max_category
+        elif isinstance(max_category, Mapping):
+            raw_top = max_category.get(item)
+            declared = None if raw_top is None else int(raw_top)
+        else:
+            declared = None if max_category is None else int(max_category)
+        if declared is not None and not 1 <= declared <= MAX_CODE:
+            raise ValueError(f"max_category of item {item!r} must be 1..{MAX_CODE}, got {declared}")
+        coded = _code_column(
+            frame[col],
+            item=inst_item,
+            instrument=instrument,
+            value_labels=labels_by_column.get(col),
+            missing=missing,
+            min_category=min_category,
+            top=declared,
+            decimal=decimal,
+        )
+        top = coded.top
+        tops[j] = top
+        ok = coded.state == _VALID
+        col_codes = np.where(ok, coded.code, -1).astype(np.int16)
+        if item in reverse_set or (inst_item is not None and inst_item.reverse):
+            if declared is None:
+                raise ResponseDataError(
+                    f"{source}: item {item!r} is reverse-keyed, so its highest category must be "
+                    f"declared (max_category=..., CLI: --max-code); the highest code in the data "
+                    f"is {top + min_category}, but the scale may go higher and recoding from "
+                    "the data alone could be wrong."
+                )
+            col_codes = np.where(col_codes >= 0, top - col_codes, -1).astype(np.int16)
+        values[:, j] = col_codes
+        all_empty &= coded.state == _EMPTY
+        bad = np.flatnonzero(coded.state == _BAD)
+        if bad.size:
+            bad_rows.append(bad)
+            bad_cols.append(np.full(bad.size, j, dtype=np.int64))
+            bad_vals.append(coded.display[bad])
+            bad_labels.append(coded.label[bad])
+        allowed.append(coded.allowed() if bad.size else "")
+        if not ok.any():
+            no_answers.append(_no_answer_text(col, item, coded.state, n))
+
+    # persons: ids, blank rows, duplicates
+    blank_rows = _blank_rows(frame, all_empty, exclude_columns=item_cols)
+    if id_column is not None:
+        ids, id_blank = _person_ids(frame[id_column])
+        _check_ids(ids, id_blank, blank_rows, rows, frame, id_column, source)
+    else:
+        ids = np.array([str(i) for i in range(1, n + 1)], dtype=object)
+    persons = tuple(ids.tolist())
+
+    # invalid cells
+    cells: tuple[InvalidCell, ...] = ()
+    n_bad = int(sum(b.size for b in bad_rows))
+    if n_bad:
+        r_idx = np.concatenate(bad_rows)
+        c_idx = np.concatenate(bad_cols)
+        vals = np.concatenate(bad_vals)
+        labs = np.concatenate(bad_labels)
+        order = np.lexsort((c_idx, r_idx))
+        if invalid == "error":
+            order = order[:MAX_LISTED]
+        cells = tuple(
+            InvalidCell(
+                row=int(rows[r]),
+                person=persons[r],
+                column=item_cols[c],
+                value=str(v),
+                allowed=allowed[c],
+                item=item_ids[c],
+                label=None if lab is None else str(lab),
+            )
+            for r, c, v, lab in zip(
+                r_idx[order].tolist(),
+                c_idx[order].tolist(),
+                vals[order],
+                labs[order],
+                strict=True,
+            )
+        )
+        if invalid == "error":
+            raise ResponseDataError(
+                _format_problems(source, cells, n_bad),
+                problems=[c.to_dict() for c in cells],
+            )
+    if no_answers:
+        what = "item column has" if len(no_answers) == 1 else "item columns have"
+        raise ResponseDataError(
+            f"{source}: {len(no_answers)} {what} no answers: "
+            + "; ".join(no_answers)
+            + ". Remove such items, or check the column mapping and the missing codes."
+        )
+    return ResponseMatrix(
+        values=values,
+        items=tuple(item_ids),
+        persons=persons,
+        max_category=tops,
+        rows=rows,
+        source=source,
+        invalid=cells,
+        columns=tuple(item_cols),
+        blank_rows=blank_rows,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# items and columns
+# --------------------------------------------------------------------------------------------
+
+
+def _list_columns(names: Sequence[str], limit: int = 30) -> str:
+    shown = ", ".join(repr(c) for c in names[:limit])
+    return shown + (f", ... ({len(names)} columns)" if len(names) > limit else "")
+
+
+def _resolve_items(
+    names: list[str],
+    *,
+    items: Sequence[str] | None,
+    instrument: Instrument | None,
+    mapping: Mapping[str, str] | None,
+    id_column: str | None,
+    exclude: set[str],
+    source: str,
+) -> tuple[list[str], list[str]]:
+    """Item ids and the data column of each."""
+    present = set(names)
+    cmap = {str(k): str(v) for k, v in (mapping or {}).items()}
+    inst_ids = list(instrument.item_ids) if instrument is not None else None
+    where = f" of instrument {instrument.id!r}" if instrument is not None else ""
+    absent = [f"{k}={v}" for k, v in cmap.items() if v not in present]
+    if absent:
+        raise ResponseDataError(
+            f"{source}: the column mapping names column(s) not in the data: "
+            f"{', '.join(absent)} (columns: {_list_columns(names)})"
+        )
+    if inst_ids is not None:
+        foreign = [k for k in cmap if k not in inst_ids]
+        if foreign:
+            raise ResponseDataError(
+                f"{source}: the column mapping names item(s) that are not items{where}: "
+                f"{', '.join(map(repr, foreign))} (items: {', '.join(inst_ids)})"
+            )
+    targets = list(cmap.values())
+    shared = sorted({t for t in targets if targets.count(t) > 1})
+    if shared:
+        raise ResponseDataError(
+            f"{source}: the column mapping reads several items from the same column: "
+            + "; ".join(
+                f"{t!r} <- {', '.join(k for k, v in cmap.items() if v == t)}" for t in shared
+            )
+        )
+    if items is not None:
+        ids = [str(i) for i in items]
+        if inst_ids is not None:
+            foreign = [i for i in ids if i not in inst_ids]
+            if foreign:
+                raise ResponseDataError(
+                    f"{source}: item(s) not in instrument {instrument.id!r}: "  # type: ignore[union-attr]
+                    f"{', '.join(map(repr, foreign))} (items: {', '.join(inst_ids)})"
+                )
+    elif inst_ids is not None:
+        ids = inst_ids
+    else:
+        skip = exclude | ({id_column} if id_column is not None else set())
+        inverse = {v: k for k, v in cmap.items()}
+        ids = [
+            inverse.get(c, c) for c in names if c not in skip and (c in inverse or c not in cmap)
+        ]
+    if not ids:
+        raise ResponseDataError(f"{source}: no item columns (columns: {_list_columns(names)})")
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ResponseDataError(f"{source}: item(s) listed twice: {', '.join(twice)}")
+
+    by_norm: dict[str, list[str]] = {}
+    for c in names:
+        by_norm.setdefault(normalise_label(c), []).append(c)
+    chosen: list[str] = []
+    not_found: list[str] = []
+    ambiguous: list[str] = []
+    for i in ids:
+        if i in cmap:
+            chosen.append(cmap[i])
+        elif i in present:
+            chosen.append(i)
+        else:
+            candidates = by_norm.get(normalise_label(i), [])
+            if len(candidates) == 1:
+                chosen.append(candidates[0])
+            elif candidates:
+                ambiguous.append(f"{i!r} ({', '.join(map(repr, candidates))})")
+            else:
+                not_found.append(i)
+    if not_found:
+        example = not_found[0]
+        raise ResponseDataError(
+            f"{source}: no column found for {len(not_found)} item(s){where}: "
+            f"{', '.join(map(repr, not_found))} (columns: {_list_columns(names)}). Name the "
+            f"columns after the items, map them (columns={{{example!r}: 'COLUMN'}}, CLI: --map "
+            f"{example}=COLUMN), or choose the items present (items=..., CLI: --items)."
+        )
+    if ambiguous:
+        raise ResponseDataError(
+            f"{source}: several columns match item(s) when case and spaces are ignored: "
+            f"{'; '.join(ambiguous)}. Map them explicitly (columns=..., CLI: --map ITEM=COLUMN)."
+        )
+    twice = sorted({c for c in chosen if chosen.count(c) > 1})
+    if twice:
+        raise ResponseDataError(
+            f"{source}: column(s) {', '.join(map(repr, twice))} would be read for more than "
+            "one item; map the items explicitly (columns=..., CLI: --map ITEM=COLUMN)."
+        )
+    if id_column is not None and id_column in chosen:
+        raise ResponseDataError(
+            f"{source}: the id column {id_column!r} cannot also be an item column"
+        )
+    return ids, chosen
+
+
+# --------------------------------------------------------------------------------------------
+# coding one column
+# --------------------------------------------------------------------------------------------
+
+
+class _Missing:
+    """Missing codes as normalised text and as numbers."""
+
+    def __init__(self, codes: Sequence[object]) -> None:
+        self.codes = list(dict.fromkeys(str(c) for c in codes))
+        self.text = {normalise_label(c) for c in codes}
+        self.numbers: set[float] = set()
+        for c in codes:
+            if isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool):
+                self.numbers.add(float(c))
+                continue
+            text = str(c).strip()
+            for dec, pattern in _NUMBER.items():
+                if pattern.fullmatch(text):
+                    self.numbers.add(float(text.replace(dec, ".")))
+                    break
+
+
+@dataclass(frozen=True)
+class _Coded:
+    state: NDArray[np.int8]  # per cell: _VALID, _EMPTY, _MISSING, _BAD
+    code: NDArray[np.float64]  # per cell: 0-based code where valid
+    display: NDArray[np.object_]  # per cell: the value as text (used for bad cells)
+    label: NDArray[np.object_]  # per cell: SPSS value label or None
+    top: int
+    allowed_parts: tuple[str, str]
+
+    def allowed(self) -> str:
+        values, missing = self.allowed_parts
+        return values + (f"; missing: {missing}" if missing else "") + "; or an empty cell"
+
+
+def _code_column(
+    series: pd.Series[Any],
+    *,
+    item: Item | None,
+    instrument: Instrument | None,
+    value_labels: Mapping[Any, str] | None,
+    missing: _Missing,
+    min_category: int,
+    top: int | None,
+    decimal: str,
+) -> _Coded:
+    bool_cells: NDArray[np.bool_] | None = None
+    original = series
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _POSSIBLY_BOOL:
+        # factorize would merge True with 1 and False with 0: take booleans out first
+        bool_cells = series.map(type).isin([bool, np.bool_]).to_numpy(dtype=bool)
+        if bool_cells.any():
+            series = series.mask(bool_cells)
+        else:
+            bool_cells = None
+    idx, uniques = pd.factorize(series, use_na_sentinel=True)
+    uvals: list[Any] = list(np.asarray(uniques, dtype=object))
+
+    labels: dict[str, int] = {}
+    if item is not None and instrument is not None:
+        labels = {
+            k: v for k, v in instrument.label_map(item.id).items() if k != str(v)
+        }  # text labels only; numbers are codes (shifted by min_category)
+    vlabels: dict[Any, str] = {}
+    through_labels = False
+    if value_labels:
+        vlabels = {k: str(v) for k, v in value_labels.items()}
+        through_labels = bool(labels) and any(
+            normalise_label(v) in labels for v in vlabels.values()
+        )
+    cap = MAX_CODE if top is None else top
+    number = _NUMBER[decimal]
+
+    k = len(uvals)
+    u_state = np.full(k + 1, _EMPTY, dtype=np.int8)  # last entry: the NA sentinel (idx -1)
+    u_code = np.full(k + 1, np.nan)
+    u_display = np.empty(k + 1, dtype=object)
+    u_label = np.full(k + 1, None, dtype=object)
+    for u, v in enumerate(uvals):
+        state, code, display, label = _classify(
+            v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal
+        )
+        u_state[u], u_code[u], u_display[u], u_label[u] = state, code, display, label
+    state_cells = u_state[idx]
+    code_cells = u_code[idx]
+    display_cells = u_display[idx]
+    label_cells = u_label[idx]
+    if bool_cells is not None:
+        state_cells[bool_cells] = _BAD
+        display_cells[bool_cells] = original[bool_cells].astype(str).to_numpy(dtype=object)
+    if top is None:
+        valid_codes = u_code[:k][u_state[:k] == _VALID]
+        top = int(valid_codes.max()) if valid_codes.size else 0
+    return _Coded(
+        state=state_cells,
+        code=code_cells,
+        display=display_cells,
+        label=label_cells,
+        top=top,
+        allowed_parts=_allowed_parts(item, through_labels, min_category, cap, missing),
+    )
+
+
+def _classify(
+    v: Any,
+    labels: Mapping[str, int],
+    vlabels: Mapping[Any, str],
+    through_labels: bool,
+    missing: _Missing,
+    min_category: int,
+    cap: int,
+    number: re.Pattern[str],
+    decimal: str,
+) -> tuple[int, float, str, str | None]:
+    """One distinct cell value -> (state, 0-based code, display text, value label)."""
+    num: float | None = None
+    text: str | None = None
+    display = str(v)
+    if v is None or v is pd.NA or v is pd.NaT:
+        return _EMPTY, math.nan, "", None
+    if isinstance(v, (bool, np.bool_)):
+        return _BAD, math.nan, display, None
+    if isinstance(v, (int, np.integer)):
+        num = float(v)
+    elif isinstance(v, (float, np.floating)):
+        if math.isnan(v):
+            return _EMPTY, math.nan, "", None
+        if not math.isfinite(v):
+            return _BAD, math.nan, display, None
+        num = float(v)
+        if num.is_integer() and abs(num) < 2**53:
+            display = str(int(num))
+    elif isinstance(v, str):
+        stripped = v.strip()
+        if not stripped:
+            return _EMPTY, math.nan, "", None
+        if number.fullmatch(stripped):
+            num = float(stripped.replace(",", ".") if decimal == "," else stripped)
+        else:
+            text = normalise_label(stripped)
+    else:  # dates, times, other objects are not answers
+        return _BAD, math.nan, display, None
+
+    label = vlabels.get(v) if vlabels else None
+    if label is None and vlabels and num is not None:
+        label = vlabels.get(num)
+    if text is not None:
+        if text in missing.text:
+            return _MISSING, math.nan, display, label
+        if text in labels:
+            return _VALID, float(labels[text]), display, label
+        return _BAD, math.nan, display, label
+    if num is None:  # pragma: no cover - every branch above sets num or text
+        return _BAD, math.nan, display, label
+    if through_labels:
+        if label is not None:
+            key = normalise_label(label)
+            if key in labels:
+                return _VALID, float(labels[key]), display, label
+            if key in missing.text:
+                return _MISSING, math.nan, display, label
+            return _BAD, math.nan, display, label
+        if num in missing.numbers:
+            return _MISSING, math.nan, display, label
+        return _BAD, math.nan, display, label
+    if num in missing.numbers or (label is not None and normalise_label(label) in missing.text):
+        return _MISSING, math.nan, display, label
+    code = num - min_category
+    if code.is_integer() and 0 <= code <= cap:
+        return _VALID, code, display, label
+    return _BAD, math.nan, display, label
+
+
+def _allowed_parts(
+    item: Item | None, through_labels: bool, min_category: int, top: int, missing: _Missing
+) -> tuple[str, str]:
+    if item is not None:
+        if through_labels:
+            values = "values labelled " + "; ".join(
+                " / ".join(c.labels.values()) for c in item.categories
+            )
+        else:
+            values = "; ".join(
+                f"{c.code + min_category} = {' / '.join(c.labels.values())}"
+                for c in item.categories
+            )
+    else:
+        values = f"integers {min_category}..{top + min_category}"
+    return values, ", ".join(missing.codes)
+
+
+def _no_answer_text(column: str, item: str, state: NDArray[np.int8], n: int) -> str:
+    name = repr(column) if column == item else f"{column!r} (item {item!r})"
+    n_empty = int((state == _EMPTY).sum())
+    n_missing = int((state == _MISSING).sum())
+    n_bad = int((state == _BAD).sum())
+    if n_empty == n:
+        return f"{name} is entirely empty ({n} rows)"
+    parts = [f"{n_empty} empty"] if n_empty else []
+    if n_missing:
+        parts.append(f"{n_missing} missing code{'s' if n_missing != 1 else ''}")
+    if n_bad:
+        parts.append(f"{n_bad} invalid (set missing)")
+    return f"{name} has no valid answer ({', '.join(parts)})"
 
 
 def _format_problems(source: str, cells: Sequence[InvalidCell], total: int) -> str:
@@ -94,254 +735,111 @@ def _format_problems(source: str, cells: Sequence[InvalidCell], total: int) -> s
     return head + ":\n" + "\n".join(lines) + tail
 
 
-def _as_int_codes(values: pd.Series, decimal: str) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Numbers in a column as floats (NaN where not a number) and a mask of parsed cells."""
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
-        values.dtype
-    ):
-        arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        return arr, ~np.isnan(arr)
-    text = values.astype("string").str.strip()
-    if decimal != ".":
-        text = text.str.replace(decimal, ".", regex=False)
-    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    return num, ~np.isnan(num)
+# --------------------------------------------------------------------------------------------
+# persons
+# --------------------------------------------------------------------------------------------
 
 
-def as_responses(
-    data: pd.DataFrame | NDArray[Any] | ResponseMatrix,
-    *,
-    items: Sequence[str] | None = None,
-    id_column: str | None = None,
-    instrument: Instrument | None = None,
-    missing_codes: Iterable[object] = (),
-    max_category: int | Mapping[str, int] | None = None,
-    min_category: int = 0,
-    reverse: Iterable[str] = (),
-    invalid: InvalidPolicy = "error",
-    source: str = "data",
-    row_numbers: Sequence[int] | NDArray[np.int64] | None = None,
-    decimal: str = ".",
-) -> ResponseMatrix:
-    """Check and code a table of answers.
+def _empty_cells(series: pd.Series[Any]) -> NDArray[np.bool_]:
+    empty = series.isna().to_numpy(dtype=bool, copy=True)
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        text = series.astype("string").str.strip()
+        empty |= (text == "").fillna(True).to_numpy(dtype=bool)
+    return empty
 
-    Parameters
-    ----------
-    data : DataFrame (persons in rows), 2-D array, or an existing ResponseMatrix (returned as is).
-    items : item columns; default every column except ``id_column`` (or the instrument's items).
-    id_column : column with person ids; default: persons are numbered by row (1, 2, ...).
-    instrument : an :class:`~measure.instrument.Instrument`; gives the items, their categories,
-        labels, reverse keys and missing codes.
-    missing_codes : extra values meaning missing (codes such as 9 or labels such as "Vet ej").
-    max_category : top category, for all items or per item; default from the instrument or
-        the largest code observed in each item.
-    min_category : the code of the lowest category (default 0); codes are shifted to start at 0.
-        Data coded 1..5 need ``min_category=1``; nothing is renumbered unless asked.
-    reverse : reverse-keyed items (in addition to the instrument's), recoded ``m - code``.
-    invalid : ``"error"`` (default) raises on any invalid cell; ``"missing"`` sets them missing
-        and lists them in ``ResponseMatrix.invalid``.
-    source : name used in messages (e.g. the file name).
-    row_numbers : row number of each data row in the source (default 1, 2, ...).
-    decimal : decimal separator of numbers stored as text.
 
-    Raises
-    ------
-    ResponseDataError
-        Invalid cells (with row, person, column, value and the allowed values), duplicate or
-        blank person ids, unknown or entirely empty item columns.
-    """
-    if isinstance(data, ResponseMatrix):
-        return data
-    if invalid not in ("error", "missing"):
-        raise ValueError(f"invalid={invalid!r} is not one of 'error', 'missing'")
-    if isinstance(data, np.ndarray):
-        if data.ndim != 2:
-            raise ResponseDataError(f"{source}: responses must be a 2-D table, got {data.ndim}-D")
-        data = pd.DataFrame(data, columns=[f"item{j + 1}" for j in range(data.shape[1])])
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame or a 2-D array, got {type(data)!r}")
-    frame = data
-    n = len(frame)
-    rows = (
-        np.arange(1, n + 1, dtype=np.int64)
-        if row_numbers is None
-        else np.asarray(row_numbers, dtype=np.int64)
-    )
-    columns = [str(c) for c in frame.columns]
-    frame = frame.set_axis(columns, axis=1)
+def _blank_rows(
+    frame: pd.DataFrame, items_empty: NDArray[np.bool_], *, exclude_columns: Sequence[str]
+) -> NDArray[np.bool_]:
+    """Rows in which every cell (items and all other columns) is empty."""
+    blank = items_empty.copy()
+    candidates = np.flatnonzero(blank)
+    if candidates.size:
+        others = [c for c in frame.columns if c not in set(exclude_columns)]
+        sub = frame.iloc[candidates]
+        keep = np.ones(candidates.size, dtype=bool)
+        for c in others:
+            keep &= _empty_cells(sub[c])
+        blank[candidates[~keep]] = False
+    return blank
 
-    # person ids
-    if id_column is not None:
-        if id_column not in columns:
-            raise ResponseDataError(
-                f"{source}: id column {id_column!r} not found (columns: {', '.join(columns)})"
+
+def _person_ids(
+    series: pd.Series[Any],
+) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
+    """Ids as text (whole numbers without '.0') and a mask of blank ids."""
+    n = len(series)
+    out = np.full(n, "", dtype=object)
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
+            return np.asarray(series.astype(str).tolist(), dtype=object), np.zeros(n, bool)
+        arr = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        blank = np.isnan(arr)
+        whole = ~blank & np.isfinite(arr) & (np.abs(arr) < 2**53)
+        whole &= np.floor(np.where(whole, arr, 0.0)) == np.where(whole, arr, 0.0)
+        out[whole] = arr[whole].astype(np.int64).astype(str).tolist()
+        other = ~blank & ~whole
+        if other.any():
+            out[other] = [repr(float(x)) for x in arr[other]]
+        return out, blank
+    text = series.astype("string").str.strip()
+    blank = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
+    out[:] = text.fillna("").to_numpy(dtype=object)
+    return out, blank
+
+
+def _rows_text(rows: Sequence[int]) -> str:
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    shown = [str(r) for r in rows[:5]]
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    if more:
+        return f"rows {', '.join(shown)}{more}"
+    return f"rows {', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _check_ids(
+    ids: NDArray[np.object_],
+    id_blank: NDArray[np.bool_],
+    blank_rows: NDArray[np.bool_],
+    rows: NDArray[np.int64],
+    frame: pd.DataFrame,
+    id_column: str,
+    source: str,
+) -> None:
+    missing_id = id_blank & ~blank_rows
+    if missing_id.any():
+        where = (
+            _rows_text(rows[missing_id].tolist())
+            if missing_id.sum() <= 5
+            else (
+                "rows "
+                + ", ".join(str(r) for r in rows[missing_id][:MAX_LISTED].tolist())
+                + (" ..." if missing_id.sum() > MAX_LISTED else "")
             )
-        raw_ids = frame[id_column]
-        blank = raw_ids.isna().to_numpy() | (raw_ids.astype("string").str.strip() == "").fillna(
-            True
-        ).to_numpy()
-        if blank.any():
-            where = ", ".join(str(r) for r in rows[blank][:MAX_LISTED])
-            raise ResponseDataError(
-                f"{source}: id column {id_column!r} is blank in {int(blank.sum())} row(s): "
-                f"row {where}. Every person needs an id; fill them in or leave out --id-column "
-                "to number persons by row."
-            )
-        persons = [_id_text(v) for v in raw_ids.tolist()]
-        seen: dict[str, int] = {}
-        dups: list[str] = []
-        for r, pid in zip(rows.tolist(), persons):
-            if pid in seen:
-                dups.append(f"{pid!r} (rows {seen[pid]} and {r})")
-            else:
-                seen[pid] = r
-        if dups:
-            shown = "; ".join(dups[:MAX_LISTED])
-            raise ResponseDataError(
-                f"{source}: {len(dups)} duplicate person id(s) in column {id_column!r}: {shown}. "
-                "Each person must appear once; remove duplicated rows or fix the ids."
-            )
-    else:
-        persons = [str(i) for i in range(1, n + 1)]
-
-    # items
-    inst_items = {it.id: it for it in instrument.items} if instrument is not None else {}
-    if items is None:
-        if instrument is not None:
-            items = [it.id for it in instrument.items]
-        else:
-            items = [c for c in columns if c != id_column]
-    items = [str(i) for i in items]
-    if not items:
-        raise ResponseDataError(f"{source}: no item columns")
-    missing_cols = [i for i in items if i not in columns]
-    if missing_cols:
+        )
         raise ResponseDataError(
-            f"{source}: item column(s) not found: {', '.join(map(repr, missing_cols))} "
-            f"(columns: {', '.join(columns)})"
+            f"{source}: id column {id_column!r} is blank in {int(missing_id.sum())} row(s) with "
+            f"data: {where}. Every person needs an id; fill them in, or leave out the id "
+            "column (id_column=None, CLI: no --id-column) to number persons by row."
         )
-    dup_items = sorted({i for i in items if items.count(i) > 1})
-    if dup_items:
-        raise ResponseDataError(f"{source}: item(s) listed twice: {', '.join(dup_items)}")
-
-    miss = list(missing_codes)
-    if instrument is not None:
-        miss += list(instrument.missing_codes)
-    miss_text = {normalise_label(m) for m in miss}
-    miss_num: set[float] = set()
-    for m in miss:
-        try:
-            miss_num.add(float(str(m).replace(",", ".")))
-        except ValueError:
-            pass
-    reverse_set = set(reverse)
-    if isinstance(max_category, Mapping):
-        unknown = set(max_category) - set(items)
-        if unknown:
-            raise ValueError(f"max_category names unknown items: {sorted(unknown)}")
-
-    values = np.full((n, len(items)), -1, dtype=np.int16)
-    tops = np.zeros(len(items), dtype=np.int64)
-    cells: list[InvalidCell] = []
-    n_bad = 0
-    for j, col in enumerate(items):
-        series = frame[col]
-        inst_item = inst_items.get(col)
-        labels: dict[str, int] = {}
-        if inst_item is not None and instrument is not None:
-            labels = instrument.label_map(col)
-            top: int | None = inst_item.max_category
-        elif isinstance(max_category, Mapping):
-            top = max_category.get(col)
-        else:
-            top = max_category
-        num, parsed = _as_int_codes(series, decimal)
-        numeric_column = pd.api.types.is_numeric_dtype(series.dtype) and not (
-            pd.api.types.is_bool_dtype(series.dtype)
-        )
-        if numeric_column:
-            empty = np.isnan(num)
-            is_missing = empty.copy()
-            code = num - min_category
-        else:
-            text = series.astype("string")
-            norm = text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
-            empty = series.isna().to_numpy() | (norm == "").fillna(True).to_numpy()
-            is_missing = empty | norm.isin(list(miss_text)).fillna(False).to_numpy()
-            code = np.where(parsed, num - min_category, np.nan)
-            if labels:
-                mapped = norm.map(labels).to_numpy(dtype=np.float64, na_value=np.nan)
-                code = np.where(~np.isnan(mapped), mapped, code)
-        if miss_num:
-            is_missing |= parsed & np.isin(num, list(miss_num))
-        integral = ~np.isnan(code) & (code == np.round(code)) & (code >= 0)
-        if top is not None:
-            integral &= code <= top
-        ok = integral & ~is_missing
-        bad = ~ok & ~is_missing
-        if top is None:
-            observed = code[ok]
-            top = int(observed.max()) if observed.size else 0
-        tops[j] = int(top)
-        col_codes = np.where(ok, code, -1).astype(np.int16)
-        if col in reverse_set or (inst_item is not None and inst_item.reverse):
-            col_codes = np.where(col_codes >= 0, top - col_codes, -1).astype(np.int16)
-        values[:, j] = col_codes
-        n_bad += int(bad.sum())
-        if bad.any():
-            allowed = _allowed_text(top, min_category, labels, miss)
-            for r in np.flatnonzero(bad)[: MAX_LISTED + 1 if invalid == "error" else None]:
-                cells.append(
-                    InvalidCell(
-                        row=int(rows[r]),
-                        person=persons[r],
-                        column=col,
-                        value=str(series.iloc[r]),
-                        allowed=allowed,
-                    )
-                )
-        if not ok.any() and not bad.any():
-            raise ResponseDataError(
-                f"{source}: item column {col!r} is entirely empty (no answers in {n} rows). "
-                "Remove it from the items or check the column mapping."
-            )
-    if cells:
-        cells.sort(key=lambda c: (c.row, items.index(c.column)))
-        if invalid == "error":
-            raise ResponseDataError(
-                _format_problems(source, cells, n_bad),
-                problems=[dict(c.__dict__) for c in cells[:MAX_LISTED]],
-            )
-    return ResponseMatrix(
-        values=values,
-        items=tuple(items),
-        persons=tuple(persons),
-        max_category=tops,
-        rows=rows,
-        source=source,
-        invalid=tuple(cells),
+    counted = ~blank_rows
+    ids_s = pd.Series(ids[counted])
+    dup = ids_s.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    positions = np.flatnonzero(counted)[dup]
+    groups = pd.Series(positions).groupby(ids_s[dup].to_numpy(), sort=False).agg(list)
+    shown = []
+    for pid, pos in list(groups.items())[:MAX_LISTED]:
+        text = f"{pid!r} ({_rows_text(rows[pos].tolist())}"
+        sub = frame.iloc[pos]
+        if len(sub.drop_duplicates()) == 1:
+            text += ", identical rows: exported twice?"
+        shown.append(text + ")")
+    more = f"; and {len(groups) - MAX_LISTED} more" if len(groups) > MAX_LISTED else ""
+    raise ResponseDataError(
+        f"{source}: {len(groups)} person id(s) appear more than once in column {id_column!r}: "
+        f"{'; '.join(shown)}{more}. Each person must appear once: remove the duplicated rows "
+        "or fix the ids."
     )
-
-
-def _id_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _allowed_text(
-    top: int | None, min_category: int, labels: Mapping[str, int], missing: Sequence[object]
-) -> str:
-    if labels:
-        by_code: dict[int, list[str]] = {}
-        for lab, c in labels.items():
-            by_code.setdefault(c, []).append(lab)
-        parts = [f"{c} = {' / '.join(sorted(set(by_code[c]) - {str(c)}))}" for c in sorted(by_code)]
-        text = "; ".join(p.rstrip(" =") for p in parts)
-    elif top is not None:
-        text = f"integers {min_category}..{top + min_category}"
-    else:
-        text = f"integers from {min_category} up"
-    if missing:
-        text += f"; missing: {', '.join(str(m) for m in missing)}"
-    return text + "; or an empty cell"
