@@ -132,8 +132,14 @@ def read_data(
     delimiter: str | None,
     encoding: str | None,
     decimal: str | None,
+    text_columns: list[str] | None = None,
 ) -> RawTable:
-    """:func:`measure.io.read_table`; an option that does not fit the file is a usage error."""
+    """:func:`measure.io.read_table`; an option that does not fit the file is a usage error.
+
+    With ``text_columns`` given, delimited text is read in numeric mode (plain-number columns
+    as numbers, 8 bytes a cell) except those columns (ids and carried columns, kept exactly as
+    written).
+    """
     if delimiter is not None and delimiter.lower() in ("tab", "\\t"):
         delimiter = "\t"
     kwargs: dict[str, Any] = {}
@@ -148,6 +154,9 @@ def read_data(
                 raise click.UsageError(f"{name} applies to {', '.join(exts)} files, not {ext}")
             kwargs[name.lstrip("-")] = value
     try:
+        if ext in (".csv", ".txt", ".tsv") and text_columns is not None:
+            kwargs["numeric"] = True
+            kwargs["text_columns"] = list(text_columns)
         return read_table(path, decimal=decimal, **kwargs)
     except MeasureError:
         raise

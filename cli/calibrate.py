@@ -142,7 +142,12 @@ def calibrate_cmd(
 
             progress.stage(f"reading {Path(data).name}")
             raw = read_data(
-                data, sheet=sheet, delimiter=delimiter, encoding=encoding, decimal=decimal
+                data,
+                sheet=sheet,
+                delimiter=delimiter,
+                encoding=encoding,
+                decimal=decimal,
+                text_columns=[c for c in [id_column, group, *keep] if c],
             )
             frame = raw.data
             carried = list(dict.fromkeys(([group] if group else []) + list(keep)))

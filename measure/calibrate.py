@@ -46,6 +46,11 @@ def calibrate(
     items: Sequence[str] | None = None,
     id_column: str | None = None,
     instrument: Instrument | None = None,
+    columns: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[Any, str]] | None = None,
+    reverse: Iterable[str] = (),
+    decimal: str = ".",
+    exclude: Iterable[str] = (),
     anchors: Anchors | None = None,
     person_estimator: PersonEstimator = "wle",
     method: Method = "auto",
@@ -81,8 +86,10 @@ def calibrate(
     ----------
     data : persons x items table (DataFrame or array), or a :class:`ResponseMatrix`.
     model : "rasch", "rsm" or "pcm".
-    items, id_column, instrument, missing_codes, min_category, max_category, invalid, source,
-    row_numbers : passed to :func:`measure.responses.as_responses`.
+    items, id_column, instrument, columns, value_labels, reverse, decimal, exclude,
+    missing_codes, min_category, max_category, invalid, source, row_numbers :
+        passed to :func:`measure.responses.as_responses` (ignored when ``data`` is already a
+        :class:`ResponseMatrix`).
     anchors : fixed thresholds (a thresholds table with columns item, category, threshold; an
         items table with item, location for dichotomous items; or a mapping item -> value(s)).
     person_estimator : "wle" (default) or "mle" for the ``measure`` column.
@@ -125,6 +132,11 @@ def calibrate(
         items=items,
         id_column=id_column,
         instrument=instrument,
+        columns=columns,
+        value_labels=value_labels,
+        reverse=reverse,
+        decimal=decimal,
+        exclude=exclude,
         missing_codes=missing_codes,
         max_category=max_category,
         min_category=min_category,

@@ -517,18 +517,26 @@ def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
 
 
 def _detect_decimal(data: pd.DataFrame) -> str:
-    """Comma if text cells such as ``2,5`` outnumber text cells such as ``2.5``."""
+    """Comma if text cells such as ``2,5`` outnumber text cells such as ``2.5``.
+
+    Each distinct value is looked at once (cells are counted through ``pandas.factorize``), so
+    this costs little on large files.
+    """
     commas = dots = 0
     for column in data.columns:
         series = data[column]
         if not (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
             continue
-        for value in series.to_numpy(dtype=object):
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if len(uniques) == 0:
+            continue
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        for value, n in zip(uniques.tolist(), counts.tolist(), strict=True):
             if isinstance(value, str):
                 if _COMMA_DECIMAL.fullmatch(value):
-                    commas += 1
+                    commas += n
                 elif _DOT_DECIMAL.fullmatch(value):
-                    dots += 1
+                    dots += n
     return "," if commas > dots else "."
 
 
@@ -655,8 +663,12 @@ def _blank_text_to_missing(data: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         series = out[column]
         if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-            blank = series.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
-            if blank.any():
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            blank_unique = np.array(
+                [isinstance(v, str) and not v.strip() for v in uniques.tolist()], dtype=bool
+            )
+            if blank_unique.any():
+                blank = (codes >= 0) & blank_unique[np.maximum(codes, 0)]
                 out[column] = series.mask(blank, None)
     return out
 
