@@ -570,15 +570,13 @@ def _fit(
     fit_person &= persons.status == PersonStatus.OK.value
     # item sums via counts by (key, item, category)
     k = persons.key
-    sel = fit_person[:, None] & (values >= 0)
-    rows, cols = np.nonzero(sel)
-    cats = values[rows, cols].astype(np.int64)
     nk = e.shape[0]
-    cnt = (
-        np.bincount((k[rows] * n_items + cols) * width + cats, minlength=nk * n_items * width)
-        .reshape(nk, n_items, width)
-        .astype(float)
-    )
+    cnt = np.zeros((nk, n_items, width))
+    for j in range(n_items):  # counts by (key, category), one item at a time
+        sel = fit_person & (values[:, j] >= 0)
+        cnt[:, j, :] = np.bincount(
+            k[sel] * width + values[sel, j].astype(np.int64), minlength=nk * width
+        ).reshape(nk, width)
     x = np.arange(width, dtype=float)
     sq = (cnt * (x[None, None, :] - e[:, :, None]) ** 2).sum(axis=2)
     ncell = cnt.sum(axis=2)

@@ -293,7 +293,7 @@ def _read_text(
     source = file.name
     raw = file.read_bytes()
     text, used_encoding = _decode(raw, encoding, source)
-    if not re.sub(r'[\s,;"]', "", text):  # nothing but blanks, delimiters and quotes
+    if not text.strip(' \t\r\n\f\v,;"'):  # nothing but blanks, delimiters and quotes
         raise ResponseDataError(f"{source}: the file is empty (no header row, no data)")
 
     if delimiter is None:
@@ -379,9 +379,11 @@ def _read_text_fast(
     if '"' in body or "\n\n" in body or "\n\r\n" in body or not header_line.strip():
         return None
     d = re.escape(delimiter)
-    if re.search(rf"(^|{d})[ \t]+({d}|\r?$)", body, flags=re.MULTILINE):
+    has_space = " " in body or ("\t" in body and delimiter != "\t")
+    if has_space and re.search(rf"(^|{d})[ \t]+({d}|\r?$)", body, flags=re.MULTILINE):
         return None  # whitespace-only cells: the careful reader turns them into missing
-    if numeric and re.search(
+    has_letters = any(c in body for c in "nNiI")
+    if numeric and has_letters and re.search(
         rf"(?i)(^|{d})\s*[+-]?(nan|inf|infinity)\s*({d}|\r?$)", body, flags=re.MULTILINE
     ):
         return None  # pandas would read these as numbers; the careful reader keeps the text

@@ -88,12 +88,22 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
     """
     n_persons, n_items = x.shape
     answered = x >= 0
-    xs = np.where(answered, x, 0).astype(np.int64)
-    raw = xs.sum(axis=1)
-    n_answered = answered.sum(axis=1)
-    max_score = answered.astype(np.int64) @ max_cat.astype(np.int64)
-    if n_items <= 62:
-        key = answered.astype(np.int64) @ (np.int64(1) << np.arange(n_items, dtype=np.int64))
+    raw = np.zeros(n_persons, dtype=np.int64)
+    n_answered = np.zeros(n_persons, dtype=np.int64)
+    max_score = np.zeros(n_persons, dtype=np.int64)
+    for j in range(n_items):  # column by column: no (N, I) int64 temporaries
+        col = answered[:, j]
+        raw += np.where(col, x[:, j], 0)
+        n_answered += col
+        max_score += col * np.int64(max_cat[j])
+    if bool(answered.all()):
+        uniq = np.zeros(1, dtype=np.int64)
+        inverse = np.zeros(n_persons, dtype=np.int64)
+        masks = np.ones((1, n_items), dtype=bool)
+    elif n_items <= 62:
+        key = np.zeros(n_persons, dtype=np.int64)
+        for j in range(n_items):
+            key |= answered[:, j].astype(np.int64) << j
         uniq, inverse = np.unique(key, return_inverse=True)
         masks = ((uniq[:, None] >> np.arange(n_items)) & 1).astype(bool)
     else:
@@ -122,11 +132,10 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
         for g, items in enumerate(pattern_items)
     )
     width = int(max_cat.max()) + 1
-    sel = answered & informative[:, None]
-    cols = np.broadcast_to(np.arange(n_items), x.shape)[sel]
-    cat_counts = np.bincount(cols * width + xs[sel], minlength=n_items * width).reshape(
-        n_items, width
-    )
+    cat_counts = np.zeros((n_items, width), dtype=np.int64)
+    for j in range(n_items):
+        sel = answered[:, j] & informative
+        cat_counts[j] = np.bincount(x[sel, j].astype(np.int64), minlength=width)[:width]
     stats = SufficientStats(
         max_cat=max_cat.astype(np.int64),
         patterns=tuple(p for p in patterns if p.score_counts.sum() > 0),
