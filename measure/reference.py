@@ -1,0 +1,848 @@
+"""Reference scales: a frozen calibration saved as a versioned, verifiable artefact.
+
+A reference scale holds everything needed to score new data on the same ruler as before, without
+re-estimating anything: the model, every item threshold with its standard error (the anchors),
+the size and person distribution of the calibration sample, an optional reporting unit, the
+instrument id and version, the package version, the date, and a SHA-256 hash of the content.
+
+File format (JSON, UTF-8)::
+
+    {
+      "format": "measure-reference-scale",
+      "format_version": 1,
+      "content_hash": "sha256:<64 hex digits>",
+      "content": { "model": ..., "items": [...], "thresholds": [...], "sample": {...}, ... }
+    }
+
+The hash is taken over the canonical JSON text (sorted keys, no whitespace, ASCII) of
+``{"format", "format_version", "content"}``. :func:`load_reference` recomputes it and refuses a
+file whose content no longer matches, which is what a file edited by hand looks like. The hash is
+a checksum that catches edits and corruption, not a signature: someone who recomputes it can
+still forge a file.
+
+Reporting units are linear, ``unit = intercept + slope * logit`` with ``SE_unit = |slope| *
+SE_logit`` (Winsteps UMEAN/USCALE). Besides an explicit :class:`~measure.instrument.ReportingUnit`,
+two are derived from the calibration: ``"mean50_sd10"`` (the reference sample's WLE measures get
+mean 50 and SD 10) and ``"0-100"`` (0 at the WLE of the lowest possible raw score on all items and
+100 at the highest).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from measure._estimation.person import solve as solve_persons
+from measure.exceptions import ReferenceScaleError
+from measure.instrument import ReportingUnit
+from measure.models import MODELS
+from measure.results import PersonStatus
+
+if TYPE_CHECKING:
+    from measure.instrument import Instrument
+    from measure.results import Calibration
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "ReferenceScale",
+    "UnitSpec",
+    "load_reference",
+    "reference_from_calibration",
+    "reference_from_dict",
+    "reference_from_thresholds",
+    "save_reference",
+]
+
+FloatArray = NDArray[np.float64]
+
+FORMAT = "measure-reference-scale"
+"""The ``format`` field of every reference scale file."""
+
+FORMAT_VERSION = 1
+"""The file format version this package writes and reads."""
+
+Z95 = 1.959963984540054
+
+#: a reporting unit: an explicit linear map, or one derived from the calibration
+UnitSpec = ReportingUnit | Literal["mean50_sd10", "0-100"] | None
+_UNIT_NAMES = ("mean50_sd10", "0-100")
+
+_MEASURED = (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value)
+
+
+def _package_version() -> str:
+    from measure import __version__
+
+    return __version__
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: numpy scalars to Python, non-finite floats to None, tuples to lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    return value
+
+
+def _canonical(payload: Mapping[str, Any]) -> str:
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
+
+
+def _hash(payload: Mapping[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(_canonical(payload).encode("ascii")).hexdigest()
+
+
+def _float(v: Any) -> float:
+    return float("nan") if v is None else float(v)
+
+
+@dataclass(frozen=True, eq=False)
+class ReferenceScale:
+    """A frozen calibration: anchored item parameters and what is needed to report on them.
+
+    Build one with :func:`reference_from_calibration` (or ``Calibration.to_reference()``), save it
+    with :func:`save_reference` and read it back with :func:`load_reference`. Compare two
+    references by :attr:`content_hash`.
+
+    Attributes
+    ----------
+    model : "rasch", "rsm" or "pcm".
+    items : one row per item: item, max_category, location, se (location = mean threshold).
+    thresholds : one row per item and category 1..m: item, category, threshold, se.
+    sample : the calibration sample: n_persons, status_counts, n_measured, and the mean, sd,
+        sd_true (``sqrt(var - mean SE^2)``), min, max and percentiles of the persons' WLE
+        measures (persons with a finite WLE, extreme scores included), and reliability figures.
+    reporting_unit : linear reporting unit or None.
+    unit_definition : how the reporting unit was defined (text).
+    instrument_id, instrument_version : the instrument the scale belongs to (or None).
+    category_map : items whose unused categories were collapsed in the calibration:
+        item -> collapsed code of every original code (applied again when scoring).
+    calibration : method, log-likelihood, convergence, person estimator, number of patterns.
+    package_version : version of ``measure`` that made the reference.
+    created : ISO 8601 time (UTC) of creation.
+    format_version : file format version.
+    content_hash : ``"sha256:..."`` of the canonical content (computed, not given).
+    """
+
+    model: str
+    items: pd.DataFrame
+    thresholds: pd.DataFrame
+    sample: Mapping[str, Any]
+    reporting_unit: ReportingUnit | None = None
+    unit_definition: str | None = None
+    instrument_id: str | None = None
+    instrument_version: str | None = None
+    category_map: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    calibration: Mapping[str, Any] = field(default_factory=dict)
+    package_version: str = ""
+    created: str = ""
+    format_version: int = FORMAT_VERSION
+    content_hash: str = field(init=False, default="")
+    _tops: dict[str, int] = field(init=False, default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ReferenceScaleError(
+                f"reference scale: model {self.model!r} is not one of {', '.join(MODELS)}"
+            )
+        items = _check_items(self.items)
+        thresholds = _check_thresholds(self.thresholds, items)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "thresholds", thresholds)
+        cmap = {str(k): tuple(int(c) for c in v) for k, v in dict(self.category_map).items()}
+        for it, codes in cmap.items():
+            top = (
+                int(items.loc[items["item"] == it, "max_category"].iloc[0])
+                if (it in set(items["item"]))
+                else None
+            )
+            if top is None:
+                raise ReferenceScaleError(
+                    f"reference scale: category_map names unknown item {it!r}"
+                )
+            if not codes or min(codes) < 0 or max(codes) != top:
+                raise ReferenceScaleError(
+                    f"reference scale: category_map for item {it!r} must map onto 0..{top}"
+                )
+        object.__setattr__(self, "category_map", cmap)
+        object.__setattr__(self, "sample", dict(self.sample))
+        object.__setattr__(self, "calibration", dict(self.calibration))
+        if self.reporting_unit is not None and not isinstance(self.reporting_unit, ReportingUnit):
+            raise ReferenceScaleError(
+                f"reference scale: reporting_unit must be a ReportingUnit, got "
+                f"{type(self.reporting_unit).__name__}"
+            )
+        object.__setattr__(self, "content_hash", _hash(self._payload()))
+        tops = dict(zip(items["item"].tolist(), items["max_category"].tolist(), strict=True))
+        object.__setattr__(self, "_tops", {str(k): int(v) for k, v in tops.items()})
+
+    # ------------------------------------------------------------------ views
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(self.items["item"].tolist())
+
+    @property
+    def max_category(self) -> NDArray[np.int64]:
+        """(I,) top category of each item (after any collapsing)."""
+        return self.items["max_category"].to_numpy(dtype=np.int64)
+
+    @property
+    def threshold_matrix(self) -> FloatArray:
+        """(I, M) thresholds, NaN beyond an item's top category (the layout of ``calibrate``)."""
+        ids = list(self.item_ids)
+        pos = {it: j for j, it in enumerate(ids)}
+        out = np.full((len(ids), int(self.max_category.max())), np.nan)
+        for it, k, v in zip(
+            self.thresholds["item"],
+            self.thresholds["category"],
+            self.thresholds["threshold"],
+            strict=True,
+        ):
+            out[pos[it], int(k) - 1] = float(v)
+        return out
+
+    @property
+    def anchors(self) -> pd.DataFrame:
+        """The thresholds as an anchors table for ``calibrate(..., anchors=...)``."""
+        return self.thresholds[["item", "category", "threshold"]].copy()
+
+    def top_category(self, item: str) -> int:
+        """Top category of an item on the reference scale (after any collapsing)."""
+        try:
+            return self._tops[item]
+        except KeyError:
+            raise ReferenceScaleError(
+                f"item {item!r} is not in the reference scale (items: {', '.join(self._tops)})"
+            ) from None
+
+    def original_max_category(self, item: str) -> int:
+        """Top category code of an item in the data (before any collapsing)."""
+        codes = self.category_map.get(item)
+        if codes is not None:
+            return len(codes) - 1
+        return self.top_category(item)
+
+    # ------------------------------------------------------------------ units
+    def to_unit(self, logits: ArrayLike) -> FloatArray:
+        """Measures in the reporting unit: ``intercept + slope * logits``."""
+        unit = self._unit()
+        return unit.intercept + unit.slope * np.asarray(logits, dtype=float)
+
+    def se_to_unit(self, se: ArrayLike) -> FloatArray:
+        """Standard errors in the reporting unit: ``|slope| * se``."""
+        unit = self._unit()
+        return abs(unit.slope) * np.asarray(se, dtype=float)
+
+    def from_unit(self, values: ArrayLike) -> FloatArray:
+        """Logits from values in the reporting unit (for thresholds given in the unit)."""
+        unit = self._unit()
+        return (np.asarray(values, dtype=float) - unit.intercept) / unit.slope
+
+    def _unit(self) -> ReportingUnit:
+        if self.reporting_unit is None:
+            raise ReferenceScaleError(
+                "this reference scale has no reporting unit; create it with reporting_unit=... "
+                "(a ReportingUnit, 'mean50_sd10' or '0-100')"
+            )
+        return self.reporting_unit
+
+    def with_unit(self, persons: pd.DataFrame) -> pd.DataFrame:
+        """A copy of a persons table with the reporting-unit columns added.
+
+        ``measure_unit``, ``se_unit``, ``ci_lower_unit``, ``ci_upper_unit`` (and ``link_se_unit``
+        when the table has ``link_se``). Returns the table unchanged when there is no unit.
+        """
+        if self.reporting_unit is None:
+            return persons
+        out = persons.copy()
+        lo = self.to_unit(out["ci_lower"].to_numpy(dtype=float))
+        hi = self.to_unit(out["ci_upper"].to_numpy(dtype=float))
+        out["measure_unit"] = self.to_unit(out["measure"].to_numpy(dtype=float))
+        out["se_unit"] = self.se_to_unit(out["se"].to_numpy(dtype=float))
+        out["ci_lower_unit"] = np.fmin(lo, hi)
+        out["ci_upper_unit"] = np.fmax(lo, hi)
+        if "link_se" in out.columns:
+            out["link_se_unit"] = self.se_to_unit(out["link_se"].to_numpy(dtype=float))
+        return out
+
+    # ------------------------------------------------------------------ score table
+    def score_table(self, items: Sequence[str] | None = None) -> pd.DataFrame:
+        """Raw score to measure for all items or any subset (a short form, or skipped items).
+
+        Columns: raw_score, wle, wle_se, mle, mle_se (MLE is NaN at the extreme scores), and
+        wle_unit, wle_se_unit, mle_unit, mle_se_unit when the scale has a reporting unit. Raw
+        scores are on the collapsed categories when the calibration collapsed unused categories.
+        """
+        ids = list(self.item_ids)
+        chosen = ids if items is None else [str(i) for i in items]
+        unknown = [i for i in chosen if i not in ids]
+        if unknown:
+            raise ReferenceScaleError(
+                f"unknown item(s) {', '.join(map(repr, unknown))}; the reference scale has "
+                f"items: {', '.join(ids)}"
+            )
+        if not chosen:
+            raise ReferenceScaleError("score_table needs at least one item")
+        mask_items = np.isin(ids, chosen)
+        rmax = int(self.max_category[mask_items].sum())
+        scores = np.arange(rmax + 1, dtype=float)
+        mask = np.broadcast_to(mask_items, (scores.size, len(ids)))
+        thr = self.threshold_matrix
+        wle, wle_se, _ = solve_persons(scores, thr, mask, kind="wle")
+        mle, mle_se, _ = solve_persons(scores, thr, mask, kind="mle")
+        out = pd.DataFrame(
+            {
+                "raw_score": scores.astype(int),
+                "wle": wle,
+                "wle_se": wle_se,
+                "mle": mle,
+                "mle_se": mle_se,
+            }
+        )
+        if self.reporting_unit is not None:
+            out["wle_unit"] = self.to_unit(wle)
+            out["wle_se_unit"] = self.se_to_unit(wle_se)
+            out["mle_unit"] = self.to_unit(mle)
+            out["mle_se_unit"] = self.se_to_unit(mle_se)
+        return out
+
+    # ------------------------------------------------------------------ serialisation
+    def _content(self) -> dict[str, Any]:
+        unit = None
+        if self.reporting_unit is not None:
+            unit = {
+                "name": self.reporting_unit.name,
+                "intercept": float(self.reporting_unit.intercept),
+                "slope": float(self.reporting_unit.slope),
+                "definition": self.unit_definition,
+            }
+        content = {
+            "instrument": {"id": self.instrument_id, "version": self.instrument_version},
+            "model": self.model,
+            "items": [
+                {"item": str(i), "max_category": int(m), "location": float(loc), "se": float(se)}
+                for i, m, loc, se in zip(
+                    self.items["item"].tolist(),
+                    self.items["max_category"].to_numpy(dtype=np.int64).tolist(),
+                    self.items["location"].to_numpy(dtype=float).tolist(),
+                    self.items["se"].to_numpy(dtype=float).tolist(),
+                    strict=True,
+                )
+            ],
+            "thresholds": [
+                {"item": str(i), "category": int(k), "threshold": float(t), "se": float(se)}
+                for i, k, t, se in zip(
+                    self.thresholds["item"].tolist(),
+                    self.thresholds["category"].to_numpy(dtype=np.int64).tolist(),
+                    self.thresholds["threshold"].to_numpy(dtype=float).tolist(),
+                    self.thresholds["se"].to_numpy(dtype=float).tolist(),
+                    strict=True,
+                )
+            ],
+            "category_map": {k: list(v) for k, v in self.category_map.items()},
+            "sample": self.sample,
+            "calibration": self.calibration,
+            "reporting_unit": unit,
+            "package_version": self.package_version,
+            "created": self.created,
+        }
+        cleaned: dict[str, Any] = _clean(content)
+        return cleaned
+
+    def _payload(self) -> dict[str, Any]:
+        return {"format": FORMAT, "format_version": self.format_version, "content": self._content()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file content as a JSON-serialisable dict (with the content hash)."""
+        doc = self._payload()
+        doc["content_hash"] = self.content_hash
+        return doc
+
+    def summary(self) -> dict[str, Any]:
+        """Key facts as a JSON-serialisable dict."""
+        unit = self.reporting_unit
+        return {
+            "instrument_id": self.instrument_id,
+            "instrument_version": self.instrument_version,
+            "model": self.model,
+            "n_items": len(self.item_ids),
+            "items": list(self.item_ids),
+            "sample": _clean(self.sample),
+            "reporting_unit": None
+            if unit is None
+            else {
+                "name": unit.name,
+                "intercept": unit.intercept,
+                "slope": unit.slope,
+                "definition": self.unit_definition,
+            },
+            "package_version": self.package_version,
+            "created": self.created,
+            "content_hash": self.content_hash,
+        }
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _check_items(items: pd.DataFrame) -> pd.DataFrame:
+    need = ["item", "max_category", "location", "se"]
+    if not isinstance(items, pd.DataFrame) or not set(need) <= set(items.columns):
+        raise ReferenceScaleError(f"reference scale: items table needs columns {need}")
+    out = pd.DataFrame(
+        {
+            "item": [str(i) for i in items["item"]],
+            "max_category": items["max_category"].to_numpy(dtype=np.int64),
+            "location": items["location"].to_numpy(dtype=float),
+            "se": items["se"].to_numpy(dtype=float),
+        }
+    )
+    if out.empty:
+        raise ReferenceScaleError("reference scale: no items")
+    dup = sorted(set(out["item"][out["item"].duplicated()]))
+    if dup:
+        raise ReferenceScaleError(f"reference scale: duplicate item(s) {', '.join(dup)}")
+    if (out["max_category"] < 1).any():
+        bad = out["item"][out["max_category"] < 1].tolist()
+        raise ReferenceScaleError(f"reference scale: item(s) {bad} have fewer than 2 categories")
+    return out
+
+
+def _check_thresholds(thr: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    need = ["item", "category", "threshold", "se"]
+    if not isinstance(thr, pd.DataFrame) or not set(need) <= set(thr.columns):
+        raise ReferenceScaleError(f"reference scale: thresholds table needs columns {need}")
+    out = pd.DataFrame(
+        {
+            "item": [str(i) for i in thr["item"]],
+            "category": thr["category"].to_numpy(dtype=np.int64),
+            "threshold": thr["threshold"].to_numpy(dtype=float),
+            "se": thr["se"].to_numpy(dtype=float),
+        }
+    )
+    if not np.all(np.isfinite(out["threshold"].to_numpy())):
+        bad = out[~np.isfinite(out["threshold"].to_numpy())]
+        raise ReferenceScaleError(
+            "reference scale: thresholds must be finite; not finite for "
+            + ", ".join(
+                f"item {i!r} category {k}"
+                for i, k in zip(bad["item"], bad["category"], strict=True)
+            )
+        )
+    for it, top in zip(items["item"], items["max_category"], strict=True):
+        cats = sorted(out.loc[out["item"] == it, "category"].tolist())
+        if cats != list(range(1, int(top) + 1)):
+            raise ReferenceScaleError(
+                f"reference scale: item {it!r} needs thresholds for categories 1..{int(top)}, "
+                f"got {cats}"
+            )
+    extra = sorted(set(out["item"]) - set(items["item"]))
+    if extra:
+        raise ReferenceScaleError(f"reference scale: thresholds for unknown item(s) {extra}")
+    order = {it: j for j, it in enumerate(items["item"])}
+    out["_o"] = out["item"].map(order)
+    out = out.sort_values(["_o", "category"], kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def _sample_stats(cal: Calibration) -> dict[str, Any]:
+    per = cal.persons
+    status = per["status"].to_numpy(dtype=object)
+    wle = per["wle"].to_numpy(dtype=float)
+    wse = per["wle_se"].to_numpy(dtype=float)
+    ok = np.isin(status, _MEASURED) & np.isfinite(wle) & np.isfinite(wse)
+    m, s = wle[ok], wse[ok]
+    out: dict[str, Any] = {
+        "n_persons": int(len(per)),
+        "status_counts": cal.status_counts(),
+        "measure": "wle",
+        "n_measured": int(ok.sum()),
+    }
+    if m.size:
+        var = float(np.var(m, ddof=1)) if m.size > 1 else float("nan")
+        out.update(
+            mean=float(np.mean(m)),
+            sd=math.sqrt(var) if m.size > 1 else float("nan"),
+            sd_true=math.sqrt(max(var - float(np.mean(s**2)), 0.0)) if m.size > 1 else float("nan"),
+            mean_se=float(np.mean(s)),
+            min=float(np.min(m)),
+            max=float(np.max(m)),
+            percentiles={f"p{q:02d}": float(np.percentile(m, q)) for q in (5, 25, 50, 75, 95)},
+        )
+    out["reliability"] = dict(cal.reliability)
+    cleaned: dict[str, Any] = _clean(out)
+    return cleaned
+
+
+def _make_unit(
+    spec: UnitSpec, sample: Mapping[str, Any], thresholds: FloatArray, max_cat: NDArray[np.int64]
+) -> tuple[ReportingUnit | None, str | None]:
+    if spec is None:
+        return None, None
+    if isinstance(spec, ReportingUnit):
+        return spec, (
+            f"linear: unit = {spec.intercept:g} + {spec.slope:g} * logit "
+            "(SE in the unit = |slope| * SE in logits)"
+        )
+    if spec == "mean50_sd10":
+        mean, sd = sample.get("mean"), sample.get("sd")
+        if mean is None or sd is None or not sd > 0:
+            raise ReferenceScaleError(
+                "reporting unit 'mean50_sd10' needs at least two persons with different measures "
+                "in the calibration sample"
+            )
+        slope = 10.0 / float(sd)
+        unit = ReportingUnit(
+            name="T (mean 50, SD 10)", intercept=50.0 - slope * float(mean), slope=slope
+        )
+        return unit, (
+            f"mean 50 and SD 10 of the reference sample's WLE measures (n = "
+            f"{sample['n_measured']}, mean {float(mean):.4f}, SD {float(sd):.4f} logits)"
+        )
+    if spec == "0-100":
+        n = max_cat.size
+        scores = np.array([0.0, float(max_cat.sum())])
+        mask = np.ones((2, n), dtype=bool)
+        wle, _, _ = solve_persons(scores, thresholds, mask, kind="wle")
+        lo, hi = float(wle[0]), float(wle[1])
+        slope = 100.0 / (hi - lo)
+        unit = ReportingUnit(name="0-100", intercept=-slope * lo, slope=slope)
+        return unit, (
+            f"0 at the WLE of the lowest possible raw score ({lo:.4f} logits) and 100 at the "
+            f"highest ({hi:.4f} logits) on all {n} items"
+        )
+    raise ValueError(
+        f"reporting_unit={spec!r} is not a ReportingUnit or one of "
+        f"{', '.join(map(repr, _UNIT_NAMES))}"
+    )
+
+
+def reference_from_calibration(
+    cal: Calibration,
+    *,
+    instrument_id: str | None = None,
+    instrument_version: str | None = None,
+    reporting_unit: UnitSpec = None,
+    instrument: Instrument | None = None,
+    created: str | None = None,
+) -> ReferenceScale:
+    """Freeze a calibration as a reference scale.
+
+    Parameters
+    ----------
+    cal : a converged :class:`~measure.Calibration`.
+    instrument_id, instrument_version : recorded in the reference (default: from ``instrument``).
+    reporting_unit : a :class:`~measure.instrument.ReportingUnit` (``unit = intercept + slope *
+        logit``), ``"mean50_sd10"`` (mean 50 and SD 10 of the calibration sample's WLE
+        measures, persons with extreme scores included) or ``"0-100"`` (0 and 100 at the WLE of
+        the lowest and highest possible raw score on all items). Default: the instrument's unit,
+        else none.
+    instrument : an :class:`~measure.instrument.Instrument` giving id, version and unit.
+    created : creation time to record (ISO 8601); default now (UTC).
+
+    Returns
+    -------
+    ReferenceScale
+
+    Examples
+    --------
+    >>> import measure
+    >>> from measure.reference import reference_from_calibration
+    >>> sim = measure.simulate_responses(n_persons=300, thresholds=[[-1.0], [0.0], [1.0]], rng=1)
+    >>> ref = reference_from_calibration(measure.calibrate(sim.responses, model="rasch"),
+    ...                                  reporting_unit="mean50_sd10")
+    >>> round(float(ref.to_unit(ref.sample["mean"])), 6)
+    50.0
+    """
+    if not cal.converged:
+        raise ReferenceScaleError("the calibration did not converge; it cannot be a reference")
+    thr_mat = np.asarray(cal.threshold_matrix, dtype=float)
+    if instrument is not None:
+        instrument_id = instrument_id or instrument.id
+        instrument_version = instrument_version or instrument.version
+        if reporting_unit is None:
+            reporting_unit = instrument.reporting_unit
+    items = cal.items[["item", "max_category", "location", "se"]]
+    thresholds = cal.thresholds[["item", "category", "threshold", "se"]]
+    sample = _sample_stats(cal)
+    unit, definition = _make_unit(reporting_unit, sample, thr_mat, cal.max_category)
+    n_patterns = int(cal.n_patterns)
+    calibration = {
+        "method": "CML",
+        "method_detail": cal.method,
+        "loglik": float(cal.loglik),
+        "iterations": int(cal.iterations),
+        "converged": bool(cal.converged),
+        "person_estimator": cal.person_estimator,
+        "n_missing_patterns": n_patterns,
+        "anchored_items": [str(i) for i in cal.items.loc[cal.items["anchored"], "item"]],
+    }
+    if created is None:
+        created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return ReferenceScale(
+        model=cal.model,
+        items=items,
+        thresholds=thresholds,
+        sample=sample,
+        reporting_unit=unit,
+        unit_definition=definition,
+        instrument_id=instrument_id,
+        instrument_version=instrument_version,
+        category_map={k: tuple(v) for k, v in cal.category_map.items()},
+        calibration=calibration,
+        package_version=_package_version(),
+        created=created,
+    )
+
+
+def reference_from_thresholds(
+    thresholds: pd.DataFrame | Mapping[str, float | Sequence[float]],
+    *,
+    model: str = "pcm",
+    instrument_id: str | None = None,
+    instrument_version: str | None = None,
+    reporting_unit: UnitSpec = None,
+    source: str = "published item parameters",
+    created: str | None = None,
+) -> ReferenceScale:
+    """A reference scale from item parameters fixed elsewhere (published, or agreed medians).
+
+    The FIES global standard is of this kind: item severities fixed once, with no single
+    calibration sample behind them.
+
+    Parameters
+    ----------
+    thresholds : a table with columns item, category, threshold (and optionally se), or a
+        mapping item -> threshold (dichotomous) or list of thresholds.
+    model : "rasch", "rsm" or "pcm".
+    reporting_unit : a :class:`~measure.instrument.ReportingUnit` or ``"0-100"`` (there is no
+        sample for ``"mean50_sd10"``).
+    source : where the parameters come from (recorded in ``calibration``).
+
+    Examples
+    --------
+    >>> ref = reference_from_thresholds({"a": -1.0, "b": 0.0, "c": 1.0}, model="rasch")
+    >>> ref.item_ids
+    ('a', 'b', 'c')
+    """
+    if isinstance(thresholds, pd.DataFrame):
+        need = {"item", "category", "threshold"}
+        if not need <= set(thresholds.columns):
+            raise ReferenceScaleError(
+                f"thresholds table needs columns item, category, threshold; got "
+                f"{sorted(map(str, thresholds.columns))}"
+            )
+        thr = pd.DataFrame(
+            {
+                "item": [str(i) for i in thresholds["item"]],
+                "category": thresholds["category"].to_numpy(dtype=np.int64),
+                "threshold": thresholds["threshold"].to_numpy(dtype=float),
+                "se": thresholds["se"].to_numpy(dtype=float)
+                if "se" in thresholds.columns
+                else np.full(len(thresholds), np.nan),
+            }
+        )
+    else:
+        rows: list[tuple[str, int, float]] = []
+        for it, v in thresholds.items():
+            values = [float(v)] if isinstance(v, (int, float, np.number)) else list(map(float, v))
+            rows += [(str(it), k, t) for k, t in enumerate(values, start=1)]
+        thr = pd.DataFrame(rows, columns=["item", "category", "threshold"])
+        thr["se"] = np.nan
+    if thr.empty:
+        raise ReferenceScaleError("no thresholds given")
+    order = list(dict.fromkeys(thr["item"]))
+    grouped = thr.groupby("item", sort=False)
+    items = pd.DataFrame(
+        {
+            "item": order,
+            "max_category": [int(grouped.get_group(i)["category"].max()) for i in order],
+            "location": [float(grouped.get_group(i)["threshold"].mean()) for i in order],
+            "se": np.nan,
+        }
+    )
+    if model == "rasch" and (items["max_category"] != 1).any():
+        raise ReferenceScaleError("model 'rasch' needs one threshold per item")
+    if reporting_unit == "mean50_sd10":
+        raise ReferenceScaleError(
+            "reporting unit 'mean50_sd10' needs a calibration sample; give a ReportingUnit or "
+            "'0-100'"
+        )
+    # validate (and order) before deriving a unit from the thresholds
+    base = ReferenceScale(model=model, items=items, thresholds=thr, sample={})
+    unit, definition = _make_unit(reporting_unit, {}, base.threshold_matrix, base.max_category)
+    if created is None:
+        created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return ReferenceScale(
+        model=model,
+        items=items,
+        thresholds=thr,
+        sample={},
+        reporting_unit=unit,
+        unit_definition=definition,
+        instrument_id=instrument_id,
+        instrument_version=instrument_version,
+        calibration={"method": "fixed", "source": source},
+        package_version=_package_version(),
+        created=created,
+    )
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def save_reference(ref: ReferenceScale, path: str | os.PathLike[str]) -> Path:
+    """Write a reference scale as JSON, atomically (complete or untouched). Returns the path."""
+    target = Path(path)
+    text = json.dumps(ref.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def load_reference(path: str | os.PathLike[str]) -> ReferenceScale:
+    """Read a reference scale, verifying its format version and content hash.
+
+    Raises
+    ------
+    ReferenceScaleError
+        The file is not a reference scale, has an unknown format version, or its content does
+        not match its hash (it was edited by hand or corrupted).
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ReferenceScaleError(f"{p}: cannot read the reference scale: {exc}") from None
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReferenceScaleError(
+            f"{p.name}: not a reference scale (not valid JSON: {exc})"
+        ) from None
+    return reference_from_dict(doc, source=p.name)
+
+
+def reference_from_dict(doc: Any, *, source: str = "reference") -> ReferenceScale:
+    """Build a reference scale from :meth:`ReferenceScale.to_dict` output, verifying the hash."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ReferenceScaleError(
+            f'{source}: not a reference scale (expected "format": "{FORMAT}"). Create one '
+            "with `measure calibrate ... --save-reference REF.json` or Calibration.to_reference()."
+        )
+    version = doc.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ReferenceScaleError(f"{source}: format_version missing or not an integer")
+    if version > FORMAT_VERSION:
+        raise ReferenceScaleError(
+            f"{source}: format version {version} is newer than this package reads "
+            f"({FORMAT_VERSION}); upgrade measure (this is version {_package_version()})."
+        )
+    if version < 1:
+        raise ReferenceScaleError(f"{source}: unknown format version {version}")
+    content = doc.get("content")
+    stored = doc.get("content_hash")
+    if not isinstance(content, dict) or not isinstance(stored, str):
+        raise ReferenceScaleError(f'{source}: "content" or "content_hash" is missing')
+    try:
+        actual = _hash({"format": FORMAT, "format_version": version, "content": content})
+    except ValueError as exc:  # NaN or Infinity in the content
+        raise ReferenceScaleError(f"{source}: content is not valid: {exc}") from None
+    if actual != stored:
+        raise ReferenceScaleError(
+            f"{source}: the content does not match its content hash (file says {stored}, "
+            f"content gives {actual}). The file was changed after it was written; a reference "
+            "scale must not be edited by hand. Restore the original file, or create a new "
+            "reference from a calibration (Calibration.to_reference() or `measure calibrate "
+            "--save-reference`)."
+        )
+    ref = _from_content(content, version, source)
+    if ref.content_hash != stored:  # pragma: no cover - would be a serialisation bug
+        raise ReferenceScaleError(f"{source}: content could not be reproduced exactly")
+    return ref
+
+
+def _from_content(c: Mapping[str, Any], version: int, source: str) -> ReferenceScale:
+    def need(key: str, kind: type | tuple[type, ...]) -> Any:
+        if key not in c:
+            raise ReferenceScaleError(f"{source}: content.{key} is missing")
+        value = c[key]
+        if not isinstance(value, kind):
+            raise ReferenceScaleError(f"{source}: content.{key} has the wrong type")
+        return value
+
+    try:
+        instrument = need("instrument", dict)
+        unit_doc = c.get("reporting_unit")
+        unit = None
+        definition = None
+        if unit_doc is not None:
+            unit = ReportingUnit(
+                name=unit_doc["name"],
+                intercept=float(unit_doc["intercept"]),
+                slope=float(unit_doc["slope"]),
+            )
+            definition = unit_doc.get("definition")
+        items = pd.DataFrame(need("items", list))
+        thresholds = pd.DataFrame(need("thresholds", list))
+        for tab in (items, thresholds):
+            if "se" in tab.columns:
+                tab["se"] = [_float(v) for v in tab["se"]]
+        if "location" in items.columns:
+            items["location"] = [_float(v) for v in items["location"]]
+        return ReferenceScale(
+            model=need("model", str),
+            items=items,
+            thresholds=thresholds,
+            sample=need("sample", dict),
+            reporting_unit=unit,
+            unit_definition=definition,
+            instrument_id=instrument.get("id"),
+            instrument_version=instrument.get("version"),
+            category_map={k: tuple(v) for k, v in need("category_map", dict).items()},
+            calibration=need("calibration", dict),
+            package_version=need("package_version", str),
+            created=need("created", str),
+            format_version=version,
+        )
+    except ReferenceScaleError as exc:
+        msg = str(exc)
+        if not msg.startswith(source):
+            msg = f"{source}: {msg}"
+        raise ReferenceScaleError(msg) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReferenceScaleError(f"{source}: invalid content ({exc})") from None
