@@ -78,6 +78,28 @@ _STATUS_WORDS = {
     help="Fewer answered items than N gives status too_few_answers (default: the instrument's "
     "minimum, else 1).",
 )
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "cml", "pairwise"]),
+    default="auto",
+    show_default=True,
+    help="Item estimation: exact conditional ML, pairwise conditional ML (for very sparse "
+    "designs), or auto (exact unless there are more than 1000 missing-data patterns).",
+)
+@click.option(
+    "--save-reference",
+    "save_reference_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="REF.json",
+    help="Also freeze this calibration as a reference scale (anchors for measure score).",
+)
+@click.option(
+    "--reference-unit",
+    type=click.Choice(["mean50_sd10", "0-100"]),
+    default=None,
+    help="Reporting unit stored in the reference when no other unit is given.",
+)
 @opt.unit_options
 @opt.output_options
 def calibrate_cmd(
@@ -103,6 +125,9 @@ def calibrate_cmd(
     collapse_null: bool,
     estimator: str,
     min_answered: int | None,
+    method: str,
+    save_reference_path: str | None,
+    reference_unit: str | None,
     unit_name: str | None,
     unit_intercept: float | None,
     unit_slope: float | None,
@@ -122,7 +147,10 @@ def calibrate_cmd(
     out = Path(out_dir)
     if excel_friendly and fmt != "csv":
         raise click.UsageError("--excel-friendly applies to --format csv only")
-    check_overwrite(output_paths(out, TABLES, fmt), force)
+    targets = output_paths(out, TABLES, fmt)
+    if save_reference_path is not None:
+        targets["reference"] = Path(save_reference_path)
+    check_overwrite(targets, force)
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
@@ -209,6 +237,7 @@ def calibrate_cmd(
                     null_categories="collapse" if collapse_null else "error",
                     person_estimator=estimator,  # type: ignore[arg-type]
                     min_answered=needed,
+                    method=method,  # type: ignore[arg-type]
                 )
 
             persons = cal.persons
@@ -274,6 +303,13 @@ def calibrate_cmd(
             paths = write_outputs(
                 tables, summary, out, fmt=fmt, excel_friendly=excel_friendly, force=force
             )
+            if save_reference_path is not None:
+                from measure.reference import reference_from_calibration, save_reference
+
+                ref = reference_from_calibration(
+                    cal, instrument=inst, reporting_unit=unit or reference_unit
+                )
+                paths["reference"] = save_reference(ref, save_reference_path)
         finally:
             progress.done()
     if not quiet:

@@ -6,6 +6,9 @@ import click
 
 from measure import __version__
 from measure.cli.calibrate import calibrate_cmd
+from measure.cli.compare import compare_cmd
+from measure.cli.instruments import instruments
+from measure.cli.score import score_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,13 +18,9 @@ def cli() -> None:
 
 
 cli.add_command(calibrate_cmd)
-
-try:  # commands contributed by other modules
-    from measure.cli.instruments import instruments as _instruments
-
-    cli.add_command(_instruments)
-except ImportError:  # pragma: no cover - during development only
-    pass
+cli.add_command(score_cmd)
+cli.add_command(compare_cmd)
+cli.add_command(instruments)
 
 
 def main() -> None:

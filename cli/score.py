@@ -134,11 +134,22 @@ def score_cmd(
             progress.stage("reading the reference scale")
             ref = load_reference(reference_path)
             inst = load_instrument_option(instrument)
+            if inst is None and ref.instrument_id:
+                # the reference names its instrument: use it for labels and missing codes
+                from measure.instrument import instrument_ids
+
+                if ref.instrument_id in instrument_ids():
+                    inst = load_instrument_option(ref.instrument_id)
             mapping = column_mapping(column_map, map_file)
 
             progress.stage(f"reading {Path(data).name}")
             raw = read_data(
-                data, sheet=sheet, delimiter=delimiter, encoding=encoding, decimal=decimal
+                data,
+                sheet=sheet,
+                delimiter=delimiter,
+                encoding=encoding,
+                decimal=decimal,
+                text_columns=[c for c in [id_column, group, *keep] if c],
             )
             frame = raw.data
             carried = list(dict.fromkeys(([group] if group else []) + list(keep)))

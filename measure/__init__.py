@@ -18,9 +18,27 @@ from measure.exceptions import (
     ReferenceScaleError,
     ResponseDataError,
 )
+from measure.compare import (
+    Comparison,
+    compare,
+    decision_risk,
+    group_change,
+    group_means,
+    individual_change,
+)
+from measure.instrument import Instrument, list_instruments, load_instrument
+from measure.linking import Link, link, sample_dif
 from measure.models import category_probabilities, item_moments
+from measure.reference import (
+    ReferenceScale,
+    load_reference,
+    reference_from_calibration,
+    reference_from_thresholds,
+    save_reference,
+)
 from measure.responses import ResponseMatrix, as_responses
 from measure.results import Calibration, PersonStatus, cronbach_alpha, separation_reliability
+from measure.scoring import Scoring, score
 from measure.simulate import Simulation, simulate_responses
 
 __version__ = "0.1.0"
@@ -29,6 +47,25 @@ __all__ = [
     "__version__",
     "calibrate",
     "Calibration",
+    "Comparison",
+    "Instrument",
+    "Link",
+    "ReferenceScale",
+    "Scoring",
+    "compare",
+    "decision_risk",
+    "group_change",
+    "group_means",
+    "individual_change",
+    "link",
+    "list_instruments",
+    "load_instrument",
+    "load_reference",
+    "reference_from_calibration",
+    "reference_from_thresholds",
+    "sample_dif",
+    "save_reference",
+    "score",
     "PersonStatus",
     "ResponseMatrix",
     "SolverOptions",

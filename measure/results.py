@@ -16,6 +16,7 @@ from measure.responses import ResponseMatrix
 
 if TYPE_CHECKING:
     from measure.calibrate import FitTables, PersonResults
+    from measure.reference import ReferenceScale
 
 __all__ = ["Calibration", "PersonStatus", "separation_reliability", "cronbach_alpha"]
 
@@ -314,6 +315,16 @@ class Calibration:
                 "mle_se": mle_se,
             }
         )
+
+    def to_reference(self, **kwargs: Any) -> ReferenceScale:
+        """Freeze this calibration as a reference scale (anchors for later scoring).
+
+        Keyword arguments go to :func:`measure.reference.reference_from_calibration`
+        (``instrument_id``, ``instrument_version``, ``reporting_unit``, ``instrument``).
+        """
+        from measure.reference import reference_from_calibration
+
+        return reference_from_calibration(self, **kwargs)
 
     def status_counts(self) -> dict[str, int]:
         counts = self.persons["status"].value_counts()

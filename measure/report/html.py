@@ -1,0 +1,561 @@
+"""One self-contained HTML report of an :class:`~measure.diagnostics.Assessment`.
+
+Formatting only: every figure comes from the assessment. Plots are embedded as base64 PNG and
+the style sheet is inline, so the file opens without a network connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import importlib.metadata
+import io
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from measure.diagnostics.messages import LANGS, QUESTIONS, num, pct
+from measure.diagnostics.rules import SOURCES
+from measure.report.i18n import tr
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from measure.diagnostics.assess import Assessment
+
+__all__ = ["render_report", "write_report"]
+
+_CSS = """
+body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; margin: 0;
+  color: #1d2330; background: #ffffff; line-height: 1.45; }
+main { max-width: 1060px; margin: 0 auto; padding: 24px 32px 48px; }
+header.top { background: #23395d; color: #ffffff; padding: 22px 32px; }
+header.top h1 { margin: 0 0 6px; font-size: 26px; }
+header.top p { margin: 2px 0; color: #dfe6f3; font-size: 14px; }
+h2 { border-bottom: 2px solid #23395d; padding-bottom: 4px; margin-top: 36px; }
+h3 { margin-top: 28px; color: #23395d; }
+p.note { color: #4a5568; font-size: 13px; }
+section.verdicts { page-break-after: always; }
+div.card { border: 1px solid #d6dbe4; border-left: 8px solid #999; border-radius: 6px;
+  padding: 10px 16px; margin: 12px 0; background: #fbfcfe; }
+div.card.ok { border-left-color: #2f9e44; }
+div.card.warning { border-left-color: #f08c00; }
+div.card.problem { border-left-color: #e03131; }
+div.card.info { border-left-color: #1c7ed6; }
+div.card h3 { margin: 2px 0 6px; font-size: 17px; color: #1d2330; }
+span.badge { display: inline-block; min-width: 86px; text-align: center; font-size: 13px;
+  font-weight: bold; color: #ffffff; border-radius: 12px; padding: 2px 10px; margin-right: 10px; }
+span.badge.ok { background: #2f9e44; } span.badge.warning { background: #f08c00; }
+span.badge.problem { background: #e03131; } span.badge.info { background: #1c7ed6; }
+p.answer { margin: 4px 0 6px; font-size: 15px; }
+p.rule { margin: 0; color: #5c6677; font-size: 12px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
+th, td { border: 1px solid #d6dbe4; padding: 3px 8px; text-align: right; }
+th { background: #eef2f8; }
+td.text, th.text { text-align: left; }
+tr.flag td { background: #fff1e6; }
+tr.bad td { background: #ffe3e3; }
+figure { margin: 10px 0 22px; }
+figure img { max-width: 100%; border: 1px solid #e3e7ee; }
+figcaption { font-size: 12px; color: #5c6677; }
+div.grid { display: flex; flex-wrap: wrap; gap: 12px; }
+div.grid figure { flex: 1 1 460px; margin: 4px 0; }
+code { background: #f1f3f5; padding: 1px 4px; border-radius: 3px; }
+"""
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _e(x: object) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _figure(
+    draw: Callable[[Axes], object], size: tuple[float, float], *, left: float = 0.13
+) -> str:
+    """Draw into a fresh Agg figure (no pyplot state) and return an <img> with a data URI."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig: Figure = Figure(figsize=size, dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    draw(ax)
+    # fixed margins: a "tight" bounding box would draw every figure twice
+    fig.subplots_adjust(left=left, right=0.87, bottom=0.14, top=0.9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="" src="data:image/png;base64,{data}">'
+
+
+def _fig_block(img: str, caption: str = "") -> str:
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return f"<figure>{img}{cap}</figure>"
+
+
+Column = tuple[str, tuple[str, str], Callable[[Any], str]]
+
+
+def _table(
+    df: pd.DataFrame,
+    columns: Sequence[Column],
+    lang: str,
+    *,
+    row_class: Callable[[pd.Series], str] | None = None,
+) -> str:
+    idx = 0 if lang == "en" else 1
+    head = "".join(
+        f'<th class="{"text" if fmt is _txt else ""}">{_e(h[idx])}</th>' for _, h, fmt in columns
+    )
+    rows = []
+    for _, r in df.iterrows():
+        cls = row_class(r) if row_class else ""
+        cells = "".join(
+            f'<td class="{"text" if fmt is _txt else ""}">{fmt(r[c])}</td>'
+            for c, _, fmt in columns
+        )
+        rows.append(f'<tr class="{cls}">{cells}</tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _txt(x: object) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return ""
+    return _e(x)
+
+
+def _n(lang: str, digits: int = 2) -> Callable[[Any], str]:
+    return lambda x: _e(num(x, lang, digits))
+
+
+def _int(x: object) -> str:
+    try:
+        return _e(int(x))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return ""
+
+
+def _yn(lang: str) -> Callable[[Any], str]:
+    return lambda x: _e(tr("yes", lang)) if bool(x) else ""
+
+
+def _versions() -> list[tuple[str, str]]:
+    out = [("python", sys.version.split()[0]), ("platform", platform.platform())]
+    for pkg in ("measure", "numpy", "scipy", "pandas", "matplotlib", "click"):
+        try:
+            out.append((pkg, importlib.metadata.version(pkg)))
+        except importlib.metadata.PackageNotFoundError:
+            out.append((pkg, "not installed"))
+    return out
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+def _verdict_section(a: Assessment, lang: str) -> str:
+    cards = []
+    for v in a.verdicts:
+        q = QUESTIONS.get(v.topic, {}).get(lang, v.topic)
+        cards.append(
+            f'<div class="card {v.status}" data-topic="{_e(v.topic)}">'
+            f'<h3><span class="badge {v.status}">{_e(tr("status_" + v.status, lang))}</span>'
+            f"{_e(q)}</h3>"
+            f'<p class="answer">{_e(v.text(lang))}</p>'
+            f'<p class="rule">{_e(tr("rule", lang))}: {_e(v.rule_text(lang))}. '
+            f'{_e(tr("source", lang))}: {_e(v.source)}.</p></div>'
+        )
+    return (
+        f'<section class="verdicts" id="summary"><h2>{_e(tr("summary", lang))}</h2>'
+        f'<p class="note">{_e(tr("summary_intro", lang))}</p>{"".join(cards)}</section>'
+    )
+
+
+def _items_section(a: Assessment, lang: str) -> str:
+    n2 = _n(lang)
+    cols: list[Column] = [
+        ("item", ("Item", "Fråga"), _txt),
+        ("n", ("n", "n"), _int),
+        ("location", ("Location", "Läge"), n2),
+        ("se", ("SE", "SE"), n2),
+        ("infit_msq", ("Infit MNSQ", "Infit MNSQ"), n2),
+        ("infit_zstd", ("Infit ZSTD", "Infit ZSTD"), _n(lang, 1)),
+        ("outfit_msq", ("Outfit MNSQ", "Outfit MNSQ"), n2),
+        ("outfit_zstd", ("Outfit ZSTD", "Outfit ZSTD"), _n(lang, 1)),
+        ("pt_measure_corr", ("Pt-measure r", "Punkt-mått r"), n2),
+        ("misfit", ("Misfit", "Passar ej"), _yn(lang)),
+    ]
+    tab = _table(a.item_fit, cols, lang,
+                 row_class=lambda r: "bad" if r["degrading"] else ("flag" if r["misfit"] else ""))
+    rel = a.calibration.reliability
+    rel_df = pd.DataFrame(
+        {
+            "what": ["person reliability (WLE)", "person separation G", "person strata H",
+                     "Cronbach's alpha", "item reliability", "item separation"]
+            if lang == "en" else
+            ["personreliabilitet (WLE)", "personseparation G", "personstrata H",
+             "Cronbachs alfa", "frågereliabilitet", "frågeseparation"],
+            "value": [rel.get("person_reliability"), rel.get("person_separation"),
+                      rel.get("person_strata"), rel.get("cronbach_alpha"),
+                      rel.get("item_reliability"), rel.get("item_separation")],
+        }
+    )
+    rel_tab = _table(rel_df, [("what", ("", ""), _txt), ("value", ("Value", "Värde"), n2)], lang)
+    return (
+        f'<h3 id="items">{_e(tr("items_h", lang))}</h3><p class="note">'
+        f'{_e(tr("items_note", lang))}</p>{tab}'
+        f'<h3>{_e(tr("reliability_h", lang))}</h3>{rel_tab}'
+    )
+
+
+def _plots_main(a: Assessment, lang: str) -> str:
+    from measure import plotting
+
+    cal = a.calibration
+    n_thr = int(np.sum(cal.max_category))
+    wm = _figure(lambda ax: plotting.wright_map(cal, ax, lang=lang),
+                 (7.0, max(5.0, min(11.0, 0.14 * n_thr + 3.0))))
+    info = _figure(lambda ax: plotting.information_plot(cal, ax, rules=a.rules, lang=lang),
+                   (6.4, 3.8))
+    t = a.targeting
+    tgt_df = pd.DataFrame(
+        {
+            "what": ["person mean", "person SD", "item mean", "item SD", "threshold range",
+                     "at the floor", "at the ceiling"] if lang == "en" else
+            ["personernas medelvärde", "personernas SD", "frågornas medelvärde", "frågornas SD",
+             "trösklarnas spann", "på golvet", "i taket"],
+            "value": [num(t.person_mean, lang), num(t.person_sd, lang), num(t.item_mean, lang),
+                      num(t.item_sd, lang),
+                      f"{num(t.threshold_min, lang)} … {num(t.threshold_max, lang)}",
+                      pct(t.floor, lang, 1), pct(t.ceiling, lang, 1)],
+        }
+    )
+    tgt_tab = _table(tgt_df, [("what", ("", ""), _txt), ("value", ("Value", "Värde"), _txt)],
+                     lang)
+    return (
+        f'<h3 id="wright">{_e(tr("wright_h", lang))}</h3><p class="note">'
+        f'{_e(tr("wright_note", lang))}</p>{_fig_block(wm)}'
+        f'<h3 id="targeting">{_e(tr("targeting_h", lang))}</h3>{tgt_tab}{_fig_block(info)}'
+    )
+
+
+def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
+    from measure import plotting
+
+    cal = a.calibration
+    n2 = _n(lang)
+    parts = [f'<h3 id="categories">{_e(tr("categories_h", lang))}</h3>']
+    if bool(np.any(cal.max_category > 1)):
+        cols: list[Column] = [
+            ("item", ("Item", "Fråga"), _txt),
+            ("category", ("Category", "Kategori"), _int),
+            ("count", ("Count", "Antal"), _int),
+            ("percent", ("%", "%"), _n(lang, 1)),
+            ("avg_measure", ("Average measure", "Medelmätvärde"), n2),
+            ("threshold", ("Threshold", "Tröskel"), n2),
+            ("threshold_se", ("SE", "SE"), n2),
+            ("outfit_msq", ("Outfit MNSQ", "Outfit MNSQ"), n2),
+            ("threshold_disordered", ("Disordered", "Oordnad"), _yn(lang)),
+            ("low_count", ("Few answers", "Få svar"), _yn(lang)),
+        ]
+        parts.append(f'<p class="note">{_e(tr("categories_note", lang))}</p>')
+        parts.append(_table(a.categories, cols, lang, row_class=lambda r: (
+            "bad" if r["threshold_disordered"] else ("flag" if r["low_count"] else ""))))
+    else:
+        counts = a.categories[["item", "category", "count", "percent"]]
+        parts.append(_table(counts, [("item", ("Item", "Fråga"), _txt),
+                                     ("category", ("Category", "Kategori"), _int),
+                                     ("count", ("Count", "Antal"), _int),
+                                     ("percent", ("%", "%"), _n(lang, 1))], lang))
+    col = a.collapse
+    if col.mapping:
+        parts.append(f'<h3>{_e(tr("collapse_h", lang))}</h3><ul>')
+        for item, mapping in col.data_mapping.items():
+            parts.append(f"<li><code>{_e(item)}: {_e(list(mapping))}</code></li>")
+        parts.append(f'</ul><p class="note">{_e(tr("collapse_note", lang))}</p>')
+    # curves: disordered items first, then the others, up to max_curves
+    poly = [it for j, it in enumerate(cal.item_ids) if cal.max_category[j] > 1]
+    chosen = list(col.items) + [it for it in poly if it not in col.items]
+    chosen = chosen[:max_curves]
+    if chosen:
+        imgs = "".join(
+            _fig_block(_figure(_curve_drawer(plotting.category_curves, cal, it, lang), (5.2, 3.2)))
+            for it in chosen
+        )
+        parts.append(f'<h3>{_e(tr("curves_h", lang))}</h3><div class="grid">{imgs}</div>')
+    return "".join(parts)
+
+
+def _curve_drawer(
+    fn: Callable[..., Axes], cal: Any, item: str, lang: str
+) -> Callable[[Axes], object]:
+    def draw(ax: Axes) -> object:
+        return fn(cal, item, ax, lang=lang)
+
+    return draw
+
+
+def _ecc_section(a: Assessment, lang: str, max_curves: int) -> str:
+    from measure import plotting
+
+    cal = a.calibration
+    fit = a.item_fit.copy()
+    fit["worst"] = np.maximum(np.abs(np.log(fit["infit_msq"].astype(float))),
+                              np.abs(np.log(fit["outfit_msq"].astype(float))))
+    chosen = fit.sort_values("worst", ascending=False, kind="stable")["item"].astype(str)
+    chosen_list = chosen.tolist()[:max_curves]
+    imgs = "".join(
+        _fig_block(_figure(_curve_drawer(plotting.expected_score_curve, cal, it, lang),
+                           (5.2, 3.2)))
+        for it in chosen_list
+    )
+    return f'<h3 id="ecc">{_e(tr("ecc_h", lang))}</h3><div class="grid">{imgs}</div>'
+
+
+def _dim_section(a: Assessment, lang: str) -> str:
+    from measure import plotting
+
+    d = a.dimensionality
+    n2 = _n(lang)
+    eig = _table(d.eigenvalues.head(5), [
+        ("component", ("Contrast", "Kontrast"), _int),
+        ("eigenvalue", ("Eigenvalue", "Egenvärde"), n2),
+        ("percent", ("% of residual variance", "% av residualvariansen"), _n(lang, 1)),
+    ], lang)
+    load = _table(d.loadings[["item", "location", "loading"]], [
+        ("item", ("Item", "Fråga"), _txt),
+        ("location", ("Location", "Läge"), n2),
+        ("loading", ("Loading", "Laddning"), n2),
+    ], lang)
+    smith = (f"<p>{_e(tr('smith', lang))}: {_e(pct(d.smith_share, lang, 1))} "
+             f"(95% CI {_e(pct(d.smith_lower, lang, 1))}–{_e(pct(d.smith_upper, lang, 1))}, "
+             f"n = {d.smith_n}).</p>")
+    img = _figure(lambda ax: plotting.loadings_plot(d, ax, lang=lang), (6.0, 3.8))
+    return (f'<h3 id="dimensionality">{_e(tr("dim_h", lang))}</h3>{eig}{smith}'
+            f'<div class="grid"><div>{load}</div>{_fig_block(img)}</div>')
+
+
+def _ld_section(a: Assessment, lang: str) -> str:
+    ld = a.local_dependence
+    n2 = _n(lang)
+    tab = _table(ld.pairs.head(10), [
+        ("item_1", ("Item", "Fråga"), _txt),
+        ("item_2", ("Item", "Fråga"), _txt),
+        ("q3", ("Q3", "Q3"), n2),
+        ("q3_star", ("Q3*", "Q3*"), n2),
+        ("n", ("n", "n"), _int),
+        ("flagged", ("Flagged", "Flaggad"), _yn(lang)),
+    ], lang, row_class=lambda r: "flag" if r["flagged"] else "")
+    mean = ("mean Q3" if lang == "en" else "medelvärde Q3") + f" = {num(ld.mean_q3, lang, 3)}"
+    return (f'<h3 id="local-dependence">{_e(tr("ld_h", lang))}</h3><p class="note">'
+            f'{_e(tr("ld_note", lang))} {_e(mean)}.</p>{tab}')
+
+
+def _lr_section(a: Assessment, lang: str) -> str:
+    n2 = _n(lang)
+    parts = [f'<h3 id="lr">{_e(tr("lr_h", lang))}</h3>']
+    tests = [(tr("split_median", lang), a.lr_median)]
+    if a.lr_groups is not None:
+        tests.append((f"{tr('split_group', lang)} {a.lr_groups.split}", a.lr_groups))
+    for label, lr in tests:
+        head = (f"<p><b>{_e(label)}</b>: LR = {_e(num(lr.statistic, lang))}, df = {lr.df}, "
+                f"p = {_e(num(lr.p_value, lang, 4))}")
+        if lr.note:
+            head += f" ({_e(tr('not_computed', lang))}: {_e(lr.note)})"
+        head += "</p>"
+        parts.append(head)
+        groups = lr.groups.copy()
+        if lang == "sv" and lr.split in ("median", "mean"):
+            groups["group"] = groups["group"].map({"low": "låg", "high": "hög"})
+        parts.append(_table(groups, [
+            ("group", ("Group", "Grupp"), _txt),
+            ("n_persons", ("Persons", "Personer"), _int),
+            ("n_informative", ("Non-extreme", "Icke-extrema"), _int),
+            ("loglik", ("Cond. log-likelihood", "Betingad log-likelihood"), n2),
+            ("npar", ("Parameters", "Parametrar"), _int),
+        ], lang))
+        if len(lr.dropped):
+            parts.append(f"<p>{_e(tr('dropped', lang))}:</p>")
+            parts.append(_table(lr.dropped, [
+                ("item", ("Item", "Fråga"), _txt),
+                ("group", ("Group", "Grupp"), _txt),
+                ("reason", ("Reason", "Orsak"), _txt),
+            ], lang))
+    return "".join(parts)
+
+
+def _dif_section(a: Assessment, lang: str) -> str:
+    from measure import plotting
+
+    if a.dif is None:
+        return ""
+    n2 = _n(lang)
+    dif = a.dif
+    tab = _table(dif.table, [
+        ("item", ("Item", "Fråga"), _txt),
+        ("group", ("Group", "Grupp"), _txt),
+        ("reference", ("Reference", "Referens"), _txt),
+        ("n_group", ("n group", "n grupp"), _int),
+        ("n_reference", ("n ref.", "n ref."), _int),
+        ("contrast", ("Contrast", "Kontrast"), n2),
+        ("se", ("SE", "SE"), n2),
+        ("z", ("z", "z"), n2),
+        ("p", ("p", "p"), _n(lang, 4)),
+        ("ets_class", ("ETS", "ETS"), _txt),
+        ("mh_logit", ("MH log OR", "MH log OR"), n2),
+        ("mh_p", ("MH p", "MH p"), _n(lang, 4)),
+        ("note", ("Note", "Anmärkning"), _txt),
+    ], lang, row_class=lambda r: {"C": "bad", "B": "flag"}.get(str(r["ets_class"]), ""))
+    longest = max(len(str(i)) for i in a.calibration.item_ids)
+    img = _figure(lambda ax: plotting.dif_plot(dif, ax, rules=a.rules, lang=lang),
+                  (6.4, max(3.0, 0.28 * len(a.calibration.item_ids) + 1.5)),
+                  left=min(0.45, 0.06 + 0.012 * longest))
+    return (f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'
+            f'{_e(tr("dif_note", lang))}</p>{tab}{_fig_block(img)}')
+
+
+def _settings_section(
+    a: Assessment, lang: str, settings: Mapping[str, Any], command: str | None
+) -> str:
+    cal = a.calibration
+    s = cal.summary()
+    base: list[tuple[str, object]] = [
+        ("model", cal.model),
+        ("method", s.get("method_detail", s.get("method", ""))),
+        ("person estimator", cal.person_estimator),
+        ("persons", s["n_persons"]),
+        ("items", ", ".join(cal.item_ids)),
+        ("missing-data patterns", s.get("n_missing_patterns", "")),
+        ("log-likelihood", num(cal.loglik, "en", 4)),
+        ("iterations", cal.iterations),
+        ("converged", cal.converged),
+        ("collapsed categories", cal.category_map or "none"),
+        ("source", cal.responses.source),
+    ]
+    if a.dif is not None:
+        base.append(("DIF grouping", f"{a.dif.name} (reference {a.dif.reference})"))
+    base.extend((str(k), v) for k, v in settings.items())
+    if command:
+        base.append(("command", command))
+    set_df = pd.DataFrame({"k": [k for k, _ in base], "v": [str(v) for _, v in base]})
+    set_tab = _table(set_df, [("k", ("Setting", "Inställning"), _txt),
+                              ("v", ("Value", "Värde"), _txt)], lang)
+    rules = a.rules.as_dict()
+    rule_df = pd.DataFrame({"k": list(rules), "v": [f"{v:g}" for v in rules.values()]})
+    rule_tab = _table(rule_df, [("k", ("Rule", "Regel"), _txt), ("v", ("Value", "Värde"), _txt)],
+                      lang)
+    src_df = pd.DataFrame({"k": list(SOURCES), "v": list(SOURCES.values())})
+    src_tab = _table(src_df, [("k", ("Topic", "Ämne"), _txt), ("v", ("Source", "Källa"), _txt)],
+                     lang)
+    ver = _versions()
+    ver_df = pd.DataFrame({"k": [k for k, _ in ver], "v": [v for _, v in ver]})
+    ver_tab = _table(ver_df, [("k", ("Package", "Paket"), _txt),
+                              ("v", ("Version", "Version"), _txt)], lang)
+    return (
+        f'<h2 id="settings">{_e(tr("settings_h", lang))}</h2><p class="note">'
+        f'{_e(tr("settings_note", lang))}</p>{set_tab}<h3>{_e(tr("rules_h", lang))}</h3>'
+        f"{rule_tab}{src_tab}<h3>{_e(tr('software_h', lang))}</h3>{ver_tab}"
+    )
+
+
+# ------------------------------------------------------------------------------ public
+
+
+def render_report(
+    assessment: Assessment,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    command: str | None = None,
+    max_curves: int = 6,
+    generated: _dt.datetime | None = None,
+) -> str:
+    """The report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    assessment : from :func:`measure.diagnostics.assess`.
+    lang : "en" or "sv".
+    title : heading (default: "Is this a measure? ..." in the chosen language).
+    settings : extra settings to list for reproducibility (e.g. the CLI options).
+    command : the command line that produced the report.
+    max_curves : most category-curve and expected-score plots drawn (disordered and worst-fitting
+        items first).
+    generated : time stamp shown (default: now, UTC).
+
+    Order: a page of plain-language verdicts, the tables and plots for the specialist, then
+    settings, rules, sources and software versions.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} is not one of {', '.join(map(repr, LANGS))}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        from measure.exceptions import MissingDependencyError
+
+        raise MissingDependencyError(
+            'the report embeds plots and needs matplotlib: pip install "measure[plot]"'
+        ) from exc
+    cal = assessment.calibration
+    when = (generated or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    heading = title or tr("title", lang)
+    meta = (f"{tr('data', lang)}: {cal.responses.source} · {tr('model', lang)}: {cal.model} · "
+            f"{len(cal.persons)} {tr('persons', lang)} · {len(cal.item_ids)} "
+            f"{tr('items_word', lang)}")
+    body = [
+        f'<header class="top"><h1>{_e(heading)}</h1><p>{_e(meta)}</p>'
+        f'<p>{_e(tr("generated", lang))}: {_e(when)}</p></header><main>',
+        _verdict_section(assessment, lang),
+        f'<h2 id="details">{_e(tr("details", lang))}</h2>',
+        _items_section(assessment, lang),
+        _plots_main(assessment, lang),
+        _categories_section(assessment, lang, max_curves),
+        _ecc_section(assessment, lang, max_curves),
+        _dim_section(assessment, lang),
+        _ld_section(assessment, lang),
+        _lr_section(assessment, lang),
+        _dif_section(assessment, lang),
+        _settings_section(assessment, lang, settings or {}, command),
+        "</main>",
+    ]
+    return (
+        f'<!DOCTYPE html>\n<html lang="{tr("lang_attr", lang)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(heading)}</title><style>{_CSS}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
+
+
+def write_report(
+    assessment: Assessment,
+    path: str | os.PathLike[str],
+    **kwargs: Any,
+) -> Path:
+    """Render the report (see :func:`render_report` for ``kwargs``) and write it atomically."""
+    text = render_report(assessment, **kwargs)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
