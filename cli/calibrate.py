@@ -8,6 +8,7 @@ instrument or convergence error, 2 on a usage error; messages go to stderr witho
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,24 @@ _STATUS_WORDS = {
     default=None,
     help="Reporting unit stored in the reference when no other unit is given.",
 )
+@click.option(
+    "--dif",
+    "dif_column",
+    default=None,
+    metavar="COLUMN",
+    help="Test items for DIF between the groups in COLUMN (writes dif.csv; the column is "
+    "carried into persons).",
+)
+@click.option(
+    "--report", is_flag=True, help="Also write report.html, readable by a non-specialist."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "sv"]),
+    default="en",
+    show_default=True,
+    help="Language of the report.",
+)
 @opt.unit_options
 @opt.output_options
 def calibrate_cmd(
@@ -128,6 +147,9 @@ def calibrate_cmd(
     method: str,
     save_reference_path: str | None,
     reference_unit: str | None,
+    dif_column: str | None,
+    report: bool,
+    lang: str,
     unit_name: str | None,
     unit_intercept: float | None,
     unit_slope: float | None,
@@ -147,7 +169,9 @@ def calibrate_cmd(
     out = Path(out_dir)
     if excel_friendly and fmt != "csv":
         raise click.UsageError("--excel-friendly applies to --format csv only")
-    targets = output_paths(out, TABLES, fmt)
+    targets = output_paths(out, TABLES + (["dif"] if dif_column else []), fmt)
+    if report:
+        targets["report"] = out / "report.html"
     if save_reference_path is not None:
         targets["reference"] = Path(save_reference_path)
     check_overwrite(targets, force)
@@ -178,7 +202,11 @@ def calibrate_cmd(
                 text_columns=[c for c in [id_column, group, *keep] if c],
             )
             frame = raw.data
-            carried = list(dict.fromkeys(([group] if group else []) + list(keep)))
+            carried = list(
+                dict.fromkeys(
+                    ([group] if group else []) + ([dif_column] if dif_column else []) + list(keep)
+                )
+            )
             absent = [c for c in carried if c not in frame.columns]
             if absent:
                 raise click.UsageError(
@@ -299,6 +327,33 @@ def calibrate_cmd(
                     "elapsed_seconds": round(time.perf_counter() - t0, 3),
                 }
             )
+            assessment = None
+            if report:
+                progress.stage("assessing and writing the report")
+                from measure.cli.report import write_calibration_report
+
+                assessment = write_calibration_report(
+                    cal,
+                    out / "report.html",
+                    frame=frame,
+                    dif_column=dif_column,
+                    lang=lang,
+                    settings={"model": cal.model, "method": cal.method, "source": raw.source},
+                    command="measure calibrate " + " ".join(sys.argv[2:]),
+                )
+            if dif_column:
+                progress.stage(f"DIF by {dif_column}")
+                from measure.cli.report import dif_csv_table
+                from measure.diagnostics import dif_analysis
+
+                dif_source = (
+                    assessment
+                    if assessment is not None and assessment.dif is not None
+                    else dif_analysis(
+                        cal, frame[dif_column].reset_index(drop=True), name=dif_column
+                    )
+                )
+                tables["dif"] = dif_csv_table(dif_source)
             progress.stage("writing")
             paths = write_outputs(
                 tables, summary, out, fmt=fmt, excel_friendly=excel_friendly, force=force
@@ -310,6 +365,8 @@ def calibrate_cmd(
                     cal, instrument=inst, reporting_unit=unit or reference_unit
                 )
                 paths["reference"] = save_reference(ref, save_reference_path)
+            if report:
+                paths["report"] = out / "report.html"
         finally:
             progress.done()
     if not quiet:

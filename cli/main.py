@@ -8,6 +8,7 @@ from measure import __version__
 from measure.cli.calibrate import calibrate_cmd
 from measure.cli.compare import compare_cmd
 from measure.cli.instruments import instruments
+from measure.cli.report import report_cmd
 from measure.cli.score import score_cmd
 
 
@@ -21,6 +22,7 @@ cli.add_command(calibrate_cmd)
 cli.add_command(score_cmd)
 cli.add_command(compare_cmd)
 cli.add_command(instruments)
+cli.add_command(report_cmd)
 
 
 def main() -> None:

@@ -52,8 +52,9 @@ def write_calibration_report(
     a = assess(cal, groups=groups, group_name=dif_column, rules=rules)
     from measure.report import write_report
 
-    write_report(a, path, lang=lang, settings=dict(settings or {}), command=command,
-                 **report_options)
+    write_report(
+        a, path, lang=lang, settings=dict(settings or {}), command=command, **report_options
+    )
     return a
 
 
@@ -69,9 +70,7 @@ def dif_csv_table(dif: Assessment | DIFResult) -> pd.DataFrame:
     return result.table.loc[:, list(DIF_CSV_COLUMNS)].copy()
 
 
-def _groups(
-    cal: Calibration, frame: pd.DataFrame | None, column: str | None
-) -> pd.Series | None:
+def _groups(cal: Calibration, frame: pd.DataFrame | None, column: str | None) -> pd.Series | None:
     if column is None:
         return None
     if frame is None:
@@ -89,10 +88,21 @@ def _groups(
 
 @click.command("report")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
-              metavar="FILE.html", help="The HTML report to write.")
-@click.option("--lang", type=click.Choice(["en", "sv"]), default="en", show_default=True,
-              help="Language of the report: English or Swedish.")
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE.html",
+    help="The HTML report to write.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "sv"]),
+    default="en",
+    show_default=True,
+    help="Language of the report: English or Swedish.",
+)
 @opt.id_column
 @opt.items
 @opt.column_map
@@ -105,14 +115,25 @@ def _groups(
 @opt.invalid
 @opt.read_options
 @opt.model
-@click.option("--dif", "dif_column", default=None, metavar="COLUMN",
-              help="Person column for DIF and Andersen's LR test by group (e.g. gender); not "
-                   "an item.")
-@click.option("--collapse-null", is_flag=True,
-              help="Merge categories nobody used into the neighbouring category instead of "
-                   "stopping.")
-@click.option("--estimator", type=click.Choice(["wle", "mle"]), default="wle", show_default=True,
-              help="Person measure: Warm's WLE (finite at extreme scores) or ML.")
+@click.option(
+    "--dif",
+    "dif_column",
+    default=None,
+    metavar="COLUMN",
+    help="Person column for DIF and Andersen's LR test by group (e.g. gender); not an item.",
+)
+@click.option(
+    "--collapse-null",
+    is_flag=True,
+    help="Merge categories nobody used into the neighbouring category instead of stopping.",
+)
+@click.option(
+    "--estimator",
+    type=click.Choice(["wle", "mle"]),
+    default="wle",
+    show_default=True,
+    help="Person measure: Warm's WLE (finite at extreme scores) or ML.",
+)
 @opt.force
 @opt.quiet
 @opt.verbose
@@ -150,14 +171,16 @@ def report_cmd(
     with handle_errors(verbose):
         inst = load_instrument_option(instrument)
         if max_code is not None and inst is not None:
-            raise click.UsageError("--max-code is for data without an instrument; the instrument "
-                                   "declares the categories")
+            raise click.UsageError(
+                "--max-code is for data without an instrument; the instrument "
+                "declares the categories"
+            )
         if max_code is not None and max_code <= min_category:
-            raise click.BadParameter(f"must be above --min-category ({min_category})",
-                                     param_hint="--max-code")
+            raise click.BadParameter(
+                f"must be above --min-category ({min_category})", param_hint="--max-code"
+            )
         mapping = column_mapping(column_map, map_file)
-        raw = read_data(data, sheet=sheet, delimiter=delimiter, encoding=encoding,
-                        decimal=decimal)
+        raw = read_data(data, sheet=sheet, delimiter=delimiter, encoding=encoding, decimal=decimal)
         frame = raw.data
         if dif_column is not None and dif_column not in frame.columns:
             raise click.UsageError(
@@ -182,8 +205,11 @@ def report_cmd(
             exclude=[dif_column] if dif_column else [],
         )
         chosen = model or (
-            inst.default_model if inst is not None
-            else "rasch" if bool(np.all(rm.max_category == 1)) else "pcm"
+            inst.default_model
+            if inst is not None
+            else "rasch"
+            if bool(np.all(rm.max_category == 1))
+            else "pcm"
         )
         settings = {
             "data": raw.source,
@@ -197,9 +223,21 @@ def report_cmd(
             "invalid cells": invalid,
             "language": lang,
         }
-        command = _command_line(data, out_file, lang, id_column, items, model, dif_column,
-                                instrument, missing_codes, min_category, collapse_null,
-                                estimator, invalid)
+        command = _command_line(
+            data,
+            out_file,
+            lang,
+            id_column,
+            items,
+            model,
+            dif_column,
+            instrument,
+            missing_codes,
+            min_category,
+            collapse_null,
+            estimator,
+            invalid,
+        )
         warned: list[str] = []
         with collect_warnings(warned, echo=not quiet, verbose=verbose):
             cal = calibrate(
@@ -209,8 +247,15 @@ def report_cmd(
                 person_estimator=estimator,  # type: ignore[arg-type]
                 min_answered=inst.min_answered if inst is not None else 1,
             )
-            a = write_calibration_report(cal, out, frame=frame, dif_column=dif_column,
-                                         lang=lang, settings=settings, command=command)
+            a = write_calibration_report(
+                cal,
+                out,
+                frame=frame,
+                dif_column=dif_column,
+                lang=lang,
+                settings=settings,
+                command=command,
+            )
     if not quiet:
         problems = [v for v in a.verdicts if v.status == "problem"]
         click.echo(
@@ -222,9 +267,19 @@ def report_cmd(
 
 
 def _command_line(
-    data: str, out: str, lang: str, id_column: str | None, items: list[str] | None,
-    model: str | None, dif: str | None, instrument: str | None, missing: tuple[str, ...],
-    min_category: int, collapse_null: bool, estimator: str, invalid: str,
+    data: str,
+    out: str,
+    lang: str,
+    id_column: str | None,
+    items: list[str] | None,
+    model: str | None,
+    dif: str | None,
+    instrument: str | None,
+    missing: tuple[str, ...],
+    min_category: int,
+    collapse_null: bool,
+    estimator: str,
+    invalid: str,
 ) -> str:
     parts = ["measure", "report", Path(data).name, "--out", Path(out).name, "--lang", lang]
     if id_column:

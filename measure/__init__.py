@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from measure._estimation.cml import SolverOptions
 from measure.calibrate import calibrate
+from measure.compare import (
+    Comparison,
+    compare,
+    decision_risk,
+    group_change,
+    group_means,
+    individual_change,
+)
 from measure.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -17,14 +25,6 @@ from measure.exceptions import (
     NullCategoryWarning,
     ReferenceScaleError,
     ResponseDataError,
-)
-from measure.compare import (
-    Comparison,
-    compare,
-    decision_risk,
-    group_change,
-    group_means,
-    individual_change,
 )
 from measure.instrument import Instrument, list_instruments, load_instrument
 from measure.linking import Link, link, sample_dif

@@ -383,8 +383,12 @@ def _read_text_fast(
     if has_space and re.search(rf"(^|{d})[ \t]+({d}|\r?$)", body, flags=re.MULTILINE):
         return None  # whitespace-only cells: the careful reader turns them into missing
     has_letters = any(c in body for c in "nNiI")
-    if numeric and has_letters and re.search(
-        rf"(?i)(^|{d})\s*[+-]?(nan|inf|infinity)\s*({d}|\r?$)", body, flags=re.MULTILINE
+    if (
+        numeric
+        and has_letters
+        and re.search(
+            rf"(?i)(^|{d})\s*[+-]?(nan|inf|infinity)\s*({d}|\r?$)", body, flags=re.MULTILINE
+        )
     ):
         return None  # pandas would read these as numbers; the careful reader keeps the text
     header = next(csv.reader([header_line], delimiter=delimiter))

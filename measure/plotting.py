@@ -130,8 +130,16 @@ def wright_map(
     counts, _ = np.histogram(m, bins=edges)
     width = np.diff(edges)
     top = max(int(counts.max()) if counts.size else 1, 1)
-    ax.barh(edges[:-1], -counts / top * 0.95, height=width, align="edge", color="#4c72b0",
-            alpha=0.8, edgecolor="white", linewidth=0.5)
+    ax.barh(
+        edges[:-1],
+        -counts / top * 0.95,
+        height=width,
+        align="edge",
+        color="#4c72b0",
+        alpha=0.8,
+        edgecolor="white",
+        linewidth=0.5,
+    )
     # item side: greedy columns so labels keep a minimum vertical gap
     order = sorted(range(len(labels)), key=lambda i: labels[i][0])
     gap = (hi - lo) / 45.0
@@ -152,8 +160,12 @@ def wright_map(
     ax.set_xlim(-1.0, 1.0)
     ax.set_ylim(lo, hi)
     ax.set_xticks([-0.5, 0.5])
-    ax.set_xticklabels([f"{_t('persons', lang)} (n={m.size})",
-                        _t("items" if show == "thresholds" else "items_loc", lang)])
+    ax.set_xticklabels(
+        [
+            f"{_t('persons', lang)} (n={m.size})",
+            _t("items" if show == "thresholds" else "items_loc", lang),
+        ]
+    )
     ax.set_ylabel(_t("measure", lang))
     ax.set_title(_t("wright", lang))
     return ax
@@ -220,10 +232,19 @@ def expected_score_curve(
         groups = np.array_split(order, n_classes)
         cx = np.array([mm[g].mean() for g in groups])
         cy = np.array([xx[g].mean() for g in groups])
-        ce = np.array([1.96 * xx[g].std(ddof=1) / np.sqrt(len(g)) if len(g) > 1 else 0.0
-                       for g in groups])
-        ax.errorbar(cx, cy, yerr=ce, fmt="o", color="#c44e52", capsize=3, markersize=5,
-                    label=_t("observed", lang))
+        ce = np.array(
+            [1.96 * xx[g].std(ddof=1) / np.sqrt(len(g)) if len(g) > 1 else 0.0 for g in groups]
+        )
+        ax.errorbar(
+            cx,
+            cy,
+            yerr=ce,
+            fmt="o",
+            color="#c44e52",
+            capsize=3,
+            markersize=5,
+            label=_t("observed", lang),
+        )
     ax.set_xlim(float(th.min()), float(th.max()))
     ax.set_ylim(-0.05, int(cal.max_category[j]) + 0.05)
     ax.set_xlabel(_t("measure", lang))
@@ -251,17 +272,28 @@ def information_plot(
     ax = _axes(ax)
     info = information_curve(cal, rules=rules)
     cur = info.curve
-    ax.plot(cur["theta"], cur["information"], color="#4c72b0", linewidth=1.8,
-            label=_t("information", lang))
+    ax.plot(
+        cur["theta"],
+        cur["information"],
+        color="#4c72b0",
+        linewidth=1.8,
+        label=_t("information", lang),
+    )
     ax.set_xlabel(_t("measure", lang))
     ax.set_ylabel(_t("information", lang), color="#4c72b0")
     if np.isfinite(info.precise_from):
-        ax.axvspan(info.precise_from, info.precise_to, color="#55a868", alpha=0.12,
-                   label=_t("precise", lang))
+        ax.axvspan(
+            info.precise_from,
+            info.precise_to,
+            color="#55a868",
+            alpha=0.12,
+            label=_t("precise", lang),
+        )
     twin = ax.twinx()
     sem = cur["sem"].to_numpy(dtype=float)
-    twin.plot(cur["theta"], sem, color="#c44e52", linewidth=1.4, linestyle="--",
-              label=_t("sem", lang))
+    twin.plot(
+        cur["theta"], sem, color="#c44e52", linewidth=1.4, linestyle="--", label=_t("sem", lang)
+    )
     twin.set_ylim(0, min(float(np.nanmax(sem)), 4 * float(np.nanmin(sem)) + 1.0))
     twin.set_ylabel(_t("sem", lang), color="#c44e52")
     ax.set_xlim(float(cur["theta"].min()), float(cur["theta"].max()))
@@ -269,8 +301,9 @@ def information_plot(
     ax.set_title(_t("info_title", lang))
     lines = ax.get_legend_handles_labels()
     lines2 = twin.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=7, loc="upper right",
-              frameon=False)
+    ax.legend(
+        lines[0] + lines2[0], lines[1] + lines2[1], fontsize=7, loc="upper right", frameon=False
+    )
     return ax
 
 
@@ -305,8 +338,15 @@ def dif_plot(
             if not np.isfinite(d):
                 continue
             col = colours.get(str(r["ets_class"]), "grey")
-            ax.errorbar(d, y, xerr=1.96 * se if np.isfinite(se) else None, fmt=markers[gi % 7],
-                        color=col, capsize=2, markersize=4)
+            ax.errorbar(
+                d,
+                y,
+                xerr=1.96 * se if np.isfinite(se) else None,
+                fmt=markers[gi % 7],
+                color=col,
+                capsize=2,
+                markersize=4,
+            )
         ax.plot([], [], markers[gi % 7], color="black", label=f"{g}", markersize=4)
     for v, style in ((rules.dif_b, "--"), (rules.dif_c, ":")):
         ax.axvline(v, color="grey", linestyle=style, linewidth=0.8)
@@ -323,9 +363,7 @@ def dif_plot(
     return ax
 
 
-def loadings_plot(
-    dim: Dimensionality, ax: Axes | None = None, *, lang: str = "en"
-) -> Axes:
+def loadings_plot(dim: Dimensionality, ax: Axes | None = None, *, lang: str = "en") -> Axes:
     """Item loadings on the first residual contrast against item location (Winsteps Table 23)."""
     ax = _axes(ax)
     tab = dim.loadings
@@ -334,15 +372,19 @@ def loadings_plot(
     ax.scatter(x, y, color="#4c72b0", s=18)
     if len(tab) <= 60:
         for name, xi, yi in zip(tab["item"].astype(str), x, y, strict=True):
-            ax.annotate(name, (float(xi), float(yi)), fontsize=7, xytext=(3, 2),
-                        textcoords="offset points")
+            ax.annotate(
+                name, (float(xi), float(yi)), fontsize=7, xytext=(3, 2), textcoords="offset points"
+            )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xlabel(_t("location", lang))
     ax.set_ylabel(_t("loading", lang))
-    ax.set_title(f"{_t('contrast_title', lang)} (eigenvalue {dim.first_eigenvalue:.2f})"
-                 if lang == "en" else
-                 f"{_t('contrast_title', lang)} (egenvärde {dim.first_eigenvalue:.2f})"
-                 .replace(".", ","))
+    ax.set_title(
+        f"{_t('contrast_title', lang)} (eigenvalue {dim.first_eigenvalue:.2f})"
+        if lang == "en"
+        else f"{_t('contrast_title', lang)} (egenvärde {dim.first_eigenvalue:.2f})".replace(
+            ".", ","
+        )
+    )
     return ax
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from measure.cli.instruments import instruments
 
+from measure.cli.instruments import instruments
 from measure.instrument import instrument_to_toml, list_instruments, load_instrument
 
 DEMO = """\

@@ -63,10 +63,18 @@ def two_dim_cal() -> measure.Calibration:
     rng = np.random.default_rng(200)
     theta = rng.multivariate_normal([0.0, 0.0], [[1.0, 0.3], [0.3, 1.0]], size=500)
     b = np.linspace(-1.5, 1.5, 10)
-    a = measure.simulate_responses(thresholds=[[x] for x in b], theta=theta[:, 0],
-                                   item_names=[f"a{i}" for i in range(10)], rng=rng)
-    c = measure.simulate_responses(thresholds=[[x] for x in b], theta=theta[:, 1],
-                                   item_names=[f"b{i}" for i in range(10)], rng=rng)
+    a = measure.simulate_responses(
+        thresholds=[[x] for x in b],
+        theta=theta[:, 0],
+        item_names=[f"a{i}" for i in range(10)],
+        rng=rng,
+    )
+    c = measure.simulate_responses(
+        thresholds=[[x] for x in b],
+        theta=theta[:, 1],
+        item_names=[f"b{i}" for i in range(10)],
+        rng=rng,
+    )
     return measure.calibrate(pd.concat([a.responses, c.responses], axis=1), model="rasch")
 
 
@@ -74,8 +82,9 @@ def two_dim_cal() -> measure.Calibration:
 def dependent_cal() -> measure.Calibration:
     """item6 copies item5 for a random half of the persons (response dependence)."""
     rng = np.random.default_rng(22)
-    sim = measure.simulate_responses(thresholds=[[x] for x in np.linspace(-1.5, 1.5, 10)],
-                                     n_persons=500, rng=rng)
+    sim = measure.simulate_responses(
+        thresholds=[[x] for x in np.linspace(-1.5, 1.5, 10)], n_persons=500, rng=rng
+    )
     df = sim.responses.copy()
     copy = rng.random(500) < 0.5
     df.loc[copy, "item6"] = df.loc[copy, "item5"]
@@ -95,8 +104,9 @@ def test_category_table_counts_and_thresholds_match_the_calibration(pcm_cal):
         assert sub["count"].tolist() == [int(np.sum(col == c)) for c in range(4)]
         assert sub["percent"].sum() == pytest.approx(100.0)
         thr = pcm_cal.thresholds[pcm_cal.thresholds["item"] == item]
-        np.testing.assert_allclose(sub["threshold"].to_numpy()[1:], thr["threshold"], rtol=0,
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            sub["threshold"].to_numpy()[1:], thr["threshold"], rtol=0, atol=1e-12
+        )
         np.testing.assert_allclose(sub["threshold_se"].to_numpy()[1:], thr["se"], atol=1e-12)
         measure_ = pcm_cal.persons["measure"].to_numpy()
         for c in range(4):
@@ -142,8 +152,9 @@ def test_data_mapping_accounts_for_collapsed_null_categories():
     thr = [[-1.5, 0.0, 1.5]] * 5 + [[-1.5, 0.6, -0.4, 1.5]]
     sim = measure.simulate_responses(thresholds=thr, n_persons=600, rng=24)
     with pytest.warns(measure.NullCategoryWarning, match=r"item 'item6': category 5"):
-        cal = measure.calibrate(sim.responses, model="pcm", max_category={"item6": 5},
-                                null_categories="collapse")
+        cal = measure.calibrate(
+            sim.responses, model="pcm", max_category={"item6": 5}, null_categories="collapse"
+        )
     assert cal.category_map == {"item6": [0, 1, 2, 3, 4, 4]}
     sug = suggest_collapse(cal)
     assert sug.mapping == {"item6": [0, 1, 2, 2, 3]}
@@ -179,8 +190,9 @@ def test_no_collapse_suggested_for_ordered_thresholds(pcm_cal):
 
 
 def test_targeting_figures_and_rules():
-    sim = measure.simulate_responses(thresholds=[[x] for x in np.linspace(-1, 1, 6)],
-                                     n_persons=400, person_mean=2.5, rng=3)
+    sim = measure.simulate_responses(
+        thresholds=[[x] for x in np.linspace(-1, 1, 6)], n_persons=400, person_mean=2.5, rng=3
+    )
     cal = measure.calibrate(sim.responses, model="rasch")
     t = targeting(cal)
     m = cal.persons["measure"].to_numpy()
@@ -204,8 +216,9 @@ def test_information_is_the_derivative_of_the_expected_score(pcm_cal):
     sd = np.std(pcm_cal.persons["measure"], ddof=1)
     assert info.sem_cutoff == pytest.approx(sd * np.sqrt(0.3))
     full = information_curve(pcm_cal)
-    inside = full.curve[(full.curve["theta"] >= full.precise_from)
-                        & (full.curve["theta"] <= full.precise_to)]
+    inside = full.curve[
+        (full.curve["theta"] >= full.precise_from) & (full.curve["theta"] <= full.precise_to)
+    ]
     assert (inside["sem"] <= full.sem_cutoff + 1e-12).all()
 
 
@@ -228,7 +241,8 @@ def test_residuals_leave_out_extreme_persons_as_the_item_fit(pcm_cal):
     # outfit of item1 from these residuals equals the reported outfit
     j = 0
     assert np.nanmean(res.standardised[:, j] ** 2) == pytest.approx(
-        pcm_cal.items["outfit_msq"].iloc[j], rel=1e-10)
+        pcm_cal.items["outfit_msq"].iloc[j], rel=1e-10
+    )
 
 
 def test_second_dimension_is_flagged(two_dim_cal):
@@ -261,8 +275,9 @@ def test_local_dependence_is_flagged(dependent_cal):
 
 
 def test_q3_with_missing_data_uses_pairwise_persons():
-    sim = measure.simulate_responses(thresholds=[[x] for x in np.linspace(-1, 1, 6)],
-                                     n_persons=300, missing=0.2, rng=9)
+    sim = measure.simulate_responses(
+        thresholds=[[x] for x in np.linspace(-1, 1, 6)], n_persons=300, missing=0.2, rng=9
+    )
     cal = measure.calibrate(sim.responses, model="rasch")
     ld = q3(cal)
     res = residuals(cal)
@@ -321,8 +336,12 @@ def test_rules_are_validated_with_a_clear_message():
 def test_item_fit_table_flags_by_the_rules(pcm_cal):
     strict = Rules(msq_low=0.95, msq_high=1.05, msq_degrading=3.0)
     tab = item_fit_table(pcm_cal, rules=strict)
-    expect = ((pcm_cal.items["infit_msq"] > 1.05) | (pcm_cal.items["outfit_msq"] > 1.05)
-              | (pcm_cal.items["infit_msq"] < 0.95) | (pcm_cal.items["outfit_msq"] < 0.95))
+    expect = (
+        (pcm_cal.items["infit_msq"] > 1.05)
+        | (pcm_cal.items["outfit_msq"] > 1.05)
+        | (pcm_cal.items["infit_msq"] < 0.95)
+        | (pcm_cal.items["outfit_msq"] < 0.95)
+    )
     assert tab["misfit"].tolist() == expect.tolist()
     assert expect.any()
     v = assess(pcm_cal, rules=strict).verdict("item_fit")
@@ -335,8 +354,18 @@ def test_assess_verdicts_state_rule_and_source_in_both_languages(disordered_cal)
     a = assess(disordered_cal, groups=groups)
     topics = [v.topic for v in a.verdicts]
     assert topics[:2] == ["reliability_group", "reliability_individual"]
-    assert {"item_fit", "categories", "dimensionality", "local_dependence", "lr_median",
-            "lr_groups", "dif", "targeting", "precision", "sample_size"} <= set(topics)
+    assert {
+        "item_fit",
+        "categories",
+        "dimensionality",
+        "local_dependence",
+        "lr_median",
+        "lr_groups",
+        "dif",
+        "targeting",
+        "precision",
+        "sample_size",
+    } <= set(topics)
     for v in a.verdicts:
         assert v.rule and v.source, v.topic
         for lang in ("en", "sv"):

@@ -30,8 +30,9 @@ REF = Path(__file__).parent / "reference" / "erm"
 MODELS = {"RM": "rasch", "PCM": "pcm", "RSM": "rsm"}
 
 
-def _dif_data(seed: int, *, shift: float = 1.0, impact: float = -0.5, n: int = 300,
-              poly: bool = False) -> tuple[measure.Calibration, np.ndarray]:
+def _dif_data(
+    seed: int, *, shift: float = 1.0, impact: float = -0.5, n: int = 300, poly: bool = False
+) -> tuple[measure.Calibration, np.ndarray]:
     """Group A and B, 10 items; item3 is ``shift`` logits harder for group B, whose persons
     are ``impact`` logits away from group A's."""
     rng = np.random.default_rng(seed)
@@ -131,8 +132,7 @@ def test_three_groups_and_missing_labels():
 
 def test_item_without_variation_in_a_group_is_reported_not_estimated():
     cal, groups = _dif_data(43, shift=0.0, n=150)
-    values = pd.DataFrame(np.where(cal.values >= 0, cal.values, np.nan),
-                          columns=list(cal.item_ids))
+    values = pd.DataFrame(np.where(cal.values >= 0, cal.values, np.nan), columns=list(cal.item_ids))
     values.loc[groups == "B", "item1"] = 0  # nobody in B gets item1 right
     cal2 = measure.calibrate(values, model="rasch")
     tab = dif_table(cal2, groups).set_index("item")
@@ -179,8 +179,12 @@ def test_ets_classes_follow_winsteps_table_30():
 def test_mantel_haenszel_hand_computed_example():
     """Two strata, each with odds ratio 2: alpha_MH = 2 exactly; MH chi-square by hand:
     sum A = 50, sum E(A) = 18 + 27, sum Var(A) = 2.938776 + 4.378378, (|5| - 0.5)^2 / 7.317154."""
-    s = mh_from_counts(np.array([20.0, 30.0]), np.array([10.0, 15.0]),
-                       np.array([10.0, 15.0]), np.array([10.0, 15.0]))
+    s = mh_from_counts(
+        np.array([20.0, 30.0]),
+        np.array([10.0, 15.0]),
+        np.array([10.0, 15.0]),
+        np.array([10.0, 15.0]),
+    )
     assert s is not None
     assert s["logit"] == pytest.approx(np.log(2.0), abs=1e-12)
     assert s["chi2"] == pytest.approx(4.5**2 / (360000 / 122500 + 1822500 / 416250), rel=1e-12)
@@ -195,10 +199,12 @@ def test_rbg_variance_reduces_to_woolf_for_one_stratum():
 
 
 def test_uninformative_strata_are_skipped():
-    assert mh_from_counts(np.array([5.0]), np.array([0.0]), np.array([0.0]),
-                          np.array([0.0])) is None
-    assert mh_from_counts(np.array([5.0]), np.array([0.0]), np.array([3.0]),
-                          np.array([0.0])) is None
+    assert (
+        mh_from_counts(np.array([5.0]), np.array([0.0]), np.array([0.0]), np.array([0.0])) is None
+    )
+    assert (
+        mh_from_counts(np.array([5.0]), np.array([0.0]), np.array([3.0]), np.array([0.0])) is None
+    )
 
 
 # ------------------------------------------------------------------------------ Andersen LR
@@ -299,8 +305,11 @@ def test_drop_error_names_the_items():
         ref = json.load(fh)
     data = pd.read_csv(REF / "data" / f"{ref['dataset']}.csv")
     cal = measure.calibrate(data, model="rasch")
-    with pytest.raises(ValueError, match=r"I4 in group low: category 1 not used; I3 in group "
-                       r"high: category 0 not used\. Use drop='items'"):
+    with pytest.raises(
+        ValueError,
+        match=r"I4 in group low: category 1 not used; I3 in group "
+        r"high: category 0 not used\. Use drop='items'",
+    ):
         andersen_lr(cal, drop="error")
     with pytest.raises(ValueError, match=r"drop='some' is not one of 'items', 'error'"):
         andersen_lr(cal, drop="some")  # type: ignore[arg-type]

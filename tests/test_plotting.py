@@ -20,15 +20,17 @@ from measure.diagnostics import dif_analysis, residual_pca  # noqa: E402
 
 @pytest.fixture(scope="module")
 def pcm_cal() -> measure.Calibration:
-    sim = measure.simulate_responses(thresholds=[[-1.0, 0.0, 1.0]] * 5 + [[-1.0, 0.8, -0.3]],
-                                     n_persons=300, rng=5)
+    sim = measure.simulate_responses(
+        thresholds=[[-1.0, 0.0, 1.0]] * 5 + [[-1.0, 0.8, -0.3]], n_persons=300, rng=5
+    )
     return measure.calibrate(sim.responses, model="pcm")
 
 
 @pytest.fixture(scope="module")
 def rasch_cal() -> measure.Calibration:
-    sim = measure.simulate_responses(thresholds=[[x] for x in np.linspace(-1.5, 1.5, 8)],
-                                     n_persons=300, rng=6)
+    sim = measure.simulate_responses(
+        thresholds=[[x] for x in np.linspace(-1.5, 1.5, 8)], n_persons=300, rng=6
+    )
     return measure.calibrate(sim.responses, model="rasch")
 
 

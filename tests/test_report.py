@@ -42,8 +42,9 @@ def _data(seed: int = 3, n: int = 300) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def assessment():
     data = _data()
-    cal = measure.calibrate(data, items=[f"item{i}" for i in range(1, 7)], id_column="id",
-                            model="pcm")
+    cal = measure.calibrate(
+        data, items=[f"item{i}" for i in range(1, 7)], id_column="id", model="pcm"
+    )
     return assess(cal, groups=data["sex"])
 
 
@@ -69,11 +70,13 @@ def test_report_is_self_contained(html_en):
 
 
 def test_verdicts_come_first_then_details_then_settings(html_en, assessment):
-    pos = [html_en.index(f'id="{key}"') for key in ("summary", "details", "items", "wright",
-                                                      "categories", "dif", "settings")]
+    pos = [
+        html_en.index(f'id="{key}"')
+        for key in ("summary", "details", "items", "wright", "categories", "dif", "settings")
+    ]
     assert pos == sorted(pos)
     assert html_en.count('<div class="card ') == len(assessment.verdicts)
-    summary = html_en[pos[0]:pos[1]]
+    summary = html_en[pos[0] : pos[1]]
     assert "Can the scale be used to compare groups?" in summary
     assert 'data-topic="categories"' in summary and "item6: merge" in summary
     assert 'data-topic="dif"' in summary and "item2 (C" in summary
@@ -81,10 +84,19 @@ def test_verdicts_come_first_then_details_then_settings(html_en, assessment):
 
 
 def test_settings_and_versions_make_the_report_reproducible(html_en):
-    settings = html_en[html_en.index('id="settings"'):]
-    for text in ("pcm", "numpy", "scipy", "pandas", "matplotlib", measure.__version__,
-                 "q3_star_cutoff", "0.64", "Christensen, Makransky &amp; Horton 2017",
-                 "sex (reference kvinna)"):
+    settings = html_en[html_en.index('id="settings"') :]
+    for text in (
+        "pcm",
+        "numpy",
+        "scipy",
+        "pandas",
+        "matplotlib",
+        measure.__version__,
+        "q3_star_cutoff",
+        "0.64",
+        "Christensen, Makransky &amp; Horton 2017",
+        "sex (reference kvinna)",
+    ):
         assert text in settings, text
 
 
@@ -114,17 +126,31 @@ def test_write_report_is_atomic_and_readable(assessment, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["r.html"]
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no browser: /usr/bin/chromium is not installed "
-                    "(Debian package 'chromium'; .ci/run installs it)")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no browser: /usr/bin/chromium is not installed "
+    "(Debian package 'chromium'; .ci/run installs it)",
+)
 def test_report_renders_in_headless_chromium(html_en, tmp_path):
     page = tmp_path / "report.html"
     page.write_text(html_en, encoding="utf-8")
     shot = tmp_path / "shot.png"
     profile = tmp_path / "profile"
-    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={profile}", f"--screenshot={shot}",
-           "--window-size=1200,2000", page.as_uri()]
+    cmd = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        f"--screenshot={shot}",
+        "--window-size=1200,2000",
+        page.as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     img = matplotlib.image.imread(str(shot))[..., :3]  # floats in 0..1
@@ -156,8 +182,10 @@ def csv_file(tmp_path_factory) -> Path:
 
 def test_cli_report_with_dif(csv_file, tmp_path):
     out = tmp_path / "rapport.html"
-    res = CliRunner().invoke(report_cmd, [str(csv_file), "--out", str(out), "--lang", "sv",
-                                          "--id-column", "id", "--dif", "sex"])
+    res = CliRunner().invoke(
+        report_cmd,
+        [str(csv_file), "--out", str(out), "--lang", "sv", "--id-column", "id", "--dif", "sex"],
+    )
     assert res.exit_code == 0, res.output
     assert "Wrote" in res.output and "problem" in res.output
     html = out.read_text(encoding="utf-8")
@@ -165,7 +193,7 @@ def test_cli_report_with_dif(csv_file, tmp_path):
     assert "--dif sex" in html  # the command line, for reproducibility
     # default items: every column but the id and the DIF column; default model for 0..3: pcm
     assert "item1, item2, item3, item4, item5, item6</td>" in html
-    assert "<td class=\"text\">pcm</td>" in html
+    assert '<td class="text">pcm</td>' in html
 
 
 def test_cli_usage_errors_exit_2(csv_file, tmp_path):
@@ -173,8 +201,9 @@ def test_cli_usage_errors_exit_2(csv_file, tmp_path):
     out = tmp_path / "r.html"
     res = runner.invoke(report_cmd, [str(csv_file), "--out", str(out), "--lang", "de"])
     assert res.exit_code == 2 and "'de' is not one of 'en', 'sv'" in res.output
-    res = runner.invoke(report_cmd, [str(csv_file), "--out", str(out), "--id-column", "id",
-                                     "--dif", "gender"])
+    res = runner.invoke(
+        report_cmd, [str(csv_file), "--out", str(out), "--id-column", "id", "--dif", "gender"]
+    )
     assert res.exit_code == 2 and "--dif column 'gender' not found in survey.csv" in res.output
     out.write_text("old", encoding="utf-8")
     res = runner.invoke(report_cmd, [str(csv_file), "--out", str(out)])
@@ -194,12 +223,21 @@ def test_cli_data_error_exits_1_without_traceback(tmp_path):
 def test_helpers_for_calibrate_report_and_dif(assessment, tmp_path):
     data = _data()
     cal = assessment.calibration
-    a = write_calibration_report(cal, tmp_path / "report.html", frame=data, dif_column="sex",
-                                 max_curves=1)
+    a = write_calibration_report(
+        cal, tmp_path / "report.html", frame=data, dif_column="sex", max_curves=1
+    )
     assert (tmp_path / "report.html").exists() and a.dif is not None
     tab = dif_csv_table(a)
-    assert tab.columns.tolist() == ["item", "group", "reference", "contrast", "se", "z", "p",
-                                    "ets_class"]
+    assert tab.columns.tolist() == [
+        "item",
+        "group",
+        "reference",
+        "contrast",
+        "se",
+        "z",
+        "p",
+        "ets_class",
+    ]
     assert tab.set_index("item").loc["item2", "ets_class"] == "C"
     with pytest.raises(ValueError, match=r"no DIF analysis"):
         dif_csv_table(assess(cal))

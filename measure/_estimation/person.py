@@ -44,9 +44,13 @@ def _equation(
     if kind == "wle":
         j = np.where(mask, m3, 0.0).sum(axis=1)
         k4 = np.where(mask, m4 - 3.0 * v * v, 0.0).sum(axis=1)
-        safe = np.maximum(info, 1e-300)
-        f = f + j / (2.0 * safe)
-        d = d + (k4 * safe - j * j) / (2.0 * safe * safe)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            f = f + j / (2.0 * info)
+            d = d + (k4 / info - (j / info) ** 2) / 2.0
+        # no information (far outside the items, or no items): let bisection take over
+        top = np.where(mask, np.sum(~np.isnan(thresholds), axis=1)[None, :], 0).sum(axis=1)
+        f = np.where(info > 0, f, np.where(e_sum < 0.5 * top, 1.0, -1.0))
+        d = np.where(info > 0, d, -1.0)
     return f, d, info
 
 
@@ -105,7 +109,8 @@ def solve(
         theta[idx] = new
         converged[idx] = done
     _, _, info = _equation(theta, scores, thresholds, mask, kind)
-    se = 1.0 / np.sqrt(info)
+    with np.errstate(divide="ignore"):
+        se = np.where(info > 0, 1.0 / np.sqrt(np.where(info > 0, info, 1.0)), np.nan)
     theta = np.where(active, theta, np.nan)
     se = np.where(active, se, np.nan)
     return theta, se, converged | ~active

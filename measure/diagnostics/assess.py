@@ -112,8 +112,11 @@ def assess(
     """
     rules = rules or Rules()
     if groups is not None and group_name is None:
-        group_name = (str(groups.name) if isinstance(groups, pd.Series)
-                      and groups.name is not None else "group")
+        group_name = (
+            str(groups.name)
+            if isinstance(groups, pd.Series) and groups.name is not None
+            else "group"
+        )
     fit = item_fit_table(cal, rules=rules)
     cats = category_table(cal, rules=rules)
     collapse = suggest_collapse(cal, rules=rules)
@@ -165,19 +168,33 @@ def _verdicts(
 ) -> list[Verdict]:
     out: list[Verdict] = []
     rel = float(cal.reliability.get("person_reliability", np.nan))
-    rel_v: dict[str, Any] = {"reliability": rel, "group_cut": rules.reliability_group,
-                             "individual_cut": rules.reliability_individual}
+    rel_v: dict[str, Any] = {
+        "reliability": rel,
+        "group_cut": rules.reliability_group,
+        "individual_cut": rules.reliability_individual,
+    }
     if not np.isfinite(rel):
-        out.append(_v("reliability_group", "info", rel_v, "not available",
-                      SOURCES["reliability"]))
+        out.append(_v("reliability_group", "info", rel_v, "not available", SOURCES["reliability"]))
     else:
-        out.append(_v("reliability_group", "ok" if rel >= rules.reliability_group else "problem",
-                      rel_v, f"person reliability >= {rules.reliability_group:g} for comparing "
-                      "groups", SOURCES["reliability"]))
-        out.append(_v("reliability_individual",
-                      "ok" if rel >= rules.reliability_individual else "warning", rel_v,
-                      f"person reliability >= {rules.reliability_individual:g} for decisions "
-                      "about individuals", SOURCES["reliability"]))
+        out.append(
+            _v(
+                "reliability_group",
+                "ok" if rel >= rules.reliability_group else "problem",
+                rel_v,
+                f"person reliability >= {rules.reliability_group:g} for comparing groups",
+                SOURCES["reliability"],
+            )
+        )
+        out.append(
+            _v(
+                "reliability_individual",
+                "ok" if rel >= rules.reliability_individual else "warning",
+                rel_v,
+                f"person reliability >= {rules.reliability_individual:g} for decisions "
+                "about individuals",
+                SOURCES["reliability"],
+            )
+        )
     # item fit
     mis = fit[fit["misfit"]]
     described = [
@@ -187,17 +204,29 @@ def _verdicts(
     status: Status = "ok"
     if mis.size:
         status = "problem" if bool(fit["degrading"].any()) else "warning"
-    out.append(_v("item_fit", status,
-                  {"items": described, "low": rules.msq_low, "high": rules.msq_high,
-                   "degrading": rules.msq_degrading,
-                   "degrading_items": fit.loc[fit["degrading"], "item"].astype(str).tolist()},
-                  f"infit and outfit MNSQ within {rules.msq_low:g}-{rules.msq_high:g}; above "
-                  f"{rules.msq_degrading:g} degrades measurement", SOURCES["item_fit"]))
+    out.append(
+        _v(
+            "item_fit",
+            status,
+            {
+                "items": described,
+                "low": rules.msq_low,
+                "high": rules.msq_high,
+                "degrading": rules.msq_degrading,
+                "degrading_items": fit.loc[fit["degrading"], "item"].astype(str).tolist(),
+            },
+            f"infit and outfit MNSQ within {rules.msq_low:g}-{rules.msq_high:g}; above "
+            f"{rules.msq_degrading:g} degrades measurement",
+            SOURCES["item_fit"],
+        )
+    )
     # categories
     disordered = list(collapse.items)
     low = cats[cats["low_count"]]
-    low_list = [{"item": str(r["item"]), "category": int(r["category"]), "count": int(r["count"])}
-                for r in _records(low)]
+    low_list = [
+        {"item": str(r["item"]), "category": int(r["category"]), "count": int(r["count"])}
+        for r in _records(low)
+    ]
     poly = bool(np.any(cal.max_category > 1))
     if disordered:
         cstatus: Status = "problem"
@@ -205,28 +234,56 @@ def _verdicts(
         cstatus = "warning"
     else:
         cstatus = "ok"
-    out.append(_v("categories", cstatus if poly or low_list else "ok",
-                  {"disordered": disordered, "merges": collapse.describe(),
-                   "ordered_after": collapse.ordered_after, "low_count": low_list,
-                   "min_count": rules.min_category_count, "polytomous": poly},
-                  f"Andrich thresholds advance; at least {rules.min_category_count} answers per "
-                  "category", SOURCES["categories"]))
+    out.append(
+        _v(
+            "categories",
+            cstatus if poly or low_list else "ok",
+            {
+                "disordered": disordered,
+                "merges": collapse.describe(),
+                "ordered_after": collapse.ordered_after,
+                "low_count": low_list,
+                "min_count": rules.min_category_count,
+                "polytomous": poly,
+            },
+            f"Andrich thresholds advance; at least {rules.min_category_count} answers per category",
+            SOURCES["categories"],
+        )
+    )
     # dimensionality
     flagged = dim.flagged(rules)
-    out.append(_v("dimensionality", "warning" if flagged else "ok",
-                  {"eigenvalue": dim.first_eigenvalue, "cut": rules.contrast_eigenvalue,
-                   "share": dim.smith_share, "lower": dim.smith_lower,
-                   "smith_cut": rules.smith_share,
-                   "positive": list(dim.positive_items), "negative": list(dim.negative_items)},
-                  dim.rule, SOURCES["dimensionality"]))
+    out.append(
+        _v(
+            "dimensionality",
+            "warning" if flagged else "ok",
+            {
+                "eigenvalue": dim.first_eigenvalue,
+                "cut": rules.contrast_eigenvalue,
+                "share": dim.smith_share,
+                "lower": dim.smith_lower,
+                "smith_cut": rules.smith_share,
+                "positive": list(dim.positive_items),
+                "negative": list(dim.negative_items),
+            },
+            dim.rule,
+            SOURCES["dimensionality"],
+        )
+    )
     # local dependence
     fl = ld.flagged
-    pairs = [{"item_1": str(r["item_1"]), "item_2": str(r["item_2"]),
-              "q3_star": float(r["q3_star"])} for r in _records(fl)]
-    out.append(_v("local_dependence", "warning" if pairs else "ok",
-                  {"pairs": pairs, "cut": rules.q3_star_cutoff, "mean": ld.mean_q3},
-                  f"Q3 no more than {rules.q3_star_cutoff:g} above the mean Q3",
-                  SOURCES["local_dependence"]))
+    pairs = [
+        {"item_1": str(r["item_1"]), "item_2": str(r["item_2"]), "q3_star": float(r["q3_star"])}
+        for r in _records(fl)
+    ]
+    out.append(
+        _v(
+            "local_dependence",
+            "warning" if pairs else "ok",
+            {"pairs": pairs, "cut": rules.q3_star_cutoff, "mean": ld.mean_q3},
+            f"Q3 no more than {rules.q3_star_cutoff:g} above the mean Q3",
+            SOURCES["local_dependence"],
+        )
+    )
     # Andersen LR, median split
     out.append(_lr_verdict("lr_median", lr_med, rules, None))
     if lr_grp is not None:
@@ -234,47 +291,103 @@ def _verdicts(
     # DIF
     if dif is not None:
         tab = dif.table
-        c_items = sorted(set(tab.loc[tab["ets_class"] == "C", "item"].astype(str)),
-                         key=list(cal.item_ids).index)
-        b_items = sorted(set(tab.loc[tab["ets_class"] == "B", "item"].astype(str)) - set(c_items),
-                         key=list(cal.item_ids).index)
+        c_items = sorted(
+            set(tab.loc[tab["ets_class"] == "C", "item"].astype(str)), key=list(cal.item_ids).index
+        )
+        b_items = sorted(
+            set(tab.loc[tab["ets_class"] == "B", "item"].astype(str)) - set(c_items),
+            key=list(cal.item_ids).index,
+        )
         worst = []
         for item in c_items + b_items:
             recs = _records(tab[tab["item"] == item])
             top = max(recs, key=lambda r: abs(float(r["contrast"])))
-            worst.append({"item": item, "group": str(top["group"]),
-                          "contrast": float(top["contrast"]), "class": str(top["ets_class"])})
+            worst.append(
+                {
+                    "item": item,
+                    "group": str(top["group"]),
+                    "contrast": float(top["contrast"]),
+                    "class": str(top["ets_class"]),
+                }
+            )
         not_est = tab.loc[tab["ets_class"].isna(), "item"].astype(str).unique().tolist()
         dstatus: Status = "problem" if c_items else ("warning" if b_items else "ok")
-        out.append(_v("dif", dstatus,
-                      {"name": dif.name, "reference": dif.reference, "c_items": c_items,
-                       "b_items": b_items, "details": worst, "not_estimable": not_est,
-                       "b": rules.dif_b, "c": rules.dif_c, "alpha": rules.alpha},
-                      dif.rule, SOURCES["dif"]))
+        out.append(
+            _v(
+                "dif",
+                dstatus,
+                {
+                    "name": dif.name,
+                    "reference": dif.reference,
+                    "c_items": c_items,
+                    "b_items": b_items,
+                    "details": worst,
+                    "not_estimable": not_est,
+                    "b": rules.dif_b,
+                    "c": rules.dif_c,
+                    "alpha": rules.alpha,
+                },
+                dif.rule,
+                SOURCES["dif"],
+            )
+        )
     # targeting
-    out.append(_v("targeting", "warning" if tgt.problems else "ok",
-                  {"offset": tgt.offset, "person_mean": tgt.person_mean,
-                   "item_mean": tgt.item_mean, "floor": tgt.floor, "ceiling": tgt.ceiling,
-                   "cut": rules.targeting_offset, "share_cut": rules.floor_ceiling_share,
-                   "problems": list(tgt.problems)},
-                  tgt.rule, SOURCES["targeting"]))
-    out.append(_v("precision", "info",
-                  {"from": info.precise_from, "to": info.precise_to,
-                   "share": info.share_in_range, "sem_cut": info.sem_cutoff,
-                   "reliability": rules.reliability_group},
-                  info.rule, SOURCES["precision"]))
+    out.append(
+        _v(
+            "targeting",
+            "warning" if tgt.problems else "ok",
+            {
+                "offset": tgt.offset,
+                "person_mean": tgt.person_mean,
+                "item_mean": tgt.item_mean,
+                "floor": tgt.floor,
+                "ceiling": tgt.ceiling,
+                "cut": rules.targeting_offset,
+                "share_cut": rules.floor_ceiling_share,
+                "problems": list(tgt.problems),
+            },
+            tgt.rule,
+            SOURCES["targeting"],
+        )
+    )
+    out.append(
+        _v(
+            "precision",
+            "info",
+            {
+                "from": info.precise_from,
+                "to": info.precise_to,
+                "share": info.share_in_range,
+                "sem_cut": info.sem_cutoff,
+                "reliability": rules.reliability_group,
+            },
+            info.rule,
+            SOURCES["precision"],
+        )
+    )
     n_ok = int(np.sum(cal.persons["status"].to_numpy() == PersonStatus.OK.value))
-    out.append(_v("sample_size", "ok" if n_ok >= rules.min_persons else "warning",
-                  {"n": n_ok, "n_total": int(len(cal.persons)), "min": rules.min_persons},
-                  f"at least {rules.min_persons} persons with non-extreme scores for item "
-                  "calibrations stable to about +-0.5 logit", SOURCES["sample_size"]))
+    out.append(
+        _v(
+            "sample_size",
+            "ok" if n_ok >= rules.min_persons else "warning",
+            {"n": n_ok, "n_total": int(len(cal.persons)), "min": rules.min_persons},
+            f"at least {rules.min_persons} persons with non-extreme scores for item "
+            "calibrations stable to about +-0.5 logit",
+            SOURCES["sample_size"],
+        )
+    )
     return out
 
 
 def _lr_verdict(topic: str, lr: AndersenLR, rules: Rules, name: str | None) -> Verdict:
     values: dict[str, Any] = {
-        "lr": lr.statistic, "df": lr.df, "p": lr.p_value, "alpha": rules.alpha,
-        "dropped": lr.dropped["item"].astype(str).tolist(), "note": lr.note, "name": name,
+        "lr": lr.statistic,
+        "df": lr.df,
+        "p": lr.p_value,
+        "alpha": rules.alpha,
+        "dropped": lr.dropped["item"].astype(str).tolist(),
+        "note": lr.note,
+        "name": name,
         "groups": lr.groups["group"].astype(str).tolist(),
     }
     if not np.isfinite(lr.statistic):
@@ -282,8 +395,6 @@ def _lr_verdict(topic: str, lr: AndersenLR, rules: Rules, name: str | None) -> V
     else:
         status = "problem" if lr.significant(rules) else "ok"
     return _v(topic, status, values, lr.rule, SOURCES["andersen_lr"])
-
-
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -320,17 +320,22 @@ def _check_mapping(cal: Calibration, mapping: Mapping_) -> dict[int, NDArray[np.
     out = {}
     for item, new in mapping.items():
         if item not in cal.item_ids:
-            raise ValueError(f"collapse mapping for unknown item {item!r} (items: "
-                             f"{', '.join(cal.item_ids)})")
+            raise ValueError(
+                f"collapse mapping for unknown item {item!r} (items: {', '.join(cal.item_ids)})"
+            )
         j = cal.item_ids.index(item)
         m = int(cal.max_category[j])
         arr = np.asarray(list(new), dtype=np.int64)
         if arr.size != m + 1:
-            raise ValueError(f"collapse mapping for item {item!r} needs {m + 1} entries (one per "
-                             f"category 0..{m}), got {arr.size}")
+            raise ValueError(
+                f"collapse mapping for item {item!r} needs {m + 1} entries (one per "
+                f"category 0..{m}), got {arr.size}"
+            )
         if arr[0] != 0 or np.any(np.diff(arr) < 0) or np.any(np.diff(arr) > 1):
-            raise ValueError(f"collapse mapping for item {item!r} must start at 0 and merge "
-                             f"adjacent categories only (non-decreasing steps of 0 or 1): {new}")
+            raise ValueError(
+                f"collapse mapping for item {item!r} must start at 0 and merge "
+                f"adjacent categories only (non-decreasing steps of 0 or 1): {new}"
+            )
         out[j] = arr
     return out
 
@@ -348,7 +353,8 @@ def collapse_categories(cal: Calibration, mapping: Mapping_) -> Calibration:
         col = values[:, j]
         values[:, j] = np.where(col >= 0, arr[np.clip(col, 0, None)], -1)
     frame = pd.DataFrame(
-        np.where(values >= 0, values, np.nan), columns=list(cal.item_ids),
+        np.where(values >= 0, values, np.nan),
+        columns=list(cal.item_ids),
         index=pd.Index(list(cal.responses.persons)),
     )
     return calibrate(
@@ -359,9 +365,7 @@ def collapse_categories(cal: Calibration, mapping: Mapping_) -> Calibration:
     )
 
 
-def recode(
-    data: pd.DataFrame, mapping: Mapping_, *, min_category: int = 0
-) -> pd.DataFrame:
+def recode(data: pd.DataFrame, mapping: Mapping_, *, min_category: int = 0) -> pd.DataFrame:
     """Apply a collapse mapping to numerically coded data; returns a new DataFrame.
 
     Codes ``min_category + c`` become ``min_category + mapping[item][c]``; missing cells and

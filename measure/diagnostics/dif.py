@@ -47,20 +47,50 @@ from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
 from measure.results import Calibration
 
-__all__ = ["DIFResult", "dif_analysis", "dif_table", "mantel_haenszel", "mh_from_counts",
-           "ets_class", "DIF_CSV_COLUMNS"]
+__all__ = [
+    "DIFResult",
+    "dif_analysis",
+    "dif_table",
+    "mantel_haenszel",
+    "mh_from_counts",
+    "ets_class",
+    "DIF_CSV_COLUMNS",
+]
 
 FloatArray = NDArray[np.float64]
 
 #: the columns written to ``dif.csv`` by the command line
 DIF_CSV_COLUMNS: tuple[str, ...] = (
-    "item", "group", "reference", "contrast", "se", "z", "p", "ets_class",
+    "item",
+    "group",
+    "reference",
+    "contrast",
+    "se",
+    "z",
+    "p",
+    "ets_class",
 )
 
 TABLE_COLUMNS: tuple[str, ...] = (
-    "item", "group", "reference", "n_group", "n_reference", "location_group",
-    "location_reference", "contrast", "se", "z", "p", "ets_class", "anchor", "mh_logit", "mh_se",
-    "mh_chi2", "mh_p", "mh_class", "note",
+    "item",
+    "group",
+    "reference",
+    "n_group",
+    "n_reference",
+    "location_group",
+    "location_reference",
+    "contrast",
+    "se",
+    "z",
+    "p",
+    "ets_class",
+    "anchor",
+    "mh_logit",
+    "mh_se",
+    "mh_chi2",
+    "mh_p",
+    "mh_class",
+    "note",
 )
 
 
@@ -215,8 +245,9 @@ def dif_analysis(
     items = list(cal.item_ids)
     n = cal.values.shape[0]
     labels, levels = group_labels(groups, n)
-    group_name = name or (str(groups.name) if isinstance(groups, pd.Series)
-                          and groups.name is not None else "group")
+    group_name = name or (
+        str(groups.name) if isinstance(groups, pd.Series) and groups.name is not None else "group"
+    )
     has = (cal.values >= 0).any(axis=1)
     labels[~has] = None
     levels = [g for g in levels if bool(np.any(labels == g))]
@@ -263,8 +294,13 @@ def dif_analysis(
                 worst, worst_d = None, 0.0
                 for j in current:
                     d, se = result[j]
-                    if (np.isfinite(d) and se > 0 and abs(d) >= rules.dif_b
-                            and abs(d) / se > zc and abs(d) > worst_d):
+                    if (
+                        np.isfinite(d)
+                        and se > 0
+                        and abs(d) >= rules.dif_b
+                        and abs(d) / se > zc
+                        and abs(d) > worst_d
+                    ):
                         worst, worst_d = j, abs(d)
                 if worst is None:
                     break
@@ -276,12 +312,16 @@ def dif_analysis(
             p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
             note = ""
             if fg.fit is None or fr.fit is None:
-                note = "; ".join(f"group {h}: {fits[h].note}" for h in (g, reference)
-                                 if fits[h].fit is None)
+                note = "; ".join(
+                    f"group {h}: {fits[h].note}" for h in (g, reference) if fits[h].fit is None
+                )
             elif j not in common:
                 miss = [h for h in (g, reference) if j not in fits[h].items]
-                note = ("not estimable in group " + ", ".join(miss)
-                        + " (a category without informative answers)")
+                note = (
+                    "not estimable in group "
+                    + ", ".join(miss)
+                    + " (a category without informative answers)"
+                )
             loc_g = _loc(fg, j)
             loc_r = _loc(fr, j)
             mrow = mh.get(j, {})
@@ -321,8 +361,7 @@ def dif_analysis(
         f"ETS class C: |DIF| >= {rules.dif_c:g} logits and significantly above {rules.dif_b:g}; "
         f"B: |DIF| >= {rules.dif_b:g} logits and significant (p < {rules.alpha:g}); A otherwise"
     )
-    return DIFResult(table=table, name=group_name, reference=reference, groups=group_tab,
-                     rule=rule)
+    return DIFResult(table=table, name=group_name, reference=reference, groups=group_tab, rule=rule)
 
 
 def _n_informative(gf: _GroupFit) -> int:
@@ -352,8 +391,9 @@ def dif_table(
 ) -> pd.DataFrame:
     """The DIF table of :func:`dif_analysis` (columns item, group, contrast, se, z, p, ets_class,
     and more; see :class:`DIFResult`)."""
-    return dif_analysis(cal, groups, reference=reference, anchors=anchors, purify=purify,
-                        rules=rules).table
+    return dif_analysis(
+        cal, groups, reference=reference, anchors=anchors, purify=purify, rules=rules
+    ).table
 
 
 def mantel_haenszel(

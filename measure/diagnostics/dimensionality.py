@@ -169,9 +169,7 @@ def _subset_measures(
     return wle[inverse], se[inverse]
 
 
-def _smith(
-    cal: Calibration, pos: list[str], neg: list[str]
-) -> tuple[float, float, float, int]:
+def _smith(cal: Calibration, pos: list[str], neg: list[str]) -> tuple[float, float, float, int]:
     if not pos or not neg:
         return np.nan, np.nan, np.nan, 0
     items = list(cal.item_ids)

@@ -126,8 +126,10 @@ def group_labels(groups: ArrayLike | pd.Series, n: int) -> tuple[NDArray[np.obje
     Numeric groups sort numerically, text alphabetically; missing values (NaN, None, empty
     text) mean the person is in no group.
     """
-    arr = pd.Series(groups).reset_index(drop=True) if not isinstance(groups, pd.Series) else (
-        groups.reset_index(drop=True)
+    arr = (
+        pd.Series(groups).reset_index(drop=True)
+        if not isinstance(groups, pd.Series)
+        else (groups.reset_index(drop=True))
     )
     if len(arr) != n:
         raise ValueError(
@@ -188,8 +190,11 @@ def _find_inappropriate(
                         {
                             "item": items[j],
                             "group": g,
-                            "reason": ("no answers" if not used else
-                                       f"category {', '.join(map(str, miss))} not used"),
+                            "reason": (
+                                "no answers"
+                                if not used
+                                else f"category {', '.join(map(str, miss))} not used"
+                            ),
                         }
                     )
         drop = {items.index(str(r["item"])) for r in reasons}
@@ -211,7 +216,9 @@ def _find_inappropriate(
                             "group": g,
                             "reason": (
                                 f"category {', '.join(map(str, miss))} used only by persons with "
-                                "an extreme score" if miss else "no informative answers"
+                                "an extreme score"
+                                if miss
+                                else "no informative answers"
                             ),
                         }
                     )
@@ -272,8 +279,9 @@ def andersen_lr(
         split_name = split
     else:
         labels, levels = group_labels(split, n)
-        split_name = name or (str(split.name) if isinstance(split, pd.Series) and
-                              split.name is not None else "groups")
+        split_name = name or (
+            str(split.name) if isinstance(split, pd.Series) and split.name is not None else "groups"
+        )
     has_answers = (values >= 0).any(axis=1)
     labels = labels.copy()
     labels[~has_answers] = None
@@ -281,10 +289,10 @@ def andersen_lr(
     rule = f"Andersen LR test significant at p < {rules.alpha:g}"
     empty_thr = pd.DataFrame(columns=["item", "category", "group", "threshold", "se"])
     if len(levels) < 2:
-        return _empty(split_name, rule, levels, labels, "fewer than two non-empty groups",
-                      empty_thr)
-    keep, reasons = _find_inappropriate(values, cal.max_category, labels, levels, cal.model,
-                                        items)
+        return _empty(
+            split_name, rule, levels, labels, "fewer than two non-empty groups", empty_thr
+        )
+    keep, reasons = _find_inappropriate(values, cal.max_category, labels, levels, cal.model, items)
     dropped = pd.DataFrame(reasons, columns=["item", "group", "reason"])
     if reasons and drop == "error":
         raise ValueError(
@@ -293,9 +301,15 @@ def andersen_lr(
             + ". Use drop='items' to test the remaining items."
         )
     if len(keep) < 2:
-        return _empty(split_name, rule, levels, labels,
-                      "fewer than two items can be estimated in every group", empty_thr,
-                      dropped=dropped)
+        return _empty(
+            split_name,
+            rule,
+            levels,
+            labels,
+            "fewer than two items can be estimated in every group",
+            empty_thr,
+            dropped=dropped,
+        )
     max_cat = cal.max_category[keep]
     used = labels != None  # noqa: E711 - elementwise comparison with None
     sub_values = values[:, keep]
@@ -305,9 +319,15 @@ def andersen_lr(
         for g in levels:
             fits[g] = fit_items(sub_values[labels == g], max_cat, cal.model)
     except (ConvergenceError, MeasureError) as exc:
-        return _empty(split_name, rule, levels, labels,
-                      f"a model could not be estimated: {str(exc).splitlines()[0]}", empty_thr,
-                      dropped=dropped)
+        return _empty(
+            split_name,
+            rule,
+            levels,
+            labels,
+            f"a model could not be estimated: {str(exc).splitlines()[0]}",
+            empty_thr,
+            dropped=dropped,
+        )
     loglik_g = sum(f.loglik for f in fits.values())
     stat = 2.0 * (loglik_g - full.loglik)
     df = sum(f.npar for f in fits.values()) - full.npar
@@ -328,8 +348,15 @@ def andersen_lr(
         pos = 0
         for jj, j in enumerate(keep):
             for k in range(1, int(max_cat[jj]) + 1):
-                rows.append({"item": items[j], "category": k, "group": g,
-                             "threshold": float(f.thresholds[jj, k - 1]), "se": float(se[pos])})
+                rows.append(
+                    {
+                        "item": items[j],
+                        "category": k,
+                        "group": g,
+                        "threshold": float(f.thresholds[jj, k - 1]),
+                        "se": float(se[pos]),
+                    }
+                )
                 pos += 1
     return AndersenLR(
         statistic=float(stat),
@@ -374,8 +401,9 @@ def _empty(
         loglik_full=np.nan,
         npar_full=0,
         items_used=(),
-        dropped=dropped if dropped is not None else pd.DataFrame(
-            columns=["item", "group", "reason"]),
+        dropped=dropped
+        if dropped is not None
+        else pd.DataFrame(columns=["item", "group", "reason"]),
         thresholds=thresholds,
         rule=rule,
         note=note,

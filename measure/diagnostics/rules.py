@@ -105,17 +105,24 @@ class Rules:
                 problems.append(f"{f.name}={value!r} must be a non-negative number")
         if not problems:
             if not self.msq_low < self.msq_high <= self.msq_degrading:
-                problems.append(f"need msq_low < msq_high <= msq_degrading, got {self.msq_low}, "
-                                f"{self.msq_high}, {self.msq_degrading}")
+                problems.append(
+                    f"need msq_low < msq_high <= msq_degrading, got {self.msq_low}, "
+                    f"{self.msq_high}, {self.msq_degrading}"
+                )
             if not self.dif_b <= self.dif_c:
                 problems.append(f"dif_b={self.dif_b} must not exceed dif_c={self.dif_c}")
             if not 0 < self.alpha < 1:
                 problems.append(f"alpha={self.alpha} must lie strictly between 0 and 1")
-            for name in ("reliability_group", "reliability_individual", "smith_share",
-                         "floor_ceiling_share"):
+            for name in (
+                "reliability_group",
+                "reliability_individual",
+                "smith_share",
+                "floor_ceiling_share",
+            ):
                 if not 0 < getattr(self, name) < 1:
-                    problems.append(f"{name}={getattr(self, name)} must lie strictly between 0 "
-                                    "and 1")
+                    problems.append(
+                        f"{name}={getattr(self, name)} must lie strictly between 0 and 1"
+                    )
             if not self.threshold_min_advance < self.threshold_max_advance:
                 problems.append("threshold_min_advance must be below threshold_max_advance")
         if problems:

@@ -122,8 +122,7 @@ def _table(
     for _, r in df.iterrows():
         cls = row_class(r) if row_class else ""
         cells = "".join(
-            f'<td class="{"text" if fmt is _txt else ""}">{fmt(r[c])}</td>'
-            for c, _, fmt in columns
+            f'<td class="{"text" if fmt is _txt else ""}">{fmt(r[c])}</td>' for c, _, fmt in columns
         )
         rows.append(f'<tr class="{cls}">{cells}</tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -173,7 +172,7 @@ def _verdict_section(a: Assessment, lang: str) -> str:
             f"{_e(q)}</h3>"
             f'<p class="answer">{_e(v.text(lang))}</p>'
             f'<p class="rule">{_e(tr("rule", lang))}: {_e(v.rule_text(lang))}. '
-            f'{_e(tr("source", lang))}: {_e(v.source)}.</p></div>'
+            f"{_e(tr('source', lang))}: {_e(v.source)}.</p></div>"
         )
     return (
         f'<section class="verdicts" id="summary"><h2>{_e(tr("summary", lang))}</h2>'
@@ -195,26 +194,47 @@ def _items_section(a: Assessment, lang: str) -> str:
         ("pt_measure_corr", ("Pt-measure r", "Punkt-mått r"), n2),
         ("misfit", ("Misfit", "Passar ej"), _yn(lang)),
     ]
-    tab = _table(a.item_fit, cols, lang,
-                 row_class=lambda r: "bad" if r["degrading"] else ("flag" if r["misfit"] else ""))
+    tab = _table(
+        a.item_fit,
+        cols,
+        lang,
+        row_class=lambda r: "bad" if r["degrading"] else ("flag" if r["misfit"] else ""),
+    )
     rel = a.calibration.reliability
     rel_df = pd.DataFrame(
         {
-            "what": ["person reliability (WLE)", "person separation G", "person strata H",
-                     "Cronbach's alpha", "item reliability", "item separation"]
-            if lang == "en" else
-            ["personreliabilitet (WLE)", "personseparation G", "personstrata H",
-             "Cronbachs alfa", "frågereliabilitet", "frågeseparation"],
-            "value": [rel.get("person_reliability"), rel.get("person_separation"),
-                      rel.get("person_strata"), rel.get("cronbach_alpha"),
-                      rel.get("item_reliability"), rel.get("item_separation")],
+            "what": [
+                "person reliability (WLE)",
+                "person separation G",
+                "person strata H",
+                "Cronbach's alpha",
+                "item reliability",
+                "item separation",
+            ]
+            if lang == "en"
+            else [
+                "personreliabilitet (WLE)",
+                "personseparation G",
+                "personstrata H",
+                "Cronbachs alfa",
+                "frågereliabilitet",
+                "frågeseparation",
+            ],
+            "value": [
+                rel.get("person_reliability"),
+                rel.get("person_separation"),
+                rel.get("person_strata"),
+                rel.get("cronbach_alpha"),
+                rel.get("item_reliability"),
+                rel.get("item_separation"),
+            ],
         }
     )
     rel_tab = _table(rel_df, [("what", ("", ""), _txt), ("value", ("Value", "Värde"), n2)], lang)
     return (
         f'<h3 id="items">{_e(tr("items_h", lang))}</h3><p class="note">'
-        f'{_e(tr("items_note", lang))}</p>{tab}'
-        f'<h3>{_e(tr("reliability_h", lang))}</h3>{rel_tab}'
+        f"{_e(tr('items_note', lang))}</p>{tab}"
+        f"<h3>{_e(tr('reliability_h', lang))}</h3>{rel_tab}"
     )
 
 
@@ -223,28 +243,50 @@ def _plots_main(a: Assessment, lang: str) -> str:
 
     cal = a.calibration
     n_thr = int(np.sum(cal.max_category))
-    wm = _figure(lambda ax: plotting.wright_map(cal, ax, lang=lang),
-                 (7.0, max(5.0, min(11.0, 0.14 * n_thr + 3.0))))
-    info = _figure(lambda ax: plotting.information_plot(cal, ax, rules=a.rules, lang=lang),
-                   (6.4, 3.8))
+    wm = _figure(
+        lambda ax: plotting.wright_map(cal, ax, lang=lang),
+        (7.0, max(5.0, min(11.0, 0.14 * n_thr + 3.0))),
+    )
+    info = _figure(
+        lambda ax: plotting.information_plot(cal, ax, rules=a.rules, lang=lang), (6.4, 3.8)
+    )
     t = a.targeting
     tgt_df = pd.DataFrame(
         {
-            "what": ["person mean", "person SD", "item mean", "item SD", "threshold range",
-                     "at the floor", "at the ceiling"] if lang == "en" else
-            ["personernas medelvärde", "personernas SD", "frågornas medelvärde", "frågornas SD",
-             "trösklarnas spann", "på golvet", "i taket"],
-            "value": [num(t.person_mean, lang), num(t.person_sd, lang), num(t.item_mean, lang),
-                      num(t.item_sd, lang),
-                      f"{num(t.threshold_min, lang)} … {num(t.threshold_max, lang)}",
-                      pct(t.floor, lang, 1), pct(t.ceiling, lang, 1)],
+            "what": [
+                "person mean",
+                "person SD",
+                "item mean",
+                "item SD",
+                "threshold range",
+                "at the floor",
+                "at the ceiling",
+            ]
+            if lang == "en"
+            else [
+                "personernas medelvärde",
+                "personernas SD",
+                "frågornas medelvärde",
+                "frågornas SD",
+                "trösklarnas spann",
+                "på golvet",
+                "i taket",
+            ],
+            "value": [
+                num(t.person_mean, lang),
+                num(t.person_sd, lang),
+                num(t.item_mean, lang),
+                num(t.item_sd, lang),
+                f"{num(t.threshold_min, lang)} … {num(t.threshold_max, lang)}",
+                pct(t.floor, lang, 1),
+                pct(t.ceiling, lang, 1),
+            ],
         }
     )
-    tgt_tab = _table(tgt_df, [("what", ("", ""), _txt), ("value", ("Value", "Värde"), _txt)],
-                     lang)
+    tgt_tab = _table(tgt_df, [("what", ("", ""), _txt), ("value", ("Value", "Värde"), _txt)], lang)
     return (
         f'<h3 id="wright">{_e(tr("wright_h", lang))}</h3><p class="note">'
-        f'{_e(tr("wright_note", lang))}</p>{_fig_block(wm)}'
+        f"{_e(tr('wright_note', lang))}</p>{_fig_block(wm)}"
         f'<h3 id="targeting">{_e(tr("targeting_h", lang))}</h3>{tgt_tab}{_fig_block(info)}'
     )
 
@@ -269,17 +311,33 @@ def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
             ("low_count", ("Few answers", "Få svar"), _yn(lang)),
         ]
         parts.append(f'<p class="note">{_e(tr("categories_note", lang))}</p>')
-        parts.append(_table(a.categories, cols, lang, row_class=lambda r: (
-            "bad" if r["threshold_disordered"] else ("flag" if r["low_count"] else ""))))
+        parts.append(
+            _table(
+                a.categories,
+                cols,
+                lang,
+                row_class=lambda r: (
+                    "bad" if r["threshold_disordered"] else ("flag" if r["low_count"] else "")
+                ),
+            )
+        )
     else:
         counts = a.categories[["item", "category", "count", "percent"]]
-        parts.append(_table(counts, [("item", ("Item", "Fråga"), _txt),
-                                     ("category", ("Category", "Kategori"), _int),
-                                     ("count", ("Count", "Antal"), _int),
-                                     ("percent", ("%", "%"), _n(lang, 1))], lang))
+        parts.append(
+            _table(
+                counts,
+                [
+                    ("item", ("Item", "Fråga"), _txt),
+                    ("category", ("Category", "Kategori"), _int),
+                    ("count", ("Count", "Antal"), _int),
+                    ("percent", ("%", "%"), _n(lang, 1)),
+                ],
+                lang,
+            )
+        )
     col = a.collapse
     if col.mapping:
-        parts.append(f'<h3>{_e(tr("collapse_h", lang))}</h3><ul>')
+        parts.append(f"<h3>{_e(tr('collapse_h', lang))}</h3><ul>")
         for item, mapping in col.data_mapping.items():
             parts.append(f"<li><code>{_e(item)}: {_e(list(mapping))}</code></li>")
         parts.append(f'</ul><p class="note">{_e(tr("collapse_note", lang))}</p>')
@@ -310,13 +368,14 @@ def _ecc_section(a: Assessment, lang: str, max_curves: int) -> str:
 
     cal = a.calibration
     fit = a.item_fit.copy()
-    fit["worst"] = np.maximum(np.abs(np.log(fit["infit_msq"].astype(float))),
-                              np.abs(np.log(fit["outfit_msq"].astype(float))))
+    fit["worst"] = np.maximum(
+        np.abs(np.log(fit["infit_msq"].astype(float))),
+        np.abs(np.log(fit["outfit_msq"].astype(float))),
+    )
     chosen = fit.sort_values("worst", ascending=False, kind="stable")["item"].astype(str)
     chosen_list = chosen.tolist()[:max_curves]
     imgs = "".join(
-        _fig_block(_figure(_curve_drawer(plotting.expected_score_curve, cal, it, lang),
-                           (5.2, 3.2)))
+        _fig_block(_figure(_curve_drawer(plotting.expected_score_curve, cal, it, lang), (5.2, 3.2)))
         for it in chosen_list
     )
     return f'<h3 id="ecc">{_e(tr("ecc_h", lang))}</h3><div class="grid">{imgs}</div>'
@@ -327,38 +386,57 @@ def _dim_section(a: Assessment, lang: str) -> str:
 
     d = a.dimensionality
     n2 = _n(lang)
-    eig = _table(d.eigenvalues.head(5), [
-        ("component", ("Contrast", "Kontrast"), _int),
-        ("eigenvalue", ("Eigenvalue", "Egenvärde"), n2),
-        ("percent", ("% of residual variance", "% av residualvariansen"), _n(lang, 1)),
-    ], lang)
-    load = _table(d.loadings[["item", "location", "loading"]], [
-        ("item", ("Item", "Fråga"), _txt),
-        ("location", ("Location", "Läge"), n2),
-        ("loading", ("Loading", "Laddning"), n2),
-    ], lang)
-    smith = (f"<p>{_e(tr('smith', lang))}: {_e(pct(d.smith_share, lang, 1))} "
-             f"(95% CI {_e(pct(d.smith_lower, lang, 1))}–{_e(pct(d.smith_upper, lang, 1))}, "
-             f"n = {d.smith_n}).</p>")
+    eig = _table(
+        d.eigenvalues.head(5),
+        [
+            ("component", ("Contrast", "Kontrast"), _int),
+            ("eigenvalue", ("Eigenvalue", "Egenvärde"), n2),
+            ("percent", ("% of residual variance", "% av residualvariansen"), _n(lang, 1)),
+        ],
+        lang,
+    )
+    load = _table(
+        d.loadings[["item", "location", "loading"]],
+        [
+            ("item", ("Item", "Fråga"), _txt),
+            ("location", ("Location", "Läge"), n2),
+            ("loading", ("Loading", "Laddning"), n2),
+        ],
+        lang,
+    )
+    smith = (
+        f"<p>{_e(tr('smith', lang))}: {_e(pct(d.smith_share, lang, 1))} "
+        f"(95% CI {_e(pct(d.smith_lower, lang, 1))}–{_e(pct(d.smith_upper, lang, 1))}, "
+        f"n = {d.smith_n}).</p>"
+    )
     img = _figure(lambda ax: plotting.loadings_plot(d, ax, lang=lang), (6.0, 3.8))
-    return (f'<h3 id="dimensionality">{_e(tr("dim_h", lang))}</h3>{eig}{smith}'
-            f'<div class="grid"><div>{load}</div>{_fig_block(img)}</div>')
+    return (
+        f'<h3 id="dimensionality">{_e(tr("dim_h", lang))}</h3>{eig}{smith}'
+        f'<div class="grid"><div>{load}</div>{_fig_block(img)}</div>'
+    )
 
 
 def _ld_section(a: Assessment, lang: str) -> str:
     ld = a.local_dependence
     n2 = _n(lang)
-    tab = _table(ld.pairs.head(10), [
-        ("item_1", ("Item", "Fråga"), _txt),
-        ("item_2", ("Item", "Fråga"), _txt),
-        ("q3", ("Q3", "Q3"), n2),
-        ("q3_star", ("Q3*", "Q3*"), n2),
-        ("n", ("n", "n"), _int),
-        ("flagged", ("Flagged", "Flaggad"), _yn(lang)),
-    ], lang, row_class=lambda r: "flag" if r["flagged"] else "")
+    tab = _table(
+        ld.pairs.head(10),
+        [
+            ("item_1", ("Item", "Fråga"), _txt),
+            ("item_2", ("Item", "Fråga"), _txt),
+            ("q3", ("Q3", "Q3"), n2),
+            ("q3_star", ("Q3*", "Q3*"), n2),
+            ("n", ("n", "n"), _int),
+            ("flagged", ("Flagged", "Flaggad"), _yn(lang)),
+        ],
+        lang,
+        row_class=lambda r: "flag" if r["flagged"] else "",
+    )
     mean = ("mean Q3" if lang == "en" else "medelvärde Q3") + f" = {num(ld.mean_q3, lang, 3)}"
-    return (f'<h3 id="local-dependence">{_e(tr("ld_h", lang))}</h3><p class="note">'
-            f'{_e(tr("ld_note", lang))} {_e(mean)}.</p>{tab}')
+    return (
+        f'<h3 id="local-dependence">{_e(tr("ld_h", lang))}</h3><p class="note">'
+        f"{_e(tr('ld_note', lang))} {_e(mean)}.</p>{tab}"
+    )
 
 
 def _lr_section(a: Assessment, lang: str) -> str:
@@ -368,8 +446,10 @@ def _lr_section(a: Assessment, lang: str) -> str:
     if a.lr_groups is not None:
         tests.append((f"{tr('split_group', lang)} {a.lr_groups.split}", a.lr_groups))
     for label, lr in tests:
-        head = (f"<p><b>{_e(label)}</b>: LR = {_e(num(lr.statistic, lang))}, df = {lr.df}, "
-                f"p = {_e(num(lr.p_value, lang, 4))}")
+        head = (
+            f"<p><b>{_e(label)}</b>: LR = {_e(num(lr.statistic, lang))}, df = {lr.df}, "
+            f"p = {_e(num(lr.p_value, lang, 4))}"
+        )
         if lr.note:
             head += f" ({_e(tr('not_computed', lang))}: {_e(lr.note)})"
         head += "</p>"
@@ -377,20 +457,32 @@ def _lr_section(a: Assessment, lang: str) -> str:
         groups = lr.groups.copy()
         if lang == "sv" and lr.split in ("median", "mean"):
             groups["group"] = groups["group"].map({"low": "låg", "high": "hög"})
-        parts.append(_table(groups, [
-            ("group", ("Group", "Grupp"), _txt),
-            ("n_persons", ("Persons", "Personer"), _int),
-            ("n_informative", ("Non-extreme", "Icke-extrema"), _int),
-            ("loglik", ("Cond. log-likelihood", "Betingad log-likelihood"), n2),
-            ("npar", ("Parameters", "Parametrar"), _int),
-        ], lang))
+        parts.append(
+            _table(
+                groups,
+                [
+                    ("group", ("Group", "Grupp"), _txt),
+                    ("n_persons", ("Persons", "Personer"), _int),
+                    ("n_informative", ("Non-extreme", "Icke-extrema"), _int),
+                    ("loglik", ("Cond. log-likelihood", "Betingad log-likelihood"), n2),
+                    ("npar", ("Parameters", "Parametrar"), _int),
+                ],
+                lang,
+            )
+        )
         if len(lr.dropped):
             parts.append(f"<p>{_e(tr('dropped', lang))}:</p>")
-            parts.append(_table(lr.dropped, [
-                ("item", ("Item", "Fråga"), _txt),
-                ("group", ("Group", "Grupp"), _txt),
-                ("reason", ("Reason", "Orsak"), _txt),
-            ], lang))
+            parts.append(
+                _table(
+                    lr.dropped,
+                    [
+                        ("item", ("Item", "Fråga"), _txt),
+                        ("group", ("Group", "Grupp"), _txt),
+                        ("reason", ("Reason", "Orsak"), _txt),
+                    ],
+                    lang,
+                )
+            )
     return "".join(parts)
 
 
@@ -401,27 +493,36 @@ def _dif_section(a: Assessment, lang: str) -> str:
         return ""
     n2 = _n(lang)
     dif = a.dif
-    tab = _table(dif.table, [
-        ("item", ("Item", "Fråga"), _txt),
-        ("group", ("Group", "Grupp"), _txt),
-        ("reference", ("Reference", "Referens"), _txt),
-        ("n_group", ("n group", "n grupp"), _int),
-        ("n_reference", ("n ref.", "n ref."), _int),
-        ("contrast", ("Contrast", "Kontrast"), n2),
-        ("se", ("SE", "SE"), n2),
-        ("z", ("z", "z"), n2),
-        ("p", ("p", "p"), _n(lang, 4)),
-        ("ets_class", ("ETS", "ETS"), _txt),
-        ("mh_logit", ("MH log OR", "MH log OR"), n2),
-        ("mh_p", ("MH p", "MH p"), _n(lang, 4)),
-        ("note", ("Note", "Anmärkning"), _txt),
-    ], lang, row_class=lambda r: {"C": "bad", "B": "flag"}.get(str(r["ets_class"]), ""))
+    tab = _table(
+        dif.table,
+        [
+            ("item", ("Item", "Fråga"), _txt),
+            ("group", ("Group", "Grupp"), _txt),
+            ("reference", ("Reference", "Referens"), _txt),
+            ("n_group", ("n group", "n grupp"), _int),
+            ("n_reference", ("n ref.", "n ref."), _int),
+            ("contrast", ("Contrast", "Kontrast"), n2),
+            ("se", ("SE", "SE"), n2),
+            ("z", ("z", "z"), n2),
+            ("p", ("p", "p"), _n(lang, 4)),
+            ("ets_class", ("ETS", "ETS"), _txt),
+            ("mh_logit", ("MH log OR", "MH log OR"), n2),
+            ("mh_p", ("MH p", "MH p"), _n(lang, 4)),
+            ("note", ("Note", "Anmärkning"), _txt),
+        ],
+        lang,
+        row_class=lambda r: {"C": "bad", "B": "flag"}.get(str(r["ets_class"]), ""),
+    )
     longest = max(len(str(i)) for i in a.calibration.item_ids)
-    img = _figure(lambda ax: plotting.dif_plot(dif, ax, rules=a.rules, lang=lang),
-                  (6.4, max(3.0, 0.28 * len(a.calibration.item_ids) + 1.5)),
-                  left=min(0.45, 0.06 + 0.012 * longest))
-    return (f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'
-            f'{_e(tr("dif_note", lang))}</p>{tab}{_fig_block(img)}')
+    img = _figure(
+        lambda ax: plotting.dif_plot(dif, ax, rules=a.rules, lang=lang),
+        (6.4, max(3.0, 0.28 * len(a.calibration.item_ids) + 1.5)),
+        left=min(0.45, 0.06 + 0.012 * longest),
+    )
+    return (
+        f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'
+        f"{_e(tr('dif_note', lang))}</p>{tab}{_fig_block(img)}"
+    )
 
 
 def _settings_section(
@@ -448,22 +549,26 @@ def _settings_section(
     if command:
         base.append(("command", command))
     set_df = pd.DataFrame({"k": [k for k, _ in base], "v": [str(v) for _, v in base]})
-    set_tab = _table(set_df, [("k", ("Setting", "Inställning"), _txt),
-                              ("v", ("Value", "Värde"), _txt)], lang)
+    set_tab = _table(
+        set_df, [("k", ("Setting", "Inställning"), _txt), ("v", ("Value", "Värde"), _txt)], lang
+    )
     rules = a.rules.as_dict()
     rule_df = pd.DataFrame({"k": list(rules), "v": [f"{v:g}" for v in rules.values()]})
-    rule_tab = _table(rule_df, [("k", ("Rule", "Regel"), _txt), ("v", ("Value", "Värde"), _txt)],
-                      lang)
+    rule_tab = _table(
+        rule_df, [("k", ("Rule", "Regel"), _txt), ("v", ("Value", "Värde"), _txt)], lang
+    )
     src_df = pd.DataFrame({"k": list(SOURCES), "v": list(SOURCES.values())})
-    src_tab = _table(src_df, [("k", ("Topic", "Ämne"), _txt), ("v", ("Source", "Källa"), _txt)],
-                     lang)
+    src_tab = _table(
+        src_df, [("k", ("Topic", "Ämne"), _txt), ("v", ("Source", "Källa"), _txt)], lang
+    )
     ver = _versions()
     ver_df = pd.DataFrame({"k": [k for k, _ in ver], "v": [v for _, v in ver]})
-    ver_tab = _table(ver_df, [("k", ("Package", "Paket"), _txt),
-                              ("v", ("Version", "Version"), _txt)], lang)
+    ver_tab = _table(
+        ver_df, [("k", ("Package", "Paket"), _txt), ("v", ("Version", "Version"), _txt)], lang
+    )
     return (
         f'<h2 id="settings">{_e(tr("settings_h", lang))}</h2><p class="note">'
-        f'{_e(tr("settings_note", lang))}</p>{set_tab}<h3>{_e(tr("rules_h", lang))}</h3>'
+        f"{_e(tr('settings_note', lang))}</p>{set_tab}<h3>{_e(tr('rules_h', lang))}</h3>"
         f"{rule_tab}{src_tab}<h3>{_e(tr('software_h', lang))}</h3>{ver_tab}"
     )
 
@@ -510,12 +615,14 @@ def render_report(
     cal = assessment.calibration
     when = (generated or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     heading = title or tr("title", lang)
-    meta = (f"{tr('data', lang)}: {cal.responses.source} · {tr('model', lang)}: {cal.model} · "
-            f"{len(cal.persons)} {tr('persons', lang)} · {len(cal.item_ids)} "
-            f"{tr('items_word', lang)}")
+    meta = (
+        f"{tr('data', lang)}: {cal.responses.source} · {tr('model', lang)}: {cal.model} · "
+        f"{len(cal.persons)} {tr('persons', lang)} · {len(cal.item_ids)} "
+        f"{tr('items_word', lang)}"
+    )
     body = [
         f'<header class="top"><h1>{_e(heading)}</h1><p>{_e(meta)}</p>'
-        f'<p>{_e(tr("generated", lang))}: {_e(when)}</p></header><main>',
+        f"<p>{_e(tr('generated', lang))}: {_e(when)}</p></header><main>",
         _verdict_section(assessment, lang),
         f'<h2 id="details">{_e(tr("details", lang))}</h2>',
         _items_section(assessment, lang),

@@ -5,23 +5,27 @@ from __future__ import annotations
 __all__ = ["TEXT", "tr"]
 
 TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Is this a measure? Measurement quality report",
-              "sv": "Är detta ett mått? Rapport om mätkvalitet"},
+    "title": {
+        "en": "Is this a measure? Measurement quality report",
+        "sv": "Är detta ett mått? Rapport om mätkvalitet",
+    },
     "lang_attr": {"en": "en", "sv": "sv"},
     "data": {"en": "Data", "sv": "Data"},
     "model": {"en": "Model", "sv": "Modell"},
     "persons": {"en": "persons", "sv": "personer"},
     "items_word": {"en": "items", "sv": "frågor"},
     "generated": {"en": "Generated", "sv": "Skapad"},
-    "summary": {"en": "Summary: can these numbers be trusted?",
-                "sv": "Sammanfattning: går det att lita på siffrorna?"},
+    "summary": {
+        "en": "Summary: can these numbers be trusted?",
+        "sv": "Sammanfattning: går det att lita på siffrorna?",
+    },
     "summary_intro": {
         "en": "Each answer below applies a published rule of thumb; the rule and its source are "
-              "given under the answer. Green: fine; amber: check; red: a problem to fix before "
-              "relying on the measures; blue: information.",
+        "given under the answer. Green: fine; amber: check; red: a problem to fix before "
+        "relying on the measures; blue: information.",
         "sv": "Varje svar nedan bygger på en publicerad tumregel; regeln och dess källa står "
-              "under svaret. Grönt: bra; gult: kontrollera; rött: ett problem att åtgärda innan "
-              "måtten används; blått: information.",
+        "under svaret. Grönt: bra; gult: kontrollera; rött: ett problem att åtgärda innan "
+        "måtten används; blått: information.",
     },
     "status_ok": {"en": "OK", "sv": "OK"},
     "status_warning": {"en": "Check", "sv": "Kontrollera"},
@@ -33,56 +37,64 @@ TEXT: dict[str, dict[str, str]] = {
     "items_h": {"en": "Items: locations and fit", "sv": "Frågor: lägen och passning"},
     "items_note": {
         "en": "Location: item difficulty in logits (mean of its thresholds; mean of all items "
-              "= 0). Infit and outfit: mean squares at the persons' ML measures, persons with "
-              "extreme scores left out (as eRm and Winsteps); expected 1.",
+        "= 0). Infit and outfit: mean squares at the persons' ML measures, persons with "
+        "extreme scores left out (as eRm and Winsteps); expected 1.",
         "sv": "Läge: frågans svårighet i logits (medelvärdet av dess trösklar; alla frågors "
-              "medelvärde = 0). Infit och outfit: medelkvadrater vid personernas ML-mätvärden, "
-              "personer med extrema poäng utelämnade (som eRm och Winsteps); förväntat 1.",
+        "medelvärde = 0). Infit och outfit: medelkvadrater vid personernas ML-mätvärden, "
+        "personer med extrema poäng utelämnade (som eRm och Winsteps); förväntat 1.",
     },
     "reliability_h": {"en": "Reliability", "sv": "Reliabilitet"},
     "wright_h": {"en": "Wright map", "sv": "Wright-karta"},
     "wright_note": {
         "en": "Persons (left) and item thresholds (right) on the same logit scale. Items should "
-              "cover the range where the persons are.",
+        "cover the range where the persons are.",
         "sv": "Personer (vänster) och frågornas trösklar (höger) på samma logitskala. Frågorna "
-              "bör täcka det område där personerna finns.",
+        "bör täcka det område där personerna finns.",
     },
     "targeting_h": {"en": "Targeting and precision", "sv": "Målinriktning och precision"},
     "categories_h": {"en": "Response categories", "sv": "Svarskategorier"},
     "categories_note": {
         "en": "Count and share of answers per category, the average measure of the persons who "
-              "chose it (should increase), the Andrich threshold into the category with its SE "
-              "(should increase), and the category's outfit mean square.",
+        "chose it (should increase), the Andrich threshold into the category with its SE "
+        "(should increase), and the category's outfit mean square.",
         "sv": "Antal och andel svar per kategori, medelmätvärdet för de personer som valde den "
-              "(ska öka), Andrich-tröskeln in i kategorin med standardfel (ska öka) och "
-              "kategorins outfit.",
+        "(ska öka), Andrich-tröskeln in i kategorin med standardfel (ska öka) och "
+        "kategorins outfit.",
     },
     "collapse_h": {"en": "Suggested merges", "sv": "Föreslagna sammanslagningar"},
     "collapse_note": {
         "en": "Apply with measure.diagnostics.recode(data, mapping) (codes counted from the "
-              "lowest category as 0) and calibrate again.",
+        "lowest category as 0) and calibrate again.",
         "sv": "Tillämpa med measure.diagnostics.recode(data, mapping) (koder räknade från lägsta "
-              "kategorin som 0) och kalibrera igen.",
+        "kategorin som 0) och kalibrera igen.",
     },
     "curves_h": {"en": "Category probability curves", "sv": "Kategorikurvor"},
-    "ecc_h": {"en": "Expected scores and observed class means",
-              "sv": "Förväntade poäng och observerade klassmedelvärden"},
-    "dim_h": {"en": "Dimensionality (residual principal components)",
-              "sv": "Dimensionalitet (principalkomponenter av residualer)"},
+    "ecc_h": {
+        "en": "Expected scores and observed class means",
+        "sv": "Förväntade poäng och observerade klassmedelvärden",
+    },
+    "dim_h": {
+        "en": "Dimensionality (residual principal components)",
+        "sv": "Dimensionalitet (principalkomponenter av residualer)",
+    },
     "ld_h": {"en": "Local dependence (Yen's Q3)", "sv": "Lokalt beroende (Yens Q3)"},
-    "ld_note": {"en": "The ten item pairs with the highest residual correlation.",
-                "sv": "De tio frågepar som har högst residualkorrelation."},
+    "ld_note": {
+        "en": "The ten item pairs with the highest residual correlation.",
+        "sv": "De tio frågepar som har högst residualkorrelation.",
+    },
     "lr_h": {"en": "Andersen's likelihood-ratio test", "sv": "Andersens likelihood-kvottest"},
-    "dif_h": {"en": "Differential item functioning (DIF)",
-              "sv": "Differentiell frågefunktion (DIF)"},
+    "dif_h": {
+        "en": "Differential item functioning (DIF)",
+        "sv": "Differentiell frågefunktion (DIF)",
+    },
     "dif_note": {
         "en": "Contrast = the item's location in the group minus in the reference group, after "
-              "aligning the separately calibrated (CML) scales on the anchor items; positive "
-              "means harder for the group. MH: Mantel-Haenszel log odds ratio (dichotomous "
-              "items).",
+        "aligning the separately calibrated (CML) scales on the anchor items; positive "
+        "means harder for the group. MH: Mantel-Haenszel log odds ratio (dichotomous "
+        "items).",
         "sv": "Kontrast = frågans läge i gruppen minus i referensgruppen, efter att de separat "
-              "kalibrerade (CML) skalorna linjerats på ankarfrågorna; positivt betyder svårare "
-              "för gruppen. MH: Mantel-Haenszels log-oddskvot (dikotoma frågor).",
+        "kalibrerade (CML) skalorna linjerats på ankarfrågorna; positivt betyder svårare "
+        "för gruppen. MH: Mantel-Haenszels log-oddskvot (dikotoma frågor).",
     },
     "settings_h": {"en": "Settings and versions", "sv": "Inställningar och versioner"},
     "settings_note": {
@@ -101,10 +113,12 @@ TEXT: dict[str, dict[str, str]] = {
     "no": {"en": "no", "sv": "nej"},
     "setting": {"en": "Setting", "sv": "Inställning"},
     "value": {"en": "Value", "sv": "Värde"},
-    "smith": {"en": "Smith's t-tests: persons with significantly different measures on the "
-                    "positive and negative item subsets",
-              "sv": "Smiths t-test: personer med signifikant olika mätvärden på de positiva och "
-                    "negativa frågegrupperna"},
+    "smith": {
+        "en": "Smith's t-tests: persons with significantly different measures on the "
+        "positive and negative item subsets",
+        "sv": "Smiths t-test: personer med signifikant olika mätvärden på de positiva och "
+        "negativa frågegrupperna",
+    },
 }
 
 
