@@ -46,10 +46,12 @@ _STATUS_WORDS = {
 @click.option(
     "--reference",
     "reference_path",
-    required=True,
+    required=False,
+    default=None,
     type=click.Path(exists=True, dir_okay=False),
     metavar="REF.json",
-    help="Reference scale written by `measure calibrate --save-reference` (verified on loading).",
+    help="Reference scale written by `measure calibrate --save-reference` (verified on loading)."
+    " Default: the reference attached to --instrument, if it has one.",
 )
 @opt.out
 @opt.id_column
@@ -91,7 +93,7 @@ _STATUS_WORDS = {
 @opt.output_options
 def score_cmd(
     data: str,
-    reference_path: str,
+    reference_path: str | None,
     out_dir: str,
     id_column: str | None,
     items: list[str] | None,
@@ -132,8 +134,16 @@ def score_cmd(
     with handle_errors(verbose):
         try:
             progress.stage("reading the reference scale")
-            ref = load_reference(reference_path)
             inst = load_instrument_option(instrument)
+            if reference_path is None:
+                attached = inst.reference_file() if inst is not None else None
+                if attached is None:
+                    raise click.UsageError(
+                        "give --reference REF.json (or an --instrument with an attached "
+                        "reference)"
+                    )
+                reference_path = str(attached)
+            ref = load_reference(reference_path)
             if inst is None and ref.instrument_id:
                 # the reference names its instrument: use it for labels and missing codes
                 from measure.instrument import instrument_ids

@@ -101,7 +101,7 @@ _TOP_REQUIRED = (
     "min_answered",
     "items",
 )
-_TOP_OPTIONAL = ("missing_codes", "reporting_unit")
+_TOP_OPTIONAL = ("missing_codes", "reporting_unit", "reference")
 _ITEM_REQUIRED = ("id", "categories")
 _ITEM_OPTIONAL = ("text", "text_source", "reverse")
 _CATEGORY_REQUIRED = ("code", "label")
@@ -503,6 +503,9 @@ class Instrument:
         Fewest answered items for a person measure to be reported, from 1 to the number of items.
     reporting_unit : ReportingUnit or None
         Optional linear reporting unit.
+    reference : str or None
+        Optional file name of a reference scale (``measure calibrate --save-reference``)
+        attached to the instrument, relative to the TOML file; see :meth:`reference_file`.
     path : pathlib.Path or None
         The file the instrument was loaded from; not compared by ``==``.
 
@@ -524,6 +527,7 @@ class Instrument:
     default_model: ModelName = "pcm"
     min_answered: int = 1
     reporting_unit: ReportingUnit | None = None
+    reference: str | None = None
     path: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -531,6 +535,15 @@ class Instrument:
             self._validate()
         except _Invalid as err:
             raise _Invalid(err.where, err.reason, f"instrument {self.id!r}") from None
+
+    def reference_file(self) -> Path | None:
+        """The attached reference scale's file, resolved next to the TOML file (or ``None``)."""
+        if self.reference is None:
+            return None
+        ref = Path(self.reference)
+        if not ref.is_absolute() and self.path is not None:
+            ref = self.path.parent / ref
+        return ref
 
     def _validate(self) -> None:
         inst_id = _nonempty_str(self.id, "id")
@@ -770,6 +783,9 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
                 slope=unit_table["slope"],
             )
     missing = _array(doc.get("missing_codes", []), "missing_codes", "an array of codes")
+    reference = doc.get("reference")
+    if reference is not None and (not isinstance(reference, str) or not reference.strip()):
+        raise _Invalid("reference", f"expected a file name, got {_describe(reference)}")
     return Instrument(
         id=doc["id"],
         version=doc["version"],
@@ -782,6 +798,7 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
         default_model=doc["default_model"],
         min_answered=doc["min_answered"],
         reporting_unit=unit,
+        reference=reference,
         path=path,
     )
 
@@ -1003,6 +1020,8 @@ def instrument_to_toml(inst: Instrument) -> str:
         f"min_answered = {inst.min_answered}",
         "missing_codes = [" + ", ".join(_toml_scalar(c) for c in inst.missing_codes) + "]",
     ]
+    if inst.reference is not None:
+        lines.append(f"reference = {_toml_str(inst.reference)}")
     unit = inst.reporting_unit
     if unit is not None:
         lines += [

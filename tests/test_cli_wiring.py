@@ -99,3 +99,51 @@ def test_method_option_reported_in_summary(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["method"] == "pairwise CML"
     assert "requested" in summary["method_reason"]
+
+
+def test_score_uses_the_reference_attached_to_the_instrument(tmp_path: Path) -> None:
+    from measure.instrument import instrument_to_toml, load_instrument
+
+    thr = [[-2.0, -1.0, -0.2, 0.8, 2.4]] * 5
+    sim = measure.simulate_responses(
+        thresholds=thr, n_persons=300, rng=3, item_names=[f"who5_{i}" for i in range(1, 6)]
+    )
+    data = tmp_path / "who5.csv"
+    sim.responses.astype("Int64").to_csv(data, index=False)
+    runner = CliRunner()
+    ref = tmp_path / "ref.json"
+    res = runner.invoke(
+        cli,
+        [
+            "calibrate",
+            str(data),
+            "--instrument",
+            "who5",
+            "--out",
+            str(tmp_path / "cal"),
+            "--save-reference",
+            str(ref),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    toml = instrument_to_toml(load_instrument("who5")).replace(
+        "missing_codes = [", 'reference = "ref.json"\nmissing_codes = [', 1
+    )
+    (tmp_path / "who5_local.toml").write_text(toml, encoding="utf-8")
+    res = runner.invoke(
+        cli,
+        [
+            "score",
+            str(data),
+            "--instrument",
+            str(tmp_path / "who5_local.toml"),
+            "--out",
+            str(tmp_path / "scored"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(tmp_path / "cal" / "persons.csv")
+    b = pd.read_csv(tmp_path / "scored" / "persons.csv")
+    np.testing.assert_allclose(a["measure"], b["measure"], atol=1e-9)
+    res = runner.invoke(cli, ["score", str(data), "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "--reference" in res.output

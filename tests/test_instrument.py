@@ -324,7 +324,7 @@ ERROR_CASES = [
     pytest.param(
         "foo = 1\n" + VALID,
         "unknown key 'foo' (allowed: id, version, title, construct, source, licence, "
-        "default_model, min_answered, items, missing_codes, reporting_unit)",
+        "default_model, min_answered, items, missing_codes, reporting_unit, reference)",
         id="unknown-top-key",
     ),
     pytest.param(
@@ -685,3 +685,20 @@ def instruments_strategy(draw: st.DrawFn) -> Instrument:
 @given(instruments_strategy())
 def test_round_trip_property(inst: Instrument) -> None:
     assert parse_instrument(instrument_to_toml(inst)) == inst
+
+
+def test_attached_reference_resolves_next_to_the_toml(tmp_path: Path) -> None:
+    from measure.instrument import instrument_to_toml, load_instrument
+
+    text = instrument_to_toml(load_instrument("who5")).replace(
+        "missing_codes = [", 'reference = "who5_ref.json"\nmissing_codes = [', 1
+    )
+    path = tmp_path / "who5_local.toml"
+    path.write_text(text, encoding="utf-8")
+    inst = load_instrument(path)
+    assert inst.reference == "who5_ref.json"
+    assert inst.reference_file() == tmp_path / "who5_ref.json"
+    assert load_instrument(path) == inst
+    again = tmp_path / "again.toml"
+    again.write_text(instrument_to_toml(inst), encoding="utf-8")
+    assert load_instrument(again).reference == "who5_ref.json"
