@@ -305,20 +305,24 @@ def _read_text(
         )
 
     fast = _read_text_fast(text, delimiter, source, numeric=numeric, text_columns=text_columns)
-    if fast is not None:
-        data, row_numbers = fast
-        if decimal is None:
-            decimal = "." if delimiter == "," else _detect_decimal(data)
-        return RawTable(
-            data=data,
-            source=source,
-            value_labels={},
-            row_numbers=_frozen(row_numbers),
-            encoding=used_encoding,
-            delimiter=delimiter,
-            decimal=decimal,
-        )
+    data, row_numbers = fast if fast is not None else _read_text_careful(text, delimiter, source)
+    if decimal is None:
+        decimal = "." if delimiter == "," else _detect_decimal(data)
+    return RawTable(
+        data=data,
+        source=source,
+        value_labels={},
+        row_numbers=_frozen(row_numbers),
+        encoding=used_encoding,
+        delimiter=delimiter,
+        decimal=decimal,
+    )
 
+
+def _read_text_careful(
+    text: str, delimiter: str, source: str
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+    """The csv module, record by record: exact row numbers for any quoting and blank lines."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     try:
@@ -342,19 +346,7 @@ def _read_text(
     row_numbers = np.arange(first_row, first_row + len(body), dtype=np.int64)
 
     _check_row_lengths(source, header, body, row_numbers, delimiter)
-    data = _assemble(source, header, body, row_numbers, header_row=header_at + 1)
-
-    if decimal is None:
-        decimal = "." if delimiter == "," else _detect_decimal(data)
-    return RawTable(
-        data=data,
-        source=source,
-        value_labels={},
-        row_numbers=_frozen(row_numbers),
-        encoding=used_encoding,
-        delimiter=delimiter,
-        decimal=decimal,
-    )
+    return _assemble(source, header, body, row_numbers, header_row=header_at + 1), row_numbers
 
 
 def _read_text_fast(
