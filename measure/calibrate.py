@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -13,13 +12,21 @@ from numpy.typing import NDArray
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
+from measure._estimation.design import (
+    Anchors,
+    anchored_mask,
+    build_design,
+    location_weights,
+    pad,
+    parse_anchors,
+)
 from measure._estimation.pairwise import fit_pairwise
-from measure._estimation.person import solve as solve_persons
+from measure._estimation.persons import measure_persons
 from measure.exceptions import NullCategoryError, NullCategoryWarning, ResponseDataError
-from measure.fit import fit_from_sums, point_measure_correlation
-from measure.models import MODELS, ModelName, item_moments
+from measure.fit import fit_tables, point_measure_correlation
+from measure.models import MODELS, ModelName
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
-from measure.results import Calibration, PersonStatus
+from measure.results import Calibration
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument
@@ -34,9 +41,6 @@ PersonEstimator = Literal["wle", "mle"]
 Method = Literal["auto", "cml", "pairwise"]
 #: above this many missing-data patterns "auto" uses pairwise conditional estimation
 AUTO_PAIRWISE_PATTERNS = 1000
-#: anchors: a thresholds-shaped table (item, category, threshold), an items table
-#: (item, location) for dichotomous items, or a mapping item -> threshold(s)
-Anchors = pd.DataFrame | Mapping[str, float | Sequence[float]]
 
 
 def calibrate(
@@ -155,8 +159,8 @@ def calibrate(
     )
     if model == "rsm" and len(set(max_cat.tolist())) > 1:
         _check_model(model, item_ids, max_cat, rm.source)
-    anchor_values = _parse_anchors(anchors, item_ids, max_cat, model) if anchors is not None else {}
-    design, offset, centre = _design(model, max_cat, anchor_values, item_ids)
+    anchor_values = parse_anchors(anchors, item_ids, max_cat, model) if anchors is not None else {}
+    design, offset, centre = build_design(model, max_cat, anchor_values, item_ids)
     n_pat = len(stats.patterns)
     if method == "auto":
         used = "pairwise" if n_pat > AUTO_PAIRWISE_PATTERNS else "cml"
@@ -176,14 +180,14 @@ def calibrate(
         result = cml.fit(stats, design, offset, options=solver)
     delta, cov = result.delta, result.cov_delta
     if centre:
-        a = _location_weights(max_cat)
+        a = location_weights(max_cat)
         t = np.eye(delta.size) - np.outer(np.ones(delta.size), a)
         delta = t @ delta
         cov = t @ cov @ t.T
-    thresholds = _pad(delta, max_cat)
+    thresholds = pad(delta, max_cat)
 
-    persons = _measure_persons(values, index, thresholds, max_cat, min_answered)
-    fit_tables = _fit(values, index, thresholds, persons)
+    persons = measure_persons(values, index, thresholds, max_cat, min_answered)
+    fit = fit_tables(values, index, thresholds, persons)
     return Calibration.build(
         model=model,
         responses=rm,
@@ -191,13 +195,13 @@ def calibrate(
         max_category=max_cat,
         thresholds=thresholds,
         threshold_cov=cov,
-        anchored=_anchored_mask(anchor_values, item_ids, max_cat),
+        anchored=anchored_mask(anchor_values, item_ids, max_cat),
         loglik=result.loglik,
         iterations=result.iterations,
         converged=result.converged,
         gradient_norm=result.gradient_norm,
         persons=persons,
-        fit=fit_tables,
+        fit=fit,
         person_estimator=person_estimator,
         category_map=category_map,
         n_patterns=len(index.pattern_items),
@@ -318,296 +322,3 @@ def _handle_null_categories(
                 "categories; leave the item out."
             )
     raise AssertionError("unreachable: every pass removes one category")  # pragma: no cover
-
-
-# ----------------------------------------------------------------------------- design
-
-
-def _offsets(max_cat: IntArray) -> IntArray:
-    return np.concatenate([[0], np.cumsum(max_cat)[:-1]]).astype(np.int64)
-
-
-def _location_weights(max_cat: IntArray) -> FloatArray:
-    w = np.concatenate([np.full(int(m), 1.0 / (m * max_cat.size)) for m in max_cat])
-    return w
-
-
-def _pad(delta: FloatArray, max_cat: IntArray) -> FloatArray:
-    out = np.full((max_cat.size, int(max_cat.max())), np.nan)
-    for i, (o, m) in enumerate(zip(_offsets(max_cat), max_cat, strict=True)):
-        out[i, :m] = delta[o : o + m]
-    return out
-
-
-def _parse_anchors(
-    anchors: Anchors, items: list[str], max_cat: IntArray, model: str
-) -> dict[tuple[int, int], float]:
-    """Anchors as {(item index, category 1..m): threshold}."""
-    pos = {it: j for j, it in enumerate(items)}
-    out: dict[tuple[int, int], float] = {}
-
-    def put(item: object, k: int, value: float) -> None:
-        name = str(item)
-        if name not in pos:
-            raise ValueError(f"anchor for unknown item {name!r} (items: {', '.join(items)})")
-        j = pos[name]
-        if not 1 <= k <= max_cat[j]:
-            raise ValueError(
-                f"anchor for item {name!r}, category {k}: categories are 1..{int(max_cat[j])}"
-            )
-        if not np.isfinite(value):
-            raise ValueError(f"anchor for item {name!r}, category {k} is not finite: {value}")
-        out[(j, k)] = float(value)
-
-    if isinstance(anchors, pd.DataFrame):
-        cols = set(anchors.columns)
-        if {"item", "category", "threshold"} <= cols:
-            for it, k, v in zip(
-                anchors["item"], anchors["category"], anchors["threshold"], strict=True
-            ):
-                put(it, int(k), float(v))
-        elif {"item", "location"} <= cols:
-            for it, v in zip(anchors["item"], anchors["location"], strict=True):
-                j = pos.get(str(it))
-                if j is not None and max_cat[j] != 1:
-                    raise ValueError(
-                        f"an items table anchors dichotomous items only; item {it!r} has "
-                        f"{int(max_cat[j]) + 1} categories: pass the thresholds table instead"
-                    )
-                put(it, 1, float(v))
-        else:
-            raise ValueError(
-                "anchors table needs columns (item, category, threshold) or (item, location); "
-                f"got {sorted(map(str, cols))}"
-            )
-    else:
-        for it, v in anchors.items():
-            if isinstance(v, (int, float, np.floating)):
-                put(it, 1, float(v))
-            else:
-                for k, vv in enumerate(v, start=1):
-                    put(it, k, float(vv))
-    return out
-
-
-def _anchored_mask(
-    anchors: Mapping[tuple[int, int], float], items: list[str], max_cat: IntArray
-) -> NDArray[np.bool_]:
-    mask = np.zeros((len(items), int(max_cat.max())), dtype=bool)
-    for j, k in anchors:
-        mask[j, k - 1] = True
-    return mask
-
-
-def _design(
-    model: str,
-    max_cat: IntArray,
-    anchors: Mapping[tuple[int, int], float],
-    items: list[str],
-) -> tuple[FloatArray, FloatArray, bool]:
-    """``delta = D @ phi + d0``; ``centre`` tells whether to centre the mean location after."""
-    offs = _offsets(max_cat)
-    n_par = int(max_cat.sum())
-    offset = np.zeros(n_par)
-    if model in ("pcm", "rasch"):
-        free = np.ones(n_par, dtype=bool)
-        for (j, k), v in anchors.items():
-            free[offs[j] + k - 1] = False
-            offset[offs[j] + k - 1] = v
-        design = np.eye(n_par)[:, free]
-        centre = not anchors
-        if centre:
-            design = design[:, 1:]
-        return design, offset, centre
-    # rating scale: delta_ik = lambda_i + tau_k
-    n_items = max_cat.size
-    m = int(max_cat[0])
-    lam_fixed: dict[int, float] = {}
-    tau_fixed: FloatArray | None = None
-    by_item: dict[int, dict[int, float]] = {}
-    for (j, k), v in anchors.items():
-        by_item.setdefault(j, {})[k] = v
-    for j, ks in by_item.items():
-        if len(ks) != m:
-            raise ValueError(
-                f"rating-scale anchors must give all {m} thresholds of an item; item "
-                f"{items[j]!r} has {len(ks)}"
-            )
-        vals = np.array([ks[k] for k in range(1, m + 1)])
-        lam_fixed[j] = float(vals.mean())
-        tau = vals - vals.mean()
-        if tau_fixed is None:
-            tau_fixed = tau
-        elif np.max(np.abs(tau - tau_fixed)) > 1e-6:
-            raise ValueError(
-                "rating-scale anchors must share the same tau (threshold minus location) for "
-                f"every anchored item; item {items[j]!r} differs"
-            )
-    free_items = [j for j in range(n_items) if j not in lam_fixed]
-    centre = not anchors
-    if centre:
-        free_items = free_items[1:]
-    n_tau_free = 0 if tau_fixed is not None else m - 1
-    design = np.zeros((n_par, len(free_items) + n_tau_free))
-    col_of = {j: c for c, j in enumerate(free_items)}
-    for j in range(n_items):
-        for k in range(1, m + 1):
-            r = offs[j] + k - 1
-            if j in lam_fixed:
-                offset[r] += lam_fixed[j]
-            elif j in col_of:
-                design[r, col_of[j]] = 1.0
-            if tau_fixed is not None:
-                offset[r] += tau_fixed[k - 1]
-            elif k < m:
-                design[r, len(free_items) + k - 1] = 1.0
-            else:
-                design[r, len(free_items) :] = -1.0
-    return design, offset, centre
-
-
-# ----------------------------------------------------------------------------- persons
-
-
-@dataclass(frozen=True)
-class PersonResults:
-    status: NDArray[np.object_]
-    wle: FloatArray
-    wle_se: FloatArray
-    mle: FloatArray
-    mle_se: FloatArray
-    key: IntArray  #: index into the (pattern, score) keys, -1 for no answers
-    key_mask: NDArray[np.bool_]  #: (K, I)
-    key_theta_mle: FloatArray
-    key_score: IntArray
-
-    def __getitem__(self, name: str) -> FloatArray:
-        value: FloatArray = getattr(self, name)
-        return value
-
-
-def _measure_persons(
-    values: NDArray[np.int16],
-    index: cml.PersonIndex,
-    thresholds: FloatArray,
-    max_cat: IntArray,
-    min_answered: int,
-) -> PersonResults:
-    n = values.shape[0]
-    pattern = index.pattern
-    raw = index.raw_score
-    has = pattern >= 0
-    rtot = int(max_cat.sum())
-    code = np.where(has, pattern * (rtot + 1) + raw, -1)
-    keys, inverse = np.unique(code[has], return_inverse=True)
-    key = np.full(n, -1, dtype=np.int64)
-    key[has] = inverse
-    kpat = keys // (rtot + 1)
-    kscore = keys % (rtot + 1)
-    mask = np.zeros((keys.size, max_cat.size), dtype=bool)
-    for g, items in enumerate(index.pattern_items):
-        rows = np.flatnonzero(kpat == g)
-        if rows.size:
-            mask[np.ix_(rows, items)] = True
-    sc = kscore.astype(float)
-    wle, wle_se, _ = solve_persons(sc, thresholds, mask, kind="wle")
-    mle, mle_se, _ = solve_persons(sc, thresholds, mask, kind="mle", start=wle)
-    status = np.full(n, PersonStatus.OK.value, dtype=object)
-    status[raw == 0] = PersonStatus.EXTREME_MIN.value
-    status[(raw == index.max_score) & has] = PersonStatus.EXTREME_MAX.value
-    status[(index.n_answered < min_answered) & has] = PersonStatus.TOO_FEW_ANSWERS.value
-    status[~has] = PersonStatus.NO_ANSWERS.value
-    take = np.where(has, key, 0)
-
-    def per_person(arr: FloatArray) -> FloatArray:
-        out = np.where(has, arr[take], np.nan) if keys.size else np.full(n, np.nan)
-        return out
-
-    p_wle, p_wle_se = per_person(wle), per_person(wle_se)
-    p_mle, p_mle_se = per_person(mle), per_person(mle_se)
-    too_few = status == PersonStatus.TOO_FEW_ANSWERS.value
-    for arr in (p_wle, p_wle_se, p_mle, p_mle_se):
-        arr[too_few] = np.nan
-    return PersonResults(
-        status=status,
-        wle=p_wle,
-        wle_se=p_wle_se,
-        mle=p_mle,
-        mle_se=p_mle_se,
-        key=key,
-        key_mask=mask,
-        key_theta_mle=mle,
-        key_score=kscore,
-    )
-
-
-# ----------------------------------------------------------------------------- fit
-
-
-@dataclass(frozen=True)
-class FitTables:
-    item: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
-    item_n: FloatArray
-    person: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
-
-
-def _fit(
-    values: NDArray[np.int16],
-    index: cml.PersonIndex,
-    thresholds: FloatArray,
-    persons: PersonResults,
-    chunk: int = 200_000,
-) -> FitTables:
-    """Item fit from counts per (pattern, score) key; person fit in chunks of persons."""
-    n, n_items = values.shape
-    theta = persons.key_theta_mle
-    ok_key = np.isfinite(theta)
-    th = np.where(ok_key, theta, 0.0)
-    e, v, _, m4 = item_moments(th, thresholds)
-    width = thresholds.shape[1] + 1
-    fit_person = persons.key >= 0
-    fit_person &= ok_key[np.where(persons.key >= 0, persons.key, 0)]
-    fit_person &= persons.status == PersonStatus.OK.value
-    # item sums via counts by (key, item, category)
-    k = persons.key
-    nk = e.shape[0]
-    cnt = np.zeros((nk, n_items, width))
-    for j in range(n_items):  # counts by (key, category), one item at a time
-        sel = fit_person & (values[:, j] >= 0)
-        cnt[:, j, :] = np.bincount(
-            k[sel] * width + values[sel, j].astype(np.int64), minlength=nk * width
-        ).reshape(nk, width)
-    x = np.arange(width, dtype=float)
-    sq = (cnt * (x[None, None, :] - e[:, :, None]) ** 2).sum(axis=2)
-    ncell = cnt.sum(axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vsafe = np.where(v > 0, v, np.nan)
-        item_sums = (
-            ncell.sum(axis=0),
-            np.nansum(sq / vsafe, axis=0),
-            sq.sum(axis=0),
-            (ncell * v).sum(axis=0),
-            np.nansum(ncell * m4 / vsafe**2, axis=0),
-            (ncell * (m4 - v**2)).sum(axis=0),
-        )
-    item = fit_from_sums(*item_sums)
-    # person sums, chunked gather of E, V, C at each person's key
-    p_sums = [np.zeros(n) for _ in range(6)]
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        kk = np.where(fit_person[start:stop], k[start:stop], 0)
-        xv = values[start:stop]
-        ans = (xv >= 0) & fit_person[start:stop, None]
-        ee, vv, cc = e[kk], v[kk], m4[kk]
-        d2 = np.where(ans, (xv - ee) ** 2, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            vs = np.where(ans, vv, np.nan)
-            p_sums[0][start:stop] = ans.sum(axis=1)
-            p_sums[1][start:stop] = np.nansum(d2 / vs, axis=1)
-            p_sums[2][start:stop] = d2.sum(axis=1)
-            p_sums[3][start:stop] = np.where(ans, vv, 0.0).sum(axis=1)
-            p_sums[4][start:stop] = np.nansum(np.where(ans, cc, 0.0) / vs**2, axis=1)
-            p_sums[5][start:stop] = np.where(ans, cc - vv**2, 0.0).sum(axis=1)
-    person = fit_from_sums(*p_sums)
-    person = tuple(np.where(fit_person, a, np.nan) for a in person)  # type: ignore[assignment]
-    return FitTables(item=item, item_n=item_sums[0], person=person)

@@ -15,12 +15,28 @@ contribute nothing. Arrays in, arrays out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
+from measure.models import item_moments
+from measure.results import PersonStatus
+
+if TYPE_CHECKING:
+    from measure._estimation.cml import PersonIndex
+    from measure._estimation.persons import PersonResults
+
 FloatArray = NDArray[np.float64]
 
-__all__ = ["wilson_hilferty", "fit_from_sums", "point_measure_correlation"]
+__all__ = [
+    "wilson_hilferty",
+    "fit_from_sums",
+    "point_measure_correlation",
+    "FitTables",
+    "fit_tables",
+]
 
 
 def wilson_hilferty(msq: FloatArray, q2: FloatArray) -> FloatArray:
@@ -93,3 +109,72 @@ def point_measure_correlation(responses: NDArray[np.integer], measures: FloatArr
         vt = stt / n - (st / n) ** 2
         r: FloatArray = cov / np.sqrt(vx * vt)
     return np.where(n > 1, r, np.nan)
+
+
+@dataclass(frozen=True)
+class FitTables:
+    item: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+    item_n: FloatArray
+    person: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+def fit_tables(
+    values: NDArray[np.int16],
+    index: PersonIndex,
+    thresholds: FloatArray,
+    persons: PersonResults,
+    chunk: int = 200_000,
+) -> FitTables:
+    """Item fit from counts per (pattern, score) key; person fit in chunks of persons."""
+    n, n_items = values.shape
+    theta = persons.key_theta_mle
+    ok_key = np.isfinite(theta)
+    th = np.where(ok_key, theta, 0.0)
+    e, v, _, m4 = item_moments(th, thresholds)
+    width = thresholds.shape[1] + 1
+    fit_person = persons.key >= 0
+    fit_person &= ok_key[np.where(persons.key >= 0, persons.key, 0)]
+    fit_person &= persons.status == PersonStatus.OK.value
+    # item sums via counts by (key, item, category)
+    k = persons.key
+    nk = e.shape[0]
+    cnt = np.zeros((nk, n_items, width))
+    for j in range(n_items):  # counts by (key, category), one item at a time
+        sel = fit_person & (values[:, j] >= 0)
+        cnt[:, j, :] = np.bincount(
+            k[sel] * width + values[sel, j].astype(np.int64), minlength=nk * width
+        ).reshape(nk, width)
+    x = np.arange(width, dtype=float)
+    sq = (cnt * (x[None, None, :] - e[:, :, None]) ** 2).sum(axis=2)
+    ncell = cnt.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vsafe = np.where(v > 0, v, np.nan)
+        item_sums = (
+            ncell.sum(axis=0),
+            np.nansum(sq / vsafe, axis=0),
+            sq.sum(axis=0),
+            (ncell * v).sum(axis=0),
+            np.nansum(ncell * m4 / vsafe**2, axis=0),
+            (ncell * (m4 - v**2)).sum(axis=0),
+        )
+    item = fit_from_sums(*item_sums)
+    # person sums, chunked gather of E, V, C at each person's key
+    p_sums = [np.zeros(n) for _ in range(6)]
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        kk = np.where(fit_person[start:stop], k[start:stop], 0)
+        xv = values[start:stop]
+        ans = (xv >= 0) & fit_person[start:stop, None]
+        ee, vv, cc = e[kk], v[kk], m4[kk]
+        d2 = np.where(ans, (xv - ee) ** 2, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vs = np.where(ans, vv, np.nan)
+            p_sums[0][start:stop] = ans.sum(axis=1)
+            p_sums[1][start:stop] = np.nansum(d2 / vs, axis=1)
+            p_sums[2][start:stop] = d2.sum(axis=1)
+            p_sums[3][start:stop] = np.where(ans, vv, 0.0).sum(axis=1)
+            p_sums[4][start:stop] = np.nansum(np.where(ans, cc, 0.0) / vs**2, axis=1)
+            p_sums[5][start:stop] = np.where(ans, cc - vv**2, 0.0).sum(axis=1)
+    person = fit_from_sums(*p_sums)
+    person = tuple(np.where(fit_person, a, np.nan) for a in person)  # type: ignore[assignment]
+    return FitTables(item=item, item_n=item_sums[0], person=person)

@@ -15,7 +15,8 @@ from measure._estimation.person import solve as solve_persons
 from measure.responses import ResponseMatrix
 
 if TYPE_CHECKING:
-    from measure.calibrate import FitTables, PersonResults
+    from measure._estimation.persons import PersonResults
+    from measure.fit import FitTables
     from measure.reference import ReferenceScale
 
 __all__ = ["Calibration", "PersonStatus", "separation_reliability", "cronbach_alpha"]

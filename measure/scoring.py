@@ -35,13 +35,15 @@ from scipy import stats as sps
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
-from measure.calibrate import _fit, _measure_persons, calibrate
+from measure._estimation.persons import measure_persons as _measure_persons
+from measure.calibrate import calibrate
 from measure.exceptions import (
     ConvergenceError,
     MeasureError,
     ReferenceScaleError,
     ResponseDataError,
 )
+from measure.fit import fit_tables as _fit
 from measure.fit import point_measure_correlation
 from measure.reference import ReferenceScale
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses, normalise_label

@@ -74,6 +74,7 @@ class PersonIndex:
     max_score: IntArray  #: largest possible raw score on the answered items
     n_answered: IntArray
     pattern_items: tuple[IntArray, ...]  #: answered items of every pattern (incl. all-extreme)
+    pattern_masks: NDArray[np.bool_]  #: (G, I) the same as a boolean matrix
 
 
 def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, PersonIndex]:
@@ -148,6 +149,7 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
         max_score=max_score,
         n_answered=n_answered,
         pattern_items=pattern_items,
+        pattern_masks=masks,
     )
     return stats, index
 

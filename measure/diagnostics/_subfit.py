@@ -14,8 +14,11 @@ from numpy.typing import NDArray
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
+from measure._estimation.design import build_design as _design
+from measure._estimation.design import location_weights as _location_weights
+from measure._estimation.design import pad as _pad
 from measure._estimation.pairwise import fit_pairwise
-from measure.calibrate import AUTO_PAIRWISE_PATTERNS, _design, _location_weights, _pad
+from measure.calibrate import AUTO_PAIRWISE_PATTERNS
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
