@@ -205,14 +205,24 @@ def fit_pairwise(
                 tj[xa, yb] -= ej
         tabs_i.append(ti)
         tabs_j.append(tj)
-    # flattened tables with a zero row for "pair not answered by this person"
-    flat_i = [np.vstack([t.reshape(w * w, m), np.zeros((1, m))]) for t in tabs_i]
-    flat_j = [np.vstack([t.reshape(w * w, m), np.zeros((1, m))]) for t in tabs_j]
+    # tables indexed by x_i * (w + 1) + x_j with a missing answer coded w: rows that involve
+    # a missing answer are zero, so no masking is needed in the person loop
+    wp = w + 1
+    flat_i, flat_j = [], []
+    for ti, tj in zip(tabs_i, tabs_j, strict=True):
+        fi = np.zeros((wp, wp, m))
+        fj = np.zeros((wp, wp, m))
+        fi[:w, :w] = ti
+        fj[:w, :w] = tj
+        flat_i.append(fi.reshape(wp * wp, m))
+        flat_j.append(fj.reshape(wp * wp, m))
     for start in range(0, x.shape[0], chunk):
-        xc = x[start : start + chunk].astype(np.int64)
-        gv = np.zeros((xc.shape[0], n_slots))
+        xc = x[start : start + chunk]
+        xa = np.asfortranarray(np.where(xc >= 0, xc, w).astype(np.intp))
+        xa_scaled = xa * wp
+        gv = np.zeros((xc.shape[0], n_slots), order="F")
         for p, (i, j) in enumerate(stats.pairs):
-            code = np.where((xc[:, i] >= 0) & (xc[:, j] >= 0), xc[:, i] * w + xc[:, j], w * w)
+            code = xa_scaled[:, i] + xa[:, j]
             gv[:, i * m : (i + 1) * m] += flat_i[p][code]
             gv[:, j * m : (j + 1) * m] += flat_j[p][code]
         j_mat += gv.T @ gv
