@@ -163,6 +163,7 @@ def as_responses(
     row_numbers: Sequence[int] | NDArray[np.int64] | None = None,
     decimal: str = ".",
     exclude: Iterable[str] = (),
+    allow_empty_items: bool = False,
 ) -> ResponseMatrix:
     """Check and code a table of answers.
 
@@ -198,6 +199,9 @@ def as_responses(
     decimal : decimal separator of numbers stored as text (``"."`` or ``","``); ``"2,0"`` is
         code 2 only with ``decimal=","``.
     exclude : columns that are never items by default (covariates carried along).
+    allow_empty_items : accept an item column with no valid answer (scoring a single person or
+        a short form against a reference); by default such a column is an error, because a
+        calibration cannot use it and it usually means a wrong column.
 
     Returns
     -------
@@ -334,7 +338,7 @@ def as_responses(
             bad_vals.append(coded.display[bad])
             bad_labels.append(coded.label[bad])
         allowed.append(coded.allowed() if bad.size else "")
-        if not ok.any():
+        if not ok.any() and not allow_empty_items:
             no_answers.append(_no_answer_text(col, item, coded.state, n))
 
     # persons: ids, blank rows, duplicates

@@ -63,7 +63,6 @@ DRIFT_RULE = (
     "includes the reference's SE of the item)"
 )
 
-_PLACEHOLDER = "__measure_score_placeholder__"
 #: columns of ``Scoring.persons`` (kept data columns must not use these names)
 PERSON_COLUMNS = frozenset(
     "person row status n_answered raw_score max_score measure se ci_lower ci_upper wle wle_se "
@@ -271,7 +270,20 @@ def _gate(
                         f"item {it!r}: the instrument has categories 0..{top} but the reference "
                         f"scale 0..{ref.original_max_category(it)}"
                     )
-        rm = _responses_with_placeholder(data, chosen, ref, opts)
+        rm = as_responses(
+            data,
+            items=chosen,
+            id_column=opts.id_column,
+            instrument=opts.instrument,
+            missing_codes=list(opts.missing_codes),
+            max_category={it: ref.original_max_category(it) for it in chosen},
+            min_category=opts.min_category,
+            invalid=opts.invalid,
+            source=opts.source,
+            row_numbers=opts.row_numbers,
+            allow_empty_items=True,
+            **opts.extra(),
+        )
     # back onto the reference's categories
     values = rm.values.copy()
     for j, it in enumerate(rm.items):
@@ -290,73 +302,6 @@ def _gate(
             values[:, j] = np.where(col >= 0, lut[np.clip(col, 0, None)], -1)
     max_cat = np.array([ref.top_category(it) for it in rm.items], dtype=np.int64)
     return dataclasses.replace(rm, values=values, max_category=max_cat)
-
-
-def _responses_with_placeholder(
-    data: pd.DataFrame, items: list[str], ref: ReferenceScale, opts: _GateOptions
-) -> ResponseMatrix:
-    """Run the input gate with one extra valid row, then drop it.
-
-    The gate refuses an item column nobody answered; when scoring (a single person, a short
-    form) such an item is simply skipped. So a placeholder row answering every item column in
-    the lowest category is appended before the gate and removed after it; nothing else about
-    the gate changes (one output row per input row, the same checks and messages).
-    """
-    n = len(data)
-    mapping = dict(opts.columns or {})
-    by_norm = {normalise_label(c): c for c in data.columns}
-    item_cols = {
-        mapping.get(i) or (i if i in data.columns else by_norm.get(normalise_label(i), i))
-        for i in items
-    }
-    frame: dict[str, Any] = {}
-    for c in data.columns:
-        series = data[c]
-        if c == opts.id_column:
-            ids = {str(v) for v in series.tolist()}
-            pid = _PLACEHOLDER
-            while pid in ids:
-                pid += "_"
-            frame[c] = np.append(series.to_numpy(dtype=object), pid)
-        elif c not in item_cols:
-            frame[c] = np.append(series.to_numpy(dtype=object), np.array([None], dtype=object))
-        elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-            series.dtype
-        ):
-            frame[c] = np.append(
-                series.to_numpy(dtype=np.float64, na_value=np.nan), float(opts.min_category)
-            )
-        else:
-            frame[c] = np.append(series.to_numpy(dtype=object), str(opts.min_category))
-    rows = (
-        np.arange(1, n + 1, dtype=np.int64)
-        if opts.row_numbers is None
-        else np.asarray(opts.row_numbers, dtype=np.int64)
-    )
-    placeholder_row = int(rows.max(initial=0)) + 1
-    rm = as_responses(
-        pd.DataFrame(frame, columns=list(data.columns)),
-        items=items,
-        id_column=opts.id_column,
-        instrument=opts.instrument,
-        missing_codes=list(opts.missing_codes),
-        max_category={it: ref.original_max_category(it) for it in items},
-        min_category=opts.min_category,
-        invalid=opts.invalid,
-        source=opts.source,
-        row_numbers=np.append(rows, placeholder_row),
-        **opts.extra(),
-    )
-    changes: dict[str, Any] = {
-        "values": rm.values[:n],
-        "persons": rm.persons[:n],
-        "rows": rm.rows[:n],
-        "invalid": tuple(c for c in rm.invalid if c.row != placeholder_row),
-    }
-    blank = getattr(rm, "blank_rows", None)
-    if blank is not None:
-        changes["blank_rows"] = blank[:n]
-    return dataclasses.replace(rm, **changes)
 
 
 # ----------------------------------------------------------------------------- scoring

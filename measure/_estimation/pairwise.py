@@ -218,11 +218,11 @@ def fit_pairwise(
         flat_j.append(fj.reshape(wp * wp, m))
     for start in range(0, x.shape[0], chunk):
         xc = x[start : start + chunk]
-        xa = np.asfortranarray(np.where(xc >= 0, xc, w).astype(np.intp))
-        xa_scaled = xa * wp
+        xcode = np.asfortranarray(np.where(xc >= 0, xc, w).astype(np.intp))
+        xcode_scaled = xcode * wp
         gv = np.zeros((xc.shape[0], n_slots), order="F")
         for p, (i, j) in enumerate(stats.pairs):
-            code = xa_scaled[:, i] + xa[:, j]
+            code = xcode_scaled[:, i] + xcode[:, j]
             gv[:, i * m : (i + 1) * m] += flat_i[p][code]
             gv[:, j * m : (j + 1) * m] += flat_j[p][code]
         j_mat += gv.T @ gv
