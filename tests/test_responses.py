@@ -394,3 +394,16 @@ def test_response_matrix_passes_through_and_arrays_are_accepted() -> None:
     assert rm.items == ("item1", "item2")
     assert as_responses(rm) is rm
     assert isinstance(rm, ResponseMatrix)
+
+
+def test_allow_empty_items_keeps_an_unanswered_item_column() -> None:
+    import pandas as pd
+    import pytest
+
+    from measure import ResponseDataError, as_responses
+
+    df = pd.DataFrame({"q1": [1, 0], "q2": [None, None]})
+    with pytest.raises(ResponseDataError, match=r"'q2' is entirely empty"):
+        as_responses(df, max_category=2)
+    rm = as_responses(df, max_category=2, allow_empty_items=True)
+    assert rm.values[:, 1].tolist() == [-1, -1]
