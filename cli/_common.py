@@ -13,20 +13,37 @@ import tempfile
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, cast
 
 import click
 import numpy as np
 import pandas as pd
 
 from measure.exceptions import MeasureError, MeasureWarning
-from measure.instrument import Instrument, ReportingUnit, instrument_ids, load_instrument
+from measure.instrument import (
+    Instrument,
+    ModelName,
+    ReportingUnit,
+    instrument_ids,
+    load_instrument,
+)
 from measure.io import RawTable, read_table, write_table_atomic, write_workbook_atomic
+from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 
 EXIT_DATA_ERROR = 1  # data, instrument, convergence or file errors (usage errors exit 2 via click)
+BLANK_ROW_REASON = "blank row in the file: no answers"
+#: person statuses in words, for the plain summaries
+STATUS_WORDS = {
+    "ok": "measured",
+    "extreme_min": "lowest possible score",
+    "extreme_max": "highest possible score",
+    "too_few_answers": "too few answers",
+    "no_answers": "no answers",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,6 +285,155 @@ def reporting_unit(
 
 
 # --------------------------------------------------------------------------------------------
+# the answers: from the options to the table read and the checked response matrix
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """What ``options.input_options`` parsed: where the answers are and how they are coded."""
+
+    id_column: str | None = None
+    items: tuple[str, ...] | None = None
+    column_map: tuple[tuple[str, str], ...] = ()
+    map_file: str | None = None
+    instrument: str | None = None
+    missing_codes: tuple[str, ...] = ()
+    min_category: int = 0
+    max_code: int | None = None
+    reverse: tuple[str, ...] = ()
+    invalid: InvalidPolicy = "error"
+    keep: tuple[str, ...] = ()
+    group: str | None = None
+    sheet: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal: str | None = None
+
+    @classmethod
+    def take(cls, params: dict[str, Any]) -> InputOptions:
+        """Remove this class's fields from click's keyword arguments and return them as one."""
+        given = {f.name: params.pop(f.name) for f in fields(cls) if f.name in params}
+        for name in ("items", "column_map"):
+            if given.get(name) is not None:
+                given[name] = tuple(given[name])
+        return cls(**given)
+
+
+class InputTable(NamedTuple):
+    """The file as read, with the columns carried into persons and the item -> column map."""
+
+    raw: RawTable
+    frame: pd.DataFrame
+    carried: list[str]
+    mapping: dict[str, str]
+
+
+def read_input(
+    data: str,
+    inputs: InputOptions,
+    inst: Instrument | None,
+    *,
+    carry: Sequence[str] = (),
+    reserved: Collection[str] = (),
+    numeric: bool = True,
+    progress: Progress | None = None,
+) -> InputTable:
+    """Check --max-code, build the column mapping, read DATA and check the carried columns.
+
+    The carried columns are --group, then ``carry`` (e.g. the --dif column), then --keep; each
+    must be in the file and must not have the name of a ``reserved`` output column. With
+    ``numeric``, delimited text is read in numeric mode, ids and --keep/--group columns as text.
+    """
+    if inputs.max_code is not None:
+        if inst is not None:
+            raise click.UsageError(
+                "--max-code is for data without an instrument; the instrument declares "
+                "the categories"
+            )
+        if inputs.max_code <= inputs.min_category:
+            raise click.BadParameter(
+                f"must be above --min-category ({inputs.min_category})", param_hint="--max-code"
+            )
+    mapping = column_mapping(inputs.column_map, inputs.map_file)
+    if progress is not None:
+        progress.stage(f"reading {Path(data).name}")
+    text_columns = [c for c in [inputs.id_column, inputs.group, *inputs.keep] if c]
+    raw = read_data(
+        data,
+        sheet=inputs.sheet,
+        delimiter=inputs.delimiter,
+        encoding=inputs.encoding,
+        decimal=inputs.decimal,
+        text_columns=text_columns if numeric else None,
+    )
+    frame = raw.data
+    named = [c for c in [inputs.group, *carry] if c]
+    carried = list(dict.fromkeys(named + list(inputs.keep)))
+    absent = [c for c in carried if c not in frame.columns]
+    if absent:
+        raise click.UsageError(
+            f"--keep/--group column(s) not found in {raw.source}: {', '.join(absent)}"
+        )
+    check_carried_names(carried, reserved)
+    return InputTable(raw, frame, carried, mapping)
+
+
+def check_carried_names(carried: Sequence[str], taken: Collection[str]) -> None:
+    """A carried column must not shadow an output column of persons."""
+    clash = [c for c in carried if c in set(taken)]
+    if clash:
+        raise click.UsageError(
+            f"--keep/--group column(s) {', '.join(map(repr, clash))} have the name of a "
+            "persons.csv column; rename them in the data"
+        )
+
+
+def check_responses(
+    table: InputTable,
+    inputs: InputOptions,
+    inst: Instrument | None,
+    *,
+    exclude: Sequence[str] | None = None,
+) -> ResponseMatrix:
+    """:func:`measure.as_responses` with the options (``exclude``: default the carried columns)."""
+    raw = table.raw
+    return as_responses(
+        table.frame,
+        items=inputs.items,
+        id_column=inputs.id_column,
+        instrument=inst,
+        columns=table.mapping or None,
+        value_labels=raw.value_labels,
+        missing_codes=inputs.missing_codes,
+        max_category=None if inputs.max_code is None else inputs.max_code - inputs.min_category,
+        min_category=inputs.min_category,
+        reverse=inputs.reverse,
+        invalid=inputs.invalid,
+        source=raw.source,
+        row_numbers=raw.row_numbers,
+        decimal=raw.decimal,
+        exclude=table.carried if exclude is None else exclude,
+    )
+
+
+def default_model(model: str | None, inst: Instrument | None, rm: ResponseMatrix) -> ModelName:
+    """--model, else the instrument's model, else rasch for 0/1 items and pcm otherwise."""
+    if model:
+        return cast(ModelName, model)  # one of click's choices
+    if inst is not None:
+        return inst.default_model
+    return "rasch" if bool(np.all(rm.max_category == 1)) else "pcm"
+
+
+def min_answered_default(min_answered: int | None, inst: Instrument | None) -> int:
+    """--min-answered, else the instrument's minimum, else 1."""
+    if min_answered is not None:
+        return min_answered
+    return inst.min_answered if inst is not None else 1
+
+
+# --------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------
 
@@ -292,6 +458,24 @@ def add_unit_columns(
     )
 
 
+def mark_blank_rows(persons: pd.DataFrame, blank: np.ndarray[Any, Any] | None) -> pd.DataFrame:
+    """The reason for rows of the file that were blank (no answers, no id)."""
+    if blank is None or not blank.any():
+        return persons
+    persons = persons.copy()
+    persons.loc[blank, "reason"] = BLANK_ROW_REASON
+    return persons
+
+
+def check_row_count(persons: pd.DataFrame, summary: Mapping[str, Any], n_rows: int) -> None:
+    """One person row, and one status, for every row read (else a bug: RuntimeError)."""
+    if len(persons) != n_rows or sum(summary["status_counts"].values()) != n_rows:
+        raise RuntimeError(
+            f"{len(persons)} person rows and status counts "
+            f"{summary['status_counts']} for {n_rows} rows read"
+        )
+
+
 def add_score_unit_columns(table: pd.DataFrame, unit: ReportingUnit) -> pd.DataFrame:
     wle, wle_se = in_unit(table["wle"].to_numpy(float), table["wle_se"].to_numpy(float), unit)
     mle, mle_se = in_unit(table["mle"].to_numpy(float), table["mle_se"].to_numpy(float), unit)
@@ -301,6 +485,11 @@ def add_score_unit_columns(table: pd.DataFrame, unit: ReportingUnit) -> pd.DataF
 # --------------------------------------------------------------------------------------------
 # output
 # --------------------------------------------------------------------------------------------
+
+
+def check_format(fmt: str, excel_friendly: bool) -> None:
+    if excel_friendly and fmt != "csv":
+        raise click.UsageError("--excel-friendly applies to --format csv only")
 
 
 def output_paths(out_dir: Path, names: list[str], fmt: str) -> dict[str, Path]:

@@ -14,25 +14,32 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 
 from measure.calibrate import calibrate
 from measure.cli import options as opt
 from measure.cli._common import (
+    STATUS_WORDS,
+    InputOptions,
     Progress,
     add_score_unit_columns,
     add_unit_columns,
+    check_carried_names,
+    check_format,
     check_overwrite,
+    check_responses,
+    check_row_count,
     collect_warnings,
-    column_mapping,
+    default_model,
     handle_errors,
     load_instrument_option,
+    mark_blank_rows,
+    min_answered_default,
     output_paths,
-    read_data,
+    read_input,
     reporting_unit,
     write_outputs,
 )
-from measure.responses import MAX_LISTED, as_responses
+from measure.responses import MAX_LISTED
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
 #: columns of persons.csv that a carried (--keep/--group) column must not shadow
@@ -41,44 +48,18 @@ PERSON_COLUMNS = (
     "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
     "ci_lower_unit ci_upper_unit"
 ).split()
-BLANK_ROW_REASON = "blank row in the file: no answers"
 
 _METHOD_WORDS = {"CML": "conditional ML"}
-_STATUS_WORDS = {
-    "ok": "measured",
-    "extreme_min": "lowest possible score",
-    "extreme_max": "highest possible score",
-    "too_few_answers": "too few answers",
-    "no_answers": "no answers",
-}
 
 
 @click.command("calibrate")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @opt.out
-@opt.response_options
-@opt.read_options
+@opt.input_options()
 @opt.model
-@click.option(
-    "--collapse-null",
-    is_flag=True,
-    help="Merge categories nobody used into the neighbouring category instead of stopping.",
-)
-@click.option(
-    "--estimator",
-    type=click.Choice(["wle", "mle"]),
-    default="wle",
-    show_default=True,
-    help="Person measure: Warm's WLE (finite at extreme scores) or ML.",
-)
-@click.option(
-    "--min-answered",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Fewer answered items than N gives status too_few_answers (default: the instrument's "
-    "minimum, else 1).",
-)
+@opt.collapse_null
+@opt.estimator
+@opt.min_answered
 @click.option(
     "--method",
     type=click.Choice(["auto", "cml", "pairwise"]),
@@ -124,22 +105,7 @@ _STATUS_WORDS = {
 def calibrate_cmd(
     data: str,
     out_dir: str,
-    id_column: str | None,
-    items: list[str] | None,
-    column_map: list[tuple[str, str]],
-    map_file: str | None,
-    instrument: str | None,
-    missing_codes: tuple[str, ...],
-    min_category: int,
-    max_code: int | None,
-    reverse: tuple[str, ...],
-    invalid: str,
-    keep: tuple[str, ...],
-    group: str | None,
-    sheet: str | None,
-    delimiter: str | None,
-    encoding: str | None,
-    decimal: str | None,
+    inputs: InputOptions,
     model: str | None,
     collapse_null: bool,
     estimator: str,
@@ -167,8 +133,7 @@ def calibrate_cmd(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    if excel_friendly and fmt != "csv":
-        raise click.UsageError("--excel-friendly applies to --format csv only")
+    check_format(fmt, excel_friendly)
     targets = output_paths(out, TABLES + (["dif"] if dif_column else []), fmt)
     if report:
         targets["report"] = out / "report.html"
@@ -178,66 +143,21 @@ def calibrate_cmd(
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
-            inst = load_instrument_option(instrument)
+            inst = load_instrument_option(inputs.instrument)
             unit, unit_origin = reporting_unit(inst, unit_name, unit_intercept, unit_slope)
-            if max_code is not None:
-                if inst is not None:
-                    raise click.UsageError(
-                        "--max-code is for data without an instrument; the instrument declares "
-                        "the categories"
-                    )
-                if max_code <= min_category:
-                    raise click.BadParameter(
-                        f"must be above --min-category ({min_category})", param_hint="--max-code"
-                    )
-            mapping = column_mapping(column_map, map_file)
-
-            progress.stage(f"reading {Path(data).name}")
-            raw = read_data(
+            table = read_input(
                 data,
-                sheet=sheet,
-                delimiter=delimiter,
-                encoding=encoding,
-                decimal=decimal,
-                text_columns=[c for c in [id_column, group, *keep] if c],
+                inputs,
+                inst,
+                carry=[dif_column] if dif_column else [],
+                reserved=PERSON_COLUMNS,
+                progress=progress,
             )
-            frame = raw.data
-            carried = list(
-                dict.fromkeys(
-                    ([group] if group else []) + ([dif_column] if dif_column else []) + list(keep)
-                )
-            )
-            absent = [c for c in carried if c not in frame.columns]
-            if absent:
-                raise click.UsageError(
-                    f"--keep/--group column(s) not found in {raw.source}: {', '.join(absent)}"
-                )
-
-            _check_carried_names(carried, PERSON_COLUMNS)
+            raw, frame, carried = table.raw, table.frame, table.carried
 
             progress.stage("checking answers")
-            rm = as_responses(
-                frame,
-                items=items,
-                id_column=id_column,
-                instrument=inst,
-                columns=mapping or None,
-                value_labels=raw.value_labels,
-                missing_codes=missing_codes,
-                max_category=None if max_code is None else max_code - min_category,
-                min_category=min_category,
-                reverse=reverse,
-                invalid=invalid,  # type: ignore[arg-type]
-                source=raw.source,
-                row_numbers=raw.row_numbers,
-                decimal=raw.decimal,
-                exclude=carried,
-            )
-            needed = (
-                min_answered
-                if min_answered is not None
-                else (inst.min_answered if inst is not None else 1)
-            )
+            rm = check_responses(table, inputs, inst)
+            needed = min_answered_default(min_answered, inst)
             if needed > rm.n_items:
                 origin = (
                     "--min-answered"
@@ -248,31 +168,22 @@ def calibrate_cmd(
                     f"{origin} is more than the {rm.n_items} item(s) used; give a smaller "
                     "--min-answered"
                 )
-            chosen_model = model or (
-                inst.default_model
-                if inst is not None
-                else "rasch"
-                if bool(np.all(rm.max_category == 1))
-                else "pcm"
-            )
+            chosen_model = default_model(model, inst, rm)
 
             progress.stage(f"calibrating {rm.n_items} items, {rm.n_persons} rows")
             warned: list[str] = []
             with collect_warnings(warned, echo=not quiet, verbose=verbose):
                 cal = calibrate(
                     rm,
-                    model=chosen_model,  # type: ignore[arg-type]
+                    model=chosen_model,
                     null_categories="collapse" if collapse_null else "error",
                     person_estimator=estimator,  # type: ignore[arg-type]
                     min_answered=needed,
                     method=method,  # type: ignore[arg-type]
                 )
 
-            persons = cal.persons
-            if rm.n_blank_rows:
-                persons = persons.copy()
-                persons.loc[rm.blank_rows, "reason"] = BLANK_ROW_REASON
-            _check_carried_names(carried, persons.columns)
+            persons = mark_blank_rows(cal.persons, rm.blank_rows)
+            check_carried_names(carried, persons.columns)
             if carried:
                 persons = persons.copy()
                 for pos, col in enumerate(carried, start=1):
@@ -290,11 +201,7 @@ def calibrate_cmd(
 
             summary = cal.summary()
             n_rows = len(frame)
-            if len(persons) != n_rows or sum(summary["status_counts"].values()) != n_rows:
-                raise RuntimeError(
-                    f"{len(persons)} person rows and status counts "
-                    f"{summary['status_counts']} for {n_rows} rows read"
-                )
+            check_row_count(persons, summary, n_rows)
             summary.update(
                 {
                     "source": raw.source,
@@ -312,7 +219,7 @@ def calibrate_cmd(
                     else {"id": inst.id, "version": inst.version},
                     "item_columns": dict(zip(rm.items, rm.columns, strict=True)),
                     "min_answered": needed,
-                    "invalid_policy": invalid,
+                    "invalid_policy": inputs.invalid,
                     "invalid_cells_set_missing": rm.n_invalid,
                     "invalid_cells": [c.to_dict() for c in rm.invalid[:MAX_LISTED]],
                     "reporting_unit": None
@@ -373,15 +280,6 @@ def calibrate_cmd(
         click.echo(plain_summary(summary, rm.invalid, paths))
 
 
-def _check_carried_names(carried: list[str], taken: Any) -> None:
-    clash = [c for c in carried if c in set(taken)]
-    if clash:
-        raise click.UsageError(
-            f"--keep/--group column(s) {', '.join(map(repr, clash))} have the name of a "
-            "persons.csv column; rename them in the data"
-        )
-
-
 def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> str:
     """A short text for non-specialists."""
     counts: dict[str, int] = s["status_counts"]
@@ -390,7 +288,7 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
         f"{s['source']} ({_METHOD_WORDS.get(s['method'], s['method'])}, {s['iterations']} "
         "iterations, converged).",
     ]
-    parts = [f"{v} {_STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
+    parts = [f"{v} {STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
     blank = f"; {s['blank_rows']} of them blank rows" if s["blank_rows"] else ""
     lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.")
     rel = s["reliability"]["person_reliability"]

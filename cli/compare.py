@@ -16,6 +16,7 @@ import pandas as pd
 
 from measure.cli import options as opt
 from measure.cli._common import (
+    check_format,
     check_overwrite,
     handle_errors,
     output_paths,
@@ -126,8 +127,7 @@ def compare_cmd(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    if excel_friendly and fmt != "csv":
-        raise click.UsageError("--excel-friendly applies to --format csv only")
+    check_format(fmt, excel_friendly)
     if occasion_column is not None and len(files) != 1:
         raise click.UsageError("--occasion-column needs exactly one FILE")
     if occasion_column is None and labels is not None and len(labels) != len(files):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
+
+from measure.cli._common import InputOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -158,6 +161,27 @@ model = click.option(
     "otherwise.",
 )
 
+collapse_null = click.option(
+    "--collapse-null",
+    is_flag=True,
+    help="Merge categories nobody used into the neighbouring category instead of stopping.",
+)
+estimator = click.option(
+    "--estimator",
+    type=click.Choice(["wle", "mle"]),
+    default="wle",
+    show_default=True,
+    help="Person measure: Warm's WLE (finite at extreme scores) or ML.",
+)
+min_answered = click.option(
+    "--min-answered",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Fewer answered items than N gives status too_few_answers (default: the instrument's "
+    "minimum, else 1).",
+)
+
 # --- reporting unit ----------------------------------------------------------------------------
 
 unit_name = click.option(
@@ -220,21 +244,29 @@ def compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 #: reading a survey export
 read_options = compose(sheet, delimiter, encoding, decimal)
-#: finding and coding the answers
-response_options = compose(
-    id_column,
-    items,
-    column_map,
-    map_file,
-    instrument,
-    missing_code,
-    min_category,
-    max_code,
-    reverse,
-    invalid,
-    keep,
-    group,
-)
+
+
+def input_options(*, with_max_code: bool = True, with_carried: bool = True) -> Callable[[F], F]:
+    """Finding and coding the answers, then reading the file: the command gets them as one
+    :class:`~measure.cli._common.InputOptions` argument, ``inputs``.
+
+    ``with_max_code=False`` leaves out --max-code; ``with_carried=False`` --keep and --group.
+    """
+    decorators = [id_column, items, column_map, map_file, instrument, missing_code, min_category]
+    decorators += [max_code] if with_max_code else []
+    decorators += [reverse, invalid]
+    decorators += [keep, group] if with_carried else []
+
+    def apply(f: F) -> F:
+        @functools.wraps(f)
+        def command(*args: Any, **kwargs: Any) -> Any:
+            return f(*args, inputs=InputOptions.take(kwargs), **kwargs)
+
+        return compose(*decorators, read_options)(cast(F, command))
+
+    return apply
+
+
 #: a linear reporting unit
 unit_options = compose(unit_name, unit_intercept, unit_slope)
 #: writing the tables

@@ -11,20 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 import pandas as pd
 
 from measure.calibrate import calibrate
 from measure.cli import options as opt
 from measure.cli._common import (
+    InputOptions,
+    check_responses,
     collect_warnings,
-    column_mapping,
+    default_model,
     handle_errors,
     load_instrument_option,
-    read_data,
+    min_answered_default,
+    read_input,
 )
 from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
-from measure.responses import as_responses
 from measure.results import Calibration
 
 __all__ = ["report_cmd", "write_calibration_report", "dif_csv_table"]
@@ -103,17 +104,7 @@ def _groups(cal: Calibration, frame: pd.DataFrame | None, column: str | None) ->
     show_default=True,
     help="Language of the report: English or Swedish.",
 )
-@opt.id_column
-@opt.items
-@opt.column_map
-@opt.map_file
-@opt.instrument
-@opt.missing_code
-@opt.min_category
-@opt.max_code
-@opt.reverse
-@opt.invalid
-@opt.read_options
+@opt.input_options(with_carried=False)
 @opt.model
 @click.option(
     "--dif",
@@ -122,18 +113,8 @@ def _groups(cal: Calibration, frame: pd.DataFrame | None, column: str | None) ->
     metavar="COLUMN",
     help="Person column for DIF and Andersen's LR test by group (e.g. gender); not an item.",
 )
-@click.option(
-    "--collapse-null",
-    is_flag=True,
-    help="Merge categories nobody used into the neighbouring category instead of stopping.",
-)
-@click.option(
-    "--estimator",
-    type=click.Choice(["wle", "mle"]),
-    default="wle",
-    show_default=True,
-    help="Person measure: Warm's WLE (finite at extreme scores) or ML.",
-)
+@opt.collapse_null
+@opt.estimator
 @opt.force
 @opt.quiet
 @opt.verbose
@@ -141,20 +122,7 @@ def report_cmd(
     data: str,
     out_file: str,
     lang: str,
-    id_column: str | None,
-    items: list[str] | None,
-    column_map: list[tuple[str, str]],
-    map_file: str | None,
-    instrument: str | None,
-    missing_codes: tuple[str, ...],
-    min_category: int,
-    max_code: int | None,
-    reverse: tuple[str, ...],
-    invalid: str,
-    sheet: str | None,
-    delimiter: str | None,
-    encoding: str | None,
-    decimal: str | None,
+    inputs: InputOptions,
     model: str | None,
     dif_column: str | None,
     collapse_null: bool,
@@ -169,83 +137,38 @@ def report_cmd(
     if out.exists() and not force:
         raise click.UsageError(f"output exists: {out}. Use --force to overwrite.")
     with handle_errors(verbose):
-        inst = load_instrument_option(instrument)
-        if max_code is not None and inst is not None:
-            raise click.UsageError(
-                "--max-code is for data without an instrument; the instrument "
-                "declares the categories"
-            )
-        if max_code is not None and max_code <= min_category:
-            raise click.BadParameter(
-                f"must be above --min-category ({min_category})", param_hint="--max-code"
-            )
-        mapping = column_mapping(column_map, map_file)
-        raw = read_data(data, sheet=sheet, delimiter=delimiter, encoding=encoding, decimal=decimal)
-        frame = raw.data
+        inst = load_instrument_option(inputs.instrument)
+        table = read_input(data, inputs, inst, numeric=False)
+        raw, frame = table.raw, table.frame
         if dif_column is not None and dif_column not in frame.columns:
             raise click.UsageError(
                 f"--dif column {dif_column!r} not found in {raw.source} (columns: "
                 f"{', '.join(map(str, frame.columns))})"
             )
-        rm = as_responses(
-            frame,
-            items=items,
-            id_column=id_column,
-            instrument=inst,
-            columns=mapping or None,
-            value_labels=raw.value_labels,
-            missing_codes=missing_codes,
-            max_category=None if max_code is None else max_code - min_category,
-            min_category=min_category,
-            reverse=reverse,
-            invalid=invalid,  # type: ignore[arg-type]
-            source=raw.source,
-            row_numbers=raw.row_numbers,
-            decimal=raw.decimal,
-            exclude=[dif_column] if dif_column else [],
-        )
-        chosen = model or (
-            inst.default_model
-            if inst is not None
-            else "rasch"
-            if bool(np.all(rm.max_category == 1))
-            else "pcm"
-        )
+        rm = check_responses(table, inputs, inst, exclude=[dif_column] if dif_column else [])
         settings = {
             "data": raw.source,
-            "id column": id_column or "(row number)",
+            "id column": inputs.id_column or "(row number)",
             "model option": model or "(default)",
-            "instrument": instrument or "(none)",
-            "missing codes": ", ".join(missing_codes) or "(none)",
-            "min category": min_category,
-            "reverse-keyed": ", ".join(reverse) or "(none)",
+            "instrument": inputs.instrument or "(none)",
+            "missing codes": ", ".join(inputs.missing_codes) or "(none)",
+            "min category": inputs.min_category,
+            "reverse-keyed": ", ".join(inputs.reverse) or "(none)",
             "collapse null categories": collapse_null,
-            "invalid cells": invalid,
+            "invalid cells": inputs.invalid,
             "language": lang,
         }
         command = _command_line(
-            data,
-            out_file,
-            lang,
-            id_column,
-            items,
-            model,
-            dif_column,
-            instrument,
-            missing_codes,
-            min_category,
-            collapse_null,
-            estimator,
-            invalid,
+            data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
         )
         warned: list[str] = []
         with collect_warnings(warned, echo=not quiet, verbose=verbose):
             cal = calibrate(
                 rm,
-                model=chosen,  # type: ignore[arg-type]
+                model=default_model(model, inst, rm),
                 null_categories="collapse" if collapse_null else "error",
                 person_estimator=estimator,  # type: ignore[arg-type]
-                min_answered=inst.min_answered if inst is not None else 1,
+                min_answered=min_answered_default(None, inst),
             )
             a = write_calibration_report(
                 cal,
@@ -270,36 +193,31 @@ def _command_line(
     data: str,
     out: str,
     lang: str,
-    id_column: str | None,
-    items: list[str] | None,
+    inputs: InputOptions,
     model: str | None,
     dif: str | None,
-    instrument: str | None,
-    missing: tuple[str, ...],
-    min_category: int,
     collapse_null: bool,
     estimator: str,
-    invalid: str,
 ) -> str:
     parts = ["measure", "report", Path(data).name, "--out", Path(out).name, "--lang", lang]
-    if id_column:
-        parts += ["--id-column", id_column]
-    if items:
-        parts += ["--items", ",".join(items)]
+    if inputs.id_column:
+        parts += ["--id-column", inputs.id_column]
+    if inputs.items:
+        parts += ["--items", ",".join(inputs.items)]
     if model:
         parts += ["--model", model]
     if dif:
         parts += ["--dif", dif]
-    if instrument:
-        parts += ["--instrument", instrument]
-    for m in missing:
+    if inputs.instrument:
+        parts += ["--instrument", inputs.instrument]
+    for m in inputs.missing_codes:
         parts += ["--missing-code", m]
-    if min_category:
-        parts += ["--min-category", str(min_category)]
+    if inputs.min_category:
+        parts += ["--min-category", str(inputs.min_category)]
     if collapse_null:
         parts.append("--collapse-null")
     if estimator != "wle":
         parts += ["--estimator", estimator]
-    if invalid != "error":
-        parts += ["--invalid", invalid]
+    if inputs.invalid != "error":
+        parts += ["--invalid", inputs.invalid]
     return " ".join(parts)

@@ -16,29 +16,25 @@ import click
 
 from measure.cli import options as opt
 from measure.cli._common import (
+    STATUS_WORDS,
+    InputOptions,
     Progress,
+    check_format,
     check_overwrite,
+    check_row_count,
     collect_warnings,
-    column_mapping,
     handle_errors,
     load_instrument_option,
+    mark_blank_rows,
+    min_answered_default,
     output_paths,
-    read_data,
+    read_input,
     write_outputs,
 )
 from measure.reference import load_reference
 from measure.scoring import PERSON_COLUMNS, score
 
 TABLES = ["persons", "anchors", "score_table"]
-BLANK_ROW_REASON = "blank row in the file: no answers"
-
-_STATUS_WORDS = {
-    "ok": "measured",
-    "extreme_min": "lowest possible score",
-    "extreme_max": "highest possible score",
-    "too_few_answers": "too few answers",
-    "no_answers": "no answers",
-}
 
 
 @click.command("score")
@@ -54,33 +50,9 @@ _STATUS_WORDS = {
     " Default: the reference attached to --instrument, if it has one.",
 )
 @opt.out
-@opt.id_column
-@opt.items
-@opt.column_map
-@opt.map_file
-@opt.instrument
-@opt.missing_code
-@opt.min_category
-@opt.reverse
-@opt.invalid
-@opt.keep
-@opt.group
-@opt.read_options
-@click.option(
-    "--estimator",
-    type=click.Choice(["wle", "mle"]),
-    default="wle",
-    show_default=True,
-    help="Person measure: Warm's WLE (finite at extreme scores) or ML.",
-)
-@click.option(
-    "--min-answered",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Fewer answered items than N gives status too_few_answers (default: the instrument's "
-    "minimum, else 1).",
-)
+@opt.input_options(with_max_code=False)
+@opt.estimator
+@opt.min_answered
 @click.option(
     "--drift-tolerance",
     type=click.FloatRange(min=0),
@@ -95,21 +67,7 @@ def score_cmd(
     data: str,
     reference_path: str | None,
     out_dir: str,
-    id_column: str | None,
-    items: list[str] | None,
-    column_map: list[tuple[str, str]],
-    map_file: str | None,
-    instrument: str | None,
-    missing_codes: tuple[str, ...],
-    min_category: int,
-    reverse: tuple[str, ...],
-    invalid: str,
-    keep: tuple[str, ...],
-    group: str | None,
-    sheet: str | None,
-    delimiter: str | None,
-    encoding: str | None,
-    decimal: str | None,
+    inputs: InputOptions,
     estimator: str,
     min_answered: int | None,
     drift_tolerance: float,
@@ -127,20 +85,18 @@ def score_cmd(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    if excel_friendly and fmt != "csv":
-        raise click.UsageError("--excel-friendly applies to --format csv only")
+    check_format(fmt, excel_friendly)
     check_overwrite(output_paths(out, TABLES, fmt), force)
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
             progress.stage("reading the reference scale")
-            inst = load_instrument_option(instrument)
+            inst = load_instrument_option(inputs.instrument)
             if reference_path is None:
                 attached = inst.reference_file() if inst is not None else None
                 if attached is None:
                     raise click.UsageError(
-                        "give --reference REF.json (or an --instrument with an attached "
-                        "reference)"
+                        "give --reference REF.json (or an --instrument with an attached reference)"
                     )
                 reference_path = str(attached)
             ref = load_reference(reference_path)
@@ -150,35 +106,9 @@ def score_cmd(
 
                 if ref.instrument_id in instrument_ids():
                     inst = load_instrument_option(ref.instrument_id)
-            mapping = column_mapping(column_map, map_file)
-
-            progress.stage(f"reading {Path(data).name}")
-            raw = read_data(
-                data,
-                sheet=sheet,
-                delimiter=delimiter,
-                encoding=encoding,
-                decimal=decimal,
-                text_columns=[c for c in [id_column, group, *keep] if c],
-            )
-            frame = raw.data
-            carried = list(dict.fromkeys(([group] if group else []) + list(keep)))
-            absent = [c for c in carried if c not in frame.columns]
-            if absent:
-                raise click.UsageError(
-                    f"--keep/--group column(s) not found in {raw.source}: {', '.join(absent)}"
-                )
-            clash = [c for c in carried if c in PERSON_COLUMNS]
-            if clash:
-                raise click.UsageError(
-                    f"--keep/--group column(s) {', '.join(map(repr, clash))} have the name of a "
-                    "persons.csv column; rename them in the data"
-                )
-            needed = (
-                min_answered
-                if min_answered is not None
-                else (inst.min_answered if inst is not None else 1)
-            )
+            table = read_input(data, inputs, inst, reserved=PERSON_COLUMNS, progress=progress)
+            raw, frame = table.raw, table.frame
+            needed = min_answered_default(min_answered, inst)
 
             progress.stage(f"scoring {len(frame)} rows")
             warned: list[str] = []
@@ -186,28 +116,24 @@ def score_cmd(
                 result = score(
                     frame,
                     ref,
-                    id_column=id_column,
-                    items=items,
+                    id_column=inputs.id_column,
+                    items=inputs.items,
                     instrument=inst,
-                    columns=mapping or None,
+                    columns=table.mapping or None,
                     value_labels=raw.value_labels or None,
-                    missing_codes=missing_codes,
-                    min_category=min_category,
-                    reverse=reverse,
+                    missing_codes=inputs.missing_codes,
+                    min_category=inputs.min_category,
+                    reverse=inputs.reverse,
                     decimal=raw.decimal,
                     min_answered=needed,
                     person_estimator=estimator,  # type: ignore[arg-type]
-                    invalid=invalid,  # type: ignore[arg-type]
-                    keep=carried,
+                    invalid=inputs.invalid,
+                    keep=table.carried,
                     drift_tolerance=drift_tolerance,
                     source=raw.source,
                     row_numbers=raw.row_numbers,
                 )
-            persons = result.persons
-            blank = getattr(result.responses, "blank_rows", None)
-            if blank is not None and blank.any():
-                persons = persons.copy()
-                persons.loc[blank, "reason"] = BLANK_ROW_REASON
+            persons = mark_blank_rows(result.persons, getattr(result.responses, "blank_rows", None))
             tables = {
                 "persons": persons,
                 "anchors": result.anchor_drift,
@@ -215,18 +141,14 @@ def score_cmd(
             }
             summary = result.summary()
             n_rows = len(frame)
-            if len(persons) != n_rows or sum(summary["status_counts"].values()) != n_rows:
-                raise RuntimeError(
-                    f"{len(persons)} person rows and status counts "
-                    f"{summary['status_counts']} for {n_rows} rows read"
-                )
+            check_row_count(persons, summary, n_rows)
             summary.update(
                 {
                     "source": raw.source,
                     "reference_file": Path(reference_path).name,
                     "rows_read": n_rows,
                     "min_answered": needed,
-                    "invalid_policy": invalid,
+                    "invalid_policy": inputs.invalid,
                     "warnings": warned,
                     "elapsed_seconds": round(time.perf_counter() - t0, 3),
                 }
@@ -250,7 +172,7 @@ def plain_summary(s: dict[str, Any], paths: dict[str, Path]) -> str:
         f"{s['reference_file']} ({inst}{ref['model']} model, anchored: nothing re-estimated).",
     ]
     counts: dict[str, int] = s["status_counts"]
-    parts = [f"{v} {_STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
+    parts = [f"{v} {STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
     lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read.")
     if s["items_not_administered"]:
         lines.append(
