@@ -43,7 +43,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats as sps
 
 __all__ = [
     "Comparison",
@@ -60,6 +59,13 @@ Direction = Literal["above", "below"]
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _scipy_stats() -> Any:
+    """scipy.stats, imported on first use (it costs half a second at start-up)."""
+    from scipy import stats as scipy_stats
+
+    return scipy_stats
 
 
 def _by_list(by: str | Sequence[str] | None) -> list[str]:
@@ -138,8 +144,8 @@ def _shared_link_se(link: FloatArray, weights: FloatArray | None = None) -> floa
 
 def _tq(level: float, df: float) -> float:
     if not df > 0 or not math.isfinite(df):
-        return float(sps.norm.ppf(0.5 + level / 2)) if math.isinf(df) else float("nan")
-    return float(sps.t.ppf(0.5 + level / 2, df))
+        return float(_scipy_stats().norm.ppf(0.5 + level / 2)) if math.isinf(df) else float("nan")
+    return float(_scipy_stats().t.ppf(0.5 + level / 2, df))
 
 
 def _mean_stats(m: FloatArray, s: FloatArray, lk: FloatArray, level: float) -> dict[str, float]:
@@ -249,7 +255,7 @@ def individual_change(
         (0, order_pre[pid]) if pid in order_pre else (1, order_post[pid]) for pid in merged["_id"]
     ]
     merged = merged.iloc[sorted(range(len(rank)), key=rank.__getitem__)].reset_index(drop=True)
-    q = float(sps.norm.ppf(0.5 + level / 2))
+    q = float(_scipy_stats().norm.ppf(0.5 + level / 2))
     m1, m2 = merged["_m_pre"].to_numpy(float), merged["_m_post"].to_numpy(float)
     s1, s2 = merged["_s_pre"].to_numpy(float), merged["_s_post"].to_numpy(float)
     l1 = np.nan_to_num(merged["_l_pre"].to_numpy(float))
@@ -497,7 +503,7 @@ def _change_row(
 ) -> dict[str, Any]:
     q = _tq(level, dfree)
     if math.isfinite(se) and se > 0 and math.isfinite(dfree):
-        p = float(2 * sps.t.sf(abs(change) / se, dfree))
+        p = float(2 * _scipy_stats().t.sf(abs(change) / se, dfree))
     else:
         p = float("nan")
     row.update(
@@ -579,8 +585,8 @@ def decision_risk(
     ok = df["_ok"].to_numpy(bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         zz = (m - t) / tot
-    p_above = np.where(ok, sps.norm.cdf(zz), np.nan)
-    dens = np.where(ok, sps.norm.pdf(zz) / tot, np.nan)
+    p_above = np.where(ok, _scipy_stats().norm.cdf(zz), np.nan)
+    dens = np.where(ok, _scipy_stats().norm.pdf(zz) / tot, np.nan)
     p = p_above if direction == "above" else 1 - p_above
     side = (m > t) if direction == "above" else (m < t)
     decision = np.where(~ok, "", np.where(side, direction, "not " + direction))
@@ -591,7 +597,7 @@ def decision_risk(
         per[c] = df[c].to_numpy()
     per = per.assign(measure=m, se=s, link_se=lk, **{name: p}, decision=decision, risk=risk)
     df = df.assign(_p=p, _dens=dens, _side=side)
-    q = float(sps.norm.ppf(0.5 + level / 2))
+    q = float(_scipy_stats().norm.ppf(0.5 + level / 2))
     rows = []
     for key, g in _groups(df, keys):
         okg = g["_ok"].to_numpy(bool)
@@ -691,8 +697,8 @@ def _normal_share(
         return out
     sig = math.sqrt(s2)
     z = (mu - t) / sig
-    share = float(sps.norm.cdf(z))
-    dens = float(sps.norm.pdf(z))
+    share = float(_scipy_stats().norm.cdf(z))
+    dens = float(_scipy_stats().norm.pdf(z))
     var_mu = var / n + _shared_link_se(lk) ** 2
     var_sig = 2 * var**2 / (n - 1) / (4 * s2)
     se = math.sqrt((dens / sig) ** 2 * var_mu + (dens * z / sig) ** 2 * var_sig)

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as sps
 
 from measure.exceptions import DataQualityWarning, ReferenceScaleError
 from measure.reference import ReferenceScale
@@ -49,6 +48,13 @@ FloatArray = NDArray[np.float64]
 LinkMethod = Literal["mean-mean", "mean-sigma"]
 Z95 = 1.959963984540054
 DEFAULT_TOLERANCE = 0.5
+
+
+def _scipy_stats() -> Any:
+    """scipy.stats, imported on first use (it costs half a second at start-up)."""
+    from scipy import stats as scipy_stats
+
+    return scipy_stats
 
 
 def _locations(obj: Any, what: str) -> pd.DataFrame:
@@ -124,7 +130,7 @@ class Link:
         """
         if "measure" not in persons.columns or "se" not in persons.columns:
             raise ValueError("persons table needs columns measure and se")
-        z = float(sps.norm.ppf(0.5 + level / 2))
+        z = float(_scipy_stats().norm.ppf(0.5 + level / 2))
         out = persons.copy()
         for col in ("measure", "wle", "mle"):
             if col in out.columns:
@@ -357,7 +363,7 @@ def sample_dif(
     d = t["difference"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = d / se
-    p = 2 * sps.norm.sf(np.abs(z))
+    p = 2 * _scipy_stats().norm.sf(np.abs(z))
     sig = p < alpha
     size = np.abs(d)
     ets = np.where(size < 0.43, "A", np.where((size >= 0.64) & sig, "C", np.where(sig, "B", "A")))

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats as sps
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
@@ -69,6 +68,13 @@ PERSON_COLUMNS = frozenset(
     "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
     "ci_lower_unit ci_upper_unit".split()
 )
+
+
+def _scipy_stats() -> Any:
+    """scipy.stats, imported on first use (it costs half a second at start-up)."""
+    from scipy import stats as scipy_stats
+
+    return scipy_stats
 
 
 @dataclass(frozen=True, eq=False)
@@ -604,13 +610,13 @@ def _global_fit(
     n_ref = counts.get("ok") if isinstance(counts, dict) else None
     known = isinstance(n_ref, int) and n_ref > 0
     adjusted = chi2 / (1.0 + n_new / n_ref) if known else chi2  # type: ignore[operator]
-    exact_p = float(sps.chi2.sf(chi2, df)) if df > 0 else float("nan")
+    exact_p = float(_scipy_stats().chi2.sf(chi2, df)) if df > 0 else float("nan")
     out.update(
         free_loglik=float(free.loglik),
         lr_chi2=float(chi2),
         lr_chi2_adjusted=float(adjusted),
         df=df,
-        p_value=float(sps.chi2.sf(adjusted, df)) if df > 0 else float("nan"),
+        p_value=float(_scipy_stats().chi2.sf(adjusted, df)) if df > 0 else float("nan"),
         p_value_anchors_exact=exact_p,
         n_new=n_new,
         n_reference=int(n_ref) if known else None,  # type: ignore[arg-type]

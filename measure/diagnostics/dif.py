@@ -35,11 +35,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from measure.diagnostics._subfit import SubFit, fit_items, informative_gaps
 from measure.diagnostics.lrtest import group_labels
@@ -94,6 +94,13 @@ TABLE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def _scipy_stats() -> Any:
+    """scipy.stats, imported on first use (it costs half a second at start-up)."""
+    from scipy import stats as scipy_stats
+
+    return scipy_stats
+
+
 def ets_class(contrast: float, se: float, p: float, rules: Rules | None = None) -> str | None:
     """ETS class of a logit contrast (Winsteps Table 30): "A", "B", "C", or None if unknown.
 
@@ -109,7 +116,7 @@ def ets_class(contrast: float, se: float, p: float, rules: Rules | None = None) 
     if not (np.isfinite(contrast) and np.isfinite(se) and np.isfinite(p)) or se <= 0:
         return None
     d = abs(contrast)
-    zc = float(stats.norm.ppf(1 - rules.alpha / 2))
+    zc = float(_scipy_stats().norm.ppf(1 - rules.alpha / 2))
     if d >= rules.dif_c and (d - rules.dif_b) / se > zc and p < rules.alpha:
         return "C"
     if d >= rules.dif_b and p < rules.alpha:
@@ -269,7 +276,7 @@ def dif_analysis(
             raise ValueError(f"unknown anchor item(s) {unknown} (items: {', '.join(items)})")
         anchor_idx = [items.index(a) for a in anchors]
     fits = {g: _fit_group(cal.values[labels == g], cal) for g in levels}
-    zc = float(stats.norm.ppf(1 - rules.alpha / 2))
+    zc = float(_scipy_stats().norm.ppf(1 - rules.alpha / 2))
     rows: list[dict[str, object]] = []
     dich = cal.max_category == 1
     for g in levels:
@@ -309,7 +316,7 @@ def dif_analysis(
         for j, item in enumerate(items):
             d, se = result.get(j, (np.nan, np.nan))
             z = d / se if np.isfinite(d) and se > 0 else np.nan
-            p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+            p = float(2 * _scipy_stats().norm.sf(abs(z))) if np.isfinite(z) else np.nan
             note = ""
             if fg.fit is None or fr.fit is None:
                 note = "; ".join(
@@ -488,7 +495,7 @@ def _mh(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> dict[str,
         "logit": logit,
         "se": math.sqrt(var),
         "chi2": chi2,
-        "p": float(stats.chi2.sf(chi2, 1)),
+        "p": float(_scipy_stats().chi2.sf(chi2, 1)),
         "d_dif": -2.35 * logit,
         "n": float(n.sum()),
     }
