@@ -87,28 +87,32 @@ def fit_from_sums(
     )
 
 
-def point_measure_correlation(responses: NDArray[np.integer], measures: FloatArray) -> FloatArray:
+def point_measure_correlation(
+    responses: NDArray[np.integer], measures: FloatArray
+) -> FloatArray:
     """Pearson correlation of each item's answers with the person measures.
 
-    Computed over the persons who answered the item and have a finite measure.
+    Computed over the persons who answered the item and have a finite measure, one item at a
+    time (no persons x items temporaries).
     """
     x = np.asarray(responses)
-    ok = (x >= 0) & np.isfinite(measures)[:, None]
-    xf = np.where(ok, x, 0).astype(np.float64)
-    okf = ok.astype(np.float64)
-    th = np.where(np.isfinite(measures), measures, 0.0)
-    n = okf.sum(axis=0)
-    sx = xf.sum(axis=0)
-    sxx = (xf * xf).sum(axis=0)
-    st = th @ okf
-    stt = (th * th) @ okf
-    sxt = th @ xf
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxt / n - (sx / n) * (st / n)
-        vx = sxx / n - (sx / n) ** 2
-        vt = stt / n - (st / n) ** 2
-        r: FloatArray = cov / np.sqrt(vx * vt)
-    return np.where(n > 1, r, np.nan)
+    finite = np.isfinite(measures)
+    th = np.where(finite, measures, 0.0)
+    out = np.full(x.shape[1], np.nan)
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        ok = (col >= 0) & finite
+        n = int(ok.sum())
+        if n < 2:
+            continue
+        xv = col[ok].astype(np.float64)
+        tv = th[ok]
+        xv -= xv.mean()
+        tv = tv - tv.mean()
+        denom = float(np.sqrt(np.dot(xv, xv) * np.dot(tv, tv)))
+        if denom > 0:
+            out[j] = float(np.dot(xv, tv)) / denom
+    return out
 
 
 @dataclass(frozen=True)

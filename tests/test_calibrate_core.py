@@ -344,3 +344,15 @@ def test_unknown_policy_lists_allowed_values() -> None:
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"'error', 'collapse'"):
             measure.calibrate(pd.DataFrame({"a": [0, 1]}), null_categories="drop")  # type: ignore[arg-type]
+
+
+def test_point_measure_correlation_is_pearson_with_wle() -> None:
+    sim = measure.simulate_responses(thresholds=PCM_THRESHOLDS, n_persons=400, missing=0.2, rng=6)
+    cal = measure.calibrate(sim.responses)
+    wle = cal.persons["wle"].to_numpy()
+    for j, item in enumerate(cal.item_ids):
+        x = cal.values[:, j]
+        ok = (x >= 0) & np.isfinite(wle)
+        expected = np.corrcoef(x[ok], wle[ok])[0, 1]
+        got = cal.items.set_index("item").loc[item, "pt_measure_corr"]
+        assert got == pytest.approx(expected, abs=1e-12)
