@@ -92,7 +92,7 @@ def test_fast_csv_writer_matches_pandas(tmp_path: Path, monkeypatch: pytest.Monk
     df.loc[3, "measure"] = np.nan
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     mio.write_table_atomic(df, fast)
-    monkeypatch.setattr(mio, "_arrow_csv", lambda d: None)
+    monkeypatch.setattr(mio, "_arrow_available", lambda d: False)
     mio.write_table_atomic(df, slow)
     assert fast.read_text() == slow.read_text()
     df.loc[0, "reason"] = 'needs "quotes", really'
@@ -100,3 +100,14 @@ def test_fast_csv_writer_matches_pandas(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.undo()
     mio.write_table_atomic(df, fast)
     pd.testing.assert_frame_equal(pd.read_csv(fast), pd.read_csv(slow))
+
+
+def test_fast_csv_writer_in_slices_falls_back_to_quoting(tmp_path: Path) -> None:
+    df = pd.DataFrame({"a": np.arange(25, dtype=float) / 3, "s": ["x"] * 25})
+    df.loc[17, "s"] = "has, comma"
+    path = tmp_path / "sliced.csv"
+    with open(path, "wb") as handle:
+        mio._write_arrow_csv(df, handle, rows=4)
+    back = pd.read_csv(path)
+    pd.testing.assert_frame_equal(back, df)
+    assert path.read_text().splitlines()[0] == "a,s"
