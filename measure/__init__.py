@@ -1,17 +1,18 @@
-"""measure: linear Rasch measures with standard errors from ordinal survey answers."""
+"""measure: linear Rasch measures with standard errors from ordinal survey answers.
+
+The public API is re-exported here. Submodules are imported on first use of a name (PEP 562),
+so that ``import measure`` and the command line start quickly.
+"""
 
 from __future__ import annotations
 
-from measure._estimation.cml import SolverOptions
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# names that are also submodule names are bound eagerly: a lazy binding would be replaced by
+# the submodule object as soon as the submodule is imported
 from measure.calibrate import calibrate
-from measure.compare import (
-    Comparison,
-    compare,
-    decision_risk,
-    group_change,
-    group_means,
-    individual_change,
-)
+from measure.compare import compare
 from measure.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -26,20 +27,112 @@ from measure.exceptions import (
     ReferenceScaleError,
     ResponseDataError,
 )
-from measure.instrument import Instrument, list_instruments, load_instrument
-from measure.linking import Link, link, sample_dif
-from measure.models import category_probabilities, item_moments
-from measure.reference import (
-    ReferenceScale,
-    load_reference,
-    reference_from_calibration,
-    reference_from_thresholds,
-    save_reference,
-)
-from measure.responses import ResponseMatrix, as_responses
-from measure.results import Calibration, PersonStatus, cronbach_alpha, separation_reliability
-from measure.scoring import Scoring, score
-from measure.simulate import Simulation, simulate_responses
+
+if TYPE_CHECKING:
+    from measure._estimation.cml import (
+        SolverOptions,
+    )
+    from measure.calibrate import (
+        calibrate,
+    )
+    from measure.compare import (
+        Comparison,
+        compare,
+        decision_risk,
+        group_change,
+        group_means,
+        individual_change,
+    )
+    from measure.instrument import (
+        Instrument,
+        list_instruments,
+        load_instrument,
+    )
+    from measure.linking import (
+        Link,
+        link,
+        sample_dif,
+    )
+    from measure.models import (
+        category_probabilities,
+        item_moments,
+    )
+    from measure.reference import (
+        ReferenceScale,
+        load_reference,
+        reference_from_calibration,
+        reference_from_thresholds,
+        save_reference,
+    )
+    from measure.responses import (
+        ResponseMatrix,
+        as_responses,
+    )
+    from measure.results import (
+        Calibration,
+        PersonStatus,
+        cronbach_alpha,
+        separation_reliability,
+    )
+    from measure.scoring import (
+        Scoring,
+        score,
+    )
+    from measure.simulate import (
+        Simulation,
+        simulate_responses,
+    )
+
+_LAZY: dict[str, str] = {
+    "Calibration": "measure.results",
+    "Comparison": "measure.compare",
+    "Instrument": "measure.instrument",
+    "Link": "measure.linking",
+    "PersonStatus": "measure.results",
+    "ReferenceScale": "measure.reference",
+    "ResponseMatrix": "measure.responses",
+    "Scoring": "measure.scoring",
+    "Simulation": "measure.simulate",
+    "SolverOptions": "measure._estimation.cml",
+    "as_responses": "measure.responses",
+    "category_probabilities": "measure.models",
+    "cronbach_alpha": "measure.results",
+    "decision_risk": "measure.compare",
+    "group_change": "measure.compare",
+    "group_means": "measure.compare",
+    "individual_change": "measure.compare",
+    "item_moments": "measure.models",
+    "link": "measure.linking",
+    "list_instruments": "measure.instrument",
+    "load_instrument": "measure.instrument",
+    "load_reference": "measure.reference",
+    "reference_from_calibration": "measure.reference",
+    "reference_from_thresholds": "measure.reference",
+    "sample_dif": "measure.linking",
+    "save_reference": "measure.reference",
+    "score": "measure.scoring",
+    "separation_reliability": "measure.results",
+    "simulate_responses": "measure.simulate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        if name.startswith("_"):
+            raise AttributeError(f"module 'measure' has no attribute {name!r}")
+        try:  # a submodule, e.g. measure.models
+            return importlib.import_module(f"measure.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'measure' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
