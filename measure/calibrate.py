@@ -155,7 +155,13 @@ def calibrate(
     _check_variation(values, item_ids, rm.source)
     category_map: dict[str, list[int]] = {}
     values, max_cat, category_map, (stats, index) = _handle_null_categories(
-        values, max_cat, item_ids, null_categories, rm.source
+        values,
+        max_cat,
+        item_ids,
+        null_categories,
+        rm.source,
+        min_category=rm.min_category,
+        reversed_items=frozenset(rm.reversed_items),
     )
     if model == "rsm" and len(set(max_cat.tolist())) > 1:
         _check_model(model, item_ids, max_cat, rm.source)
@@ -251,13 +257,24 @@ def _handle_null_categories(
     items: list[str],
     policy: NullPolicy,
     source: str,
+    *,
+    min_category: int = 0,
+    reversed_items: frozenset[str] = frozenset(),
 ) -> tuple[
     NDArray[np.int16], IntArray, dict[str, list[int]], tuple[cml.SufficientStats, cml.PersonIndex]
 ]:
     """Find categories without informative answers; raise or collapse them.
 
-    Also returns the sufficient statistics of the final data (so they are counted once).
+    Messages name the category in the data's own codes (``min_category`` and reverse keying
+    undone). Also returns the sufficient statistics of the final data (counted once).
     """
+
+    def code(j: int, x: int) -> str:
+        if min_category == 0 and items[j] not in reversed_items:
+            return f"category {x}"
+        raw = (int(max_cat[j]) - x if items[j] in reversed_items else x) + min_category
+        return f"category {x} (code {raw} in the data)"
+
     mapping: dict[str, list[int]] = {}
     values = values.copy()
     max_cat = max_cat.copy()
@@ -288,17 +305,21 @@ def _handle_null_categories(
                     if used == 0
                     else f"is used only by {used} person(s) with an extreme score"
                 )
-                lines.append(f"  item {items[j]!r}, category {x} {why}")
+                lines.append(f"  item {items[j]!r}, {code(j, x)} {why}")
             raise NullCategoryError(
                 f"{source}: {len(null)} response categor{'y' if len(null) == 1 else 'ies'} "
                 "without informative answers, so their thresholds cannot be estimated:\n"
                 + "\n".join(lines)
                 + "\nCollapse them into the neighbouring category (null_categories='collapse', "
-                "CLI: --collapse-null), or check the coding (codes starting at 1 need "
-                "min_category=1)."
+                "CLI: --collapse-null)"
+                + (
+                    ", or check the coding (codes starting at 1 need min_category=1)."
+                    if min_category == 0 and any(x == 0 for _, x in null)
+                    else "."
+                )
             )
         j, x = null[0]
-        target = x - 1 if x > 0 else 0
+        target = x - 1 if x > 0 else 1
         col = values[:, j]
         answered = col >= 0
         new = col.astype(np.int64)
@@ -311,8 +332,8 @@ def _handle_null_categories(
         mapping[items[j]] = [c - 1 if c >= max(x, 1) else c for c in orig]
         max_cat[j] -= 1
         warnings.warn(
-            f"item {items[j]!r}: category {x} had no informative answers and was merged with "
-            f"category {target}",
+            f"item {items[j]!r}: {code(j, x)} had no informative answers and was merged with "
+            f"{code(j, target)}",
             NullCategoryWarning,
             stacklevel=3,
         )

@@ -111,6 +111,8 @@ class ResponseMatrix:
     invalid : every cell that was set to missing under ``invalid="missing"``, in row order.
     columns : the data column each item was read from (same order as ``items``).
     blank_rows : (N,) True for rows in which every cell is empty (``None``: not known).
+    min_category : the data's code for category 0 (codes were shifted by it).
+    reversed_items : items that were reverse-keyed (category = top - code).
     """
 
     values: NDArray[np.int16]
@@ -122,6 +124,8 @@ class ResponseMatrix:
     invalid: tuple[InvalidCell, ...] = ()
     columns: tuple[str, ...] = ()
     blank_rows: NDArray[np.bool_] | None = None
+    min_category: int = 0
+    reversed_items: tuple[str, ...] = ()
 
     @property
     def n_persons(self) -> int:
@@ -401,6 +405,12 @@ def as_responses(
         invalid=cells,
         columns=tuple(item_cols),
         blank_rows=blank_rows,
+        min_category=min_category,
+        reversed_items=tuple(
+            it
+            for it in item_ids
+            if it in reverse_set or (it in inst_items and inst_items[it].reverse)
+        ),
     )
 
 

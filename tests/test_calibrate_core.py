@@ -356,3 +356,23 @@ def test_point_measure_correlation_is_pearson_with_wle() -> None:
         expected = np.corrcoef(x[ok], wle[ok])[0, 1]
         got = cal.items.set_index("item").loc[item, "pt_measure_corr"]
         assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_null_category_named_in_the_data_codes() -> None:
+    sim = measure.simulate_responses(n_persons=300, thresholds=[[-1.0, 0.0, 1.0]] * 4, rng=5)
+    df = sim.responses + 1
+    df.loc[df["item1"] == 3, "item1"] = 2  # code 3 (category 2) of item1 never used
+    with pytest.raises(
+        measure.NullCategoryError, match=r"item 'item1', category 2 \(code 3 in the data\)"
+    ) as err:
+        measure.calibrate(df, min_category=1, max_category=3)
+    assert "min_category=1" not in str(err.value)
+
+
+def test_collapsing_category_zero_names_the_category_above() -> None:
+    sim = measure.simulate_responses(n_persons=300, thresholds=[[-1.0, 0.0, 1.0]] * 4, rng=5)
+    df = sim.responses.copy()
+    df.loc[df["item1"] == 0, "item1"] = 1
+    with pytest.warns(measure.NullCategoryWarning, match=r"category 0 .* merged with category 1"):
+        cal = measure.calibrate(df, null_categories="collapse", max_category=3)
+    assert cal.category_map["item1"] == [0, 0, 1, 2]

@@ -60,3 +60,11 @@ def test_pairwise_sandwich_coverage() -> None:
         t = cal.thresholds
         hits.append(np.abs(t["threshold"].to_numpy() - truth()) <= 1.959964 * t["se"].to_numpy())
     assert 0.92 <= np.mean(hits) <= 0.98
+
+
+def test_pairwise_with_every_threshold_anchored_estimates_nothing() -> None:
+    sim = measure.simulate_responses(thresholds=THR, n_persons=500, missing=0.2, rng=4)
+    cal = measure.calibrate(sim.responses, method="cml")
+    again = measure.calibrate(sim.responses, anchors=cal.thresholds, method="pairwise")
+    assert again.iterations == 0
+    np.testing.assert_allclose(again.persons["measure"], cal.persons["measure"], atol=1e-9)

@@ -133,6 +133,9 @@ def fit_pairwise(
     k = a_map @ design
     q = design.shape[1]
     phi = np.zeros(q)
+    if q == 0:  # everything anchored: nothing to estimate
+        ll0, _, _ = _evaluate(stats, offset, hessian=False)
+        return CMLResult(offset, np.zeros((offset.size, offset.size)), ll0, 0, True, 0.0)
 
     def ev(ph: FloatArray, hess: bool) -> tuple[float, FloatArray, FloatArray | None]:
         ll, g, h = _evaluate(stats, design @ ph + offset, hessian=hess)
