@@ -70,10 +70,12 @@ def machine_line() -> str:
     import measure
 
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"machine: {cores} cores (nproc), {cpu}, load average {load} at start; "
-            f"Python {sys.version.split()[0]}; "
-            f"measure {getattr(measure, '__version__', '?')}; numpy {np.__version__}; "
-            f"pandas {pd.__version__}")
+    return (
+        f"machine: {cores} cores (nproc), {cpu}, load average {load} at start; "
+        f"Python {sys.version.split()[0]}; "
+        f"measure {getattr(measure, '__version__', '?')}; numpy {np.__version__}; "
+        f"pandas {pd.__version__}"
+    )
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,18 @@ def run_measure_cli(
     when it exists, else ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` (which is the
     largest child so far, so it can only over-report).
     """
-    cmd = [*measure_command(), "calibrate", str(data), "--items", ",".join(items),
-           "--out", str(out_dir), "--force", "--quiet", *extra]
+    cmd = [
+        *measure_command(),
+        "calibrate",
+        str(data),
+        "--items",
+        ",".join(items),
+        "--out",
+        str(out_dir),
+        "--force",
+        "--quiet",
+        *extra,
+    ]
     use_gnu_time = os.path.exists(GNU_TIME)
     if use_gnu_time:
         cmd = [GNU_TIME, "-v", *cmd]
@@ -212,18 +224,27 @@ def stage_times(
 
     profiles: dict[str, str] = {}
     out_dir.mkdir(parents=True, exist_ok=True)
-    raw, t_read = _profiled("read", lambda: mio.read_table(data), profiles, profile, top)
+    raw, t_read = _profiled(
+        "read", lambda: mio.read_table(data, numeric=True), profiles, profile, top
+    )  # as `measure calibrate` reads delimited text
     rm, t_gate = _profiled(
         "gate",
-        lambda: mresp.as_responses(raw.data, items=list(items), source=raw.source,
-                                   row_numbers=raw.row_numbers),
-        profiles, profile, top,
+        lambda: mresp.as_responses(
+            raw.data, items=list(items), source=raw.source, row_numbers=raw.row_numbers
+        ),
+        profiles,
+        profile,
+        top,
     )
 
     def _cal() -> tuple[Any, dict[str, pd.DataFrame], dict[str, Any]]:
         cal = measure.calibrate(rm, model="pcm")
-        tables = {"items": cal.items, "thresholds": cal.thresholds, "persons": cal.persons,
-                  "score_table": cal.score_table()}
+        tables = {
+            "items": cal.items,
+            "thresholds": cal.thresholds,
+            "persons": cal.persons,
+            "score_table": cal.score_table(),
+        }
         return cal, tables, cal.summary()
 
     (_, tables, summary), t_cal = _profiled("calibrate", _cal, profiles, profile, top)
@@ -276,8 +297,11 @@ def write_pcm_csv(
         while done < n_persons:
             n = min(chunk, n_persons - done)
             sim = measure.simulate_responses(
-                thresholds=thresholds.tolist(), n_persons=n, missing=missing,
-                item_names=names, rng=rng,
+                thresholds=thresholds.tolist(),
+                n_persons=n,
+                missing=missing,
+                item_names=names,
+                rng=rng,
             )
             frame = sim.responses.astype("Int8")
             frame.to_csv(fh, index=False, header=done == 0, na_rep="")

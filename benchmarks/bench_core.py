@@ -81,9 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     peers = load_peers()
     items = item_names(20)
     print(machine_line())
-    print(f"measure calibrate end to end (subprocess wall time, median of {args.reps}); "
-          "eRm = fit + person.parameter + itemfit from benchmarks/peer_timings.json "
-          "(shared reference suite, R 4.2.2 / eRm 1.0.2, this machine kind)\n")
+    print(
+        f"measure calibrate end to end (subprocess wall time, median of {args.reps}); "
+        "eRm = fit + person.parameter + itemfit from benchmarks/peer_timings.json "
+        "(shared reference suite, R 4.2.2 / eRm 1.0.2, this machine kind)\n"
+    )
     rows = []
     failures = []
     live_rows = []
@@ -101,41 +103,85 @@ def main(argv: list[str] | None = None) -> int:
             d_psy = abs(s["loglik"] - psy["cml_loglik"])
             ll_ok = d_erm <= LOGLIK_TOL and d_psy <= LOGLIK_TOL
             if not ll_ok:
-                failures.append(f"{name}: loglik {s['loglik']:.4f} vs eRm {erm['cml_loglik']}, "
-                                f"psychotools {psy['cml_loglik']}")
+                failures.append(
+                    f"{name}: loglik {s['loglik']:.4f} vs eRm {erm['cml_loglik']}, "
+                    f"psychotools {psy['cml_loglik']}"
+                )
             peak = max(r.peak_rss_mb or 0 for r in runs)
-            rows.append([
-                f"{n:,}", f"{med:.2f}", f"{min(r.seconds for r in runs):.2f}", f"{peak:.0f}",
-                f"{erm['fit_s']:.2f}", f"{erm['person_s']:.2f}", f"{erm['itemfit_s']:.2f}",
-                f"{erm_total:.2f}", f"{ratio:.1f}x", f"{psy['fit_s'] + psy['person_s']:.2f}",
-                f"{s['loglik']:.4f}", f"{max(d_erm, d_psy):.1e} {'ok' if ll_ok else 'FAIL'}",
-            ])
+            rows.append(
+                [
+                    f"{n:,}",
+                    f"{med:.2f}",
+                    f"{min(r.seconds for r in runs):.2f}",
+                    f"{peak:.0f}",
+                    f"{erm['fit_s']:.2f}",
+                    f"{erm['person_s']:.2f}",
+                    f"{erm['itemfit_s']:.2f}",
+                    f"{erm_total:.2f}",
+                    f"{ratio:.1f}x",
+                    f"{psy['fit_s'] + psy['person_s']:.2f}",
+                    f"{s['loglik']:.4f}",
+                    f"{max(d_erm, d_psy):.1e} {'ok' if ll_ok else 'FAIL'}",
+                ]
+            )
             if n == 50000:
-                for label, target in (("issue 2 (>= 50x)", TARGET_ISSUE2),
-                                      ("issue 6 target 4 (>= 100x)", TARGET_ISSUE6)):
+                for label, target in (
+                    ("issue 2 (>= 50x)", TARGET_ISSUE2),
+                    ("issue 6 target 4 (>= 100x)", TARGET_ISSUE6),
+                ):
                     verdict = "PASS" if ratio >= target else "FAIL"
                     print(f"target {label} at N = 50,000: {ratio:.1f}x -> {verdict}")
             if args.erm_live:
                 live = run_erm_live(data, items, args.erm_reps)
-                live_rows.append([
-                    f"{n:,}", f"{med:.2f}", f"{live['fit']:.2f}", f"{live['person']:.2f}",
-                    f"{live['itemfit']:.2f}", f"{live['total']:.2f}",
-                    f"{live['total'] / med:.1f}x", f"{abs(live['loglik'] - s['loglik']):.1e}",
-                ])
+                live_rows.append(
+                    [
+                        f"{n:,}",
+                        f"{med:.2f}",
+                        f"{live['fit']:.2f}",
+                        f"{live['person']:.2f}",
+                        f"{live['itemfit']:.2f}",
+                        f"{live['total']:.2f}",
+                        f"{live['total'] / med:.1f}x",
+                        f"{abs(live['loglik'] - s['loglik']):.1e}",
+                    ]
+                )
     print()
-    print(markdown_table(
-        ["N", "measure s (median)", "min", "peak MB", "eRm fit", "eRm persons", "eRm itemfit",
-         "eRm total", "speed-up vs eRm", "psychotools fit+persons", "our CML loglik",
-         "max abs loglik diff vs eRm, psychotools"],
-        rows,
-    ))
+    print(
+        markdown_table(
+            [
+                "N",
+                "measure s (median)",
+                "min",
+                "peak MB",
+                "eRm fit",
+                "eRm persons",
+                "eRm itemfit",
+                "eRm total",
+                "speed-up vs eRm",
+                "psychotools fit+persons",
+                "our CML loglik",
+                "max abs loglik diff vs eRm, psychotools",
+            ],
+            rows,
+        )
+    )
     if live_rows:
         print(f"\neRm measured in this run (benchmarks/erm_pcm.R, median of {args.erm_reps}):\n")
-        print(markdown_table(
-            ["N", "measure s", "eRm fit", "eRm persons", "eRm itemfit", "eRm total",
-             "speed-up (same run)", "abs loglik diff"],
-            live_rows,
-        ))
+        print(
+            markdown_table(
+                [
+                    "N",
+                    "measure s",
+                    "eRm fit",
+                    "eRm persons",
+                    "eRm itemfit",
+                    "eRm total",
+                    "speed-up (same run)",
+                    "abs loglik diff",
+                ],
+                live_rows,
+            )
+        )
     if failures:
         print("\nLOGLIK MISMATCH (speed must not change results):\n  " + "\n  ".join(failures))
         return 1

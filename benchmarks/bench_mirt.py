@@ -57,34 +57,64 @@ def make_venv(root: Path) -> tuple[Path | None, str]:
     if proc.returncode != 0:
         return None, f"python -m venv failed (exit {proc.returncode}): {proc.stderr.strip()}"
     py = venv / "bin" / "python"
-    proc = subprocess.run([str(py), "-m", "pip", "install", "--disable-pip-version-check",
-                           "--no-input", "mirt", "pandas"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            str(py),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "mirt",
+            "pandas",
+        ],
+        capture_output=True,
+        text=True,
+    )
     secs = time.perf_counter() - t0
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         return None, f"pip install mirt failed (exit {proc.returncode}) after {secs:.0f} s:\n{tail}"
     show = subprocess.run([str(py), "-m", "pip", "show", "mirt"], capture_output=True, text=True)
-    version = next((ln.split(":", 1)[1].strip() for ln in show.stdout.splitlines()
-                    if ln.startswith("Version:")), "?")
+    version = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in show.stdout.splitlines()
+            if ln.startswith("Version:")
+        ),
+        "?",
+    )
     return py, f"installed mirt {version} (+ pandas) into a throwaway venv in {secs:.0f} s"
 
 
 def run_mirt(py: Path, data: Path, items: list[str], out: Path) -> tuple[float, float, dict]:
-    wall, cpu, proc = timed_subprocess([str(py), str(HERE / "mirt_side.py"), str(data),
-                                        ",".join(items), str(out)])
+    wall, cpu, proc = timed_subprocess(
+        [str(py), str(HERE / "mirt_side.py"), str(data), ",".join(items), str(out)]
+    )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("MIRT_RESULT ")), None)
     if line is None:
-        return wall, cpu, {"times": {}, "errors": {"process": f"exit {proc.returncode}: "
-                                              f"{proc.stderr.strip()[-2000:]}"}, "info": {}}
-    return wall, cpu, json.loads(line[len("MIRT_RESULT "):])
+        return (
+            wall,
+            cpu,
+            {
+                "times": {},
+                "errors": {"process": f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}"},
+                "info": {},
+            },
+        )
+    return wall, cpu, json.loads(line[len("MIRT_RESULT ") :])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--data", type=Path, default=TIMING_DATA / "pcm20_n50000.csv")
-    ap.add_argument("--keep-venv", type=Path, default=None,
-                    help="create the venv here and keep it (default: a temp dir, removed)")
+    ap.add_argument(
+        "--keep-venv",
+        type=Path,
+        default=None,
+        help="create the venv here and keep it (default: a temp dir, removed)",
+    )
     args = ap.parse_args(argv)
     items = item_names(20)
     print(machine_line())
@@ -110,32 +140,46 @@ def main(argv: list[str] | None = None) -> int:
         med_cpu = statistics.median(r.cpu_seconds for r in runs)
         mwall = statistics.median(walls)
         mcpu = statistics.median(cpus)
-        print(f"\nmeasure calibrate end to end: {med:.2f} s wall, {med_cpu:.2f} s CPU (median of "
-              f"{args.reps}; walls {', '.join(f'{r.seconds:.2f}' for r in runs)}); loglik "
-              f"{runs[-1].summary['loglik']:.4f} (CML), iterations "
-              f"{runs[-1].summary.get('iterations')}, peak {runs[-1].peak_rss_mb:.0f} MB")
-        print(f"mirt end to end: {mwall:.2f} s wall, {mcpu:.2f} s CPU (median of {args.reps}; "
-              f"walls {', '.join(f'{w:.2f}' for w in walls)})")
-        print("mirt steps (median s): " + " | ".join(
-            f"{s} {statistics.median(r['times'].get(s, float('nan')) for r in results):.2f}"
-            for s in STEPS))
+        print(
+            f"\nmeasure calibrate end to end: {med:.2f} s wall, {med_cpu:.2f} s CPU (median of "
+            f"{args.reps}; walls {', '.join(f'{r.seconds:.2f}' for r in runs)}); loglik "
+            f"{runs[-1].summary['loglik']:.4f} (CML), iterations "
+            f"{runs[-1].summary.get('iterations')}, peak {runs[-1].peak_rss_mb:.0f} MB"
+        )
+        print(
+            f"mirt end to end: {mwall:.2f} s wall, {mcpu:.2f} s CPU (median of {args.reps}; "
+            f"walls {', '.join(f'{w:.2f}' for w in walls)})"
+        )
+        print(
+            "mirt steps (median s): "
+            + " | ".join(
+                f"{s} {statistics.median(r['times'].get(s, float('nan')) for r in results):.2f}"
+                for s in STEPS
+            )
+        )
         info = results[-1].get("info", {})
-        print(f"mirt info: version {info.get('mirt_version')}, Rust core {info.get('rust')}, "
-              f"marginal loglik {info.get('loglik')}, EM iterations {info.get('iterations')}, "
-              f"converged {info.get('converged')}, SE method {info.get('se_method')}, "
-              f"item fit columns {info.get('itemfit_columns')}")
+        print(
+            f"mirt info: version {info.get('mirt_version')}, Rust core {info.get('rust')}, "
+            f"marginal loglik {info.get('loglik')}, EM iterations {info.get('iterations')}, "
+            f"converged {info.get('converged')}, SE method {info.get('se_method')}, "
+            f"item fit columns {info.get('itemfit_columns')}"
+        )
         errors = {k: v for r in results for k, v in r.get("errors", {}).items()}
         if errors:
             print("mirt steps that failed or are missing (not timed as done):")
             for k, v in errors.items():
                 print(f"  {k}: {v}")
         best = min(walls) / min(r.seconds for r in runs)
-        print(f"ratio of the fastest runs: {best:.1f} x; CPU-time ratio: {mcpu / med_cpu:.1f} x; "
-              f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(
+            f"ratio of the fastest runs: {best:.1f} x; CPU-time ratio: {mcpu / med_cpu:.1f} x; "
+            f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
         ratio = mwall / med
         verdict = "PASS" if ratio >= TARGET else "FAIL"
-        print(f"\nspeed-up measure vs mirt, end to end: {ratio:.1f} x (target >= {TARGET:.0f} x)"
-              f" -> {verdict}{' (mirt incomplete: see above)' if errors else ''}")
+        print(
+            f"\nspeed-up measure vs mirt, end to end: {ratio:.1f} x (target >= {TARGET:.0f} x)"
+            f" -> {verdict}{' (mirt incomplete: see above)' if errors else ''}"
+        )
     return 0
 
 

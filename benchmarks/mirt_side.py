@@ -71,14 +71,23 @@ def main() -> None:
     fit = step("fit", lambda: mirt.fit_mirt(X, model="PCM", n_categories=k, item_names=items))
     if fit is None:
         return
-    info.update(loglik=float(fit.log_likelihood), iterations=int(fit.n_iterations),
-                converged=bool(fit.converged), se_method=str(getattr(fit, "se_method", "?")))
+    info.update(
+        loglik=float(fit.log_likelihood),
+        iterations=int(fit.n_iterations),
+        converged=bool(fit.converged),
+        se_method=str(getattr(fit, "se_method", "?")),
+    )
     scores = step("persons", lambda: mirt.fscores(fit, X, method="WLE"))
     theta = None if scores is None else np.asarray(scores.theta).ravel()
-    ifit = step("itemfit", lambda: mirt.itemfit(
-        fit, X, statistics=["infit", "outfit", "z_infit", "z_outfit"], theta=theta))
-    pfit = step("personfit", lambda: mirt.personfit(
-        fit, X, theta=theta, statistics=["infit", "outfit"]))
+    ifit = step(
+        "itemfit",
+        lambda: mirt.itemfit(
+            fit, X, statistics=["infit", "outfit", "z_infit", "z_outfit"], theta=theta
+        ),
+    )
+    pfit = step(
+        "personfit", lambda: mirt.personfit(fit, X, theta=theta, statistics=["infit", "outfit"])
+    )
 
     def _write():
         items_tab = fit.coef_with_se()
