@@ -214,6 +214,7 @@ def calibrate(
         pt_measure=point_measure_correlation(values, persons["wle"]),
         method=used,
         method_reason=why,
+        person_counts=(index.n_answered, index.raw_score, index.max_score),
     )
 
 

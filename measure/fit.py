@@ -87,9 +87,7 @@ def fit_from_sums(
     )
 
 
-def point_measure_correlation(
-    responses: NDArray[np.integer], measures: FloatArray
-) -> FloatArray:
+def point_measure_correlation(responses: NDArray[np.integer], measures: FloatArray) -> FloatArray:
     """Pearson correlation of each item's answers with the person measures.
 
     Computed over the persons who answered the item and have a finite measure, one item at a

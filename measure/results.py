@@ -154,6 +154,7 @@ class Calibration:
         pt_measure: FloatArray,
         method: str = "cml",
         method_reason: str = "",
+        person_counts: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None,
     ) -> Calibration:
         items = list(responses.items)
         n_items = len(items)
@@ -227,9 +228,12 @@ class Calibration:
                 "lowest possible score: the maximum-likelihood measure is -infinity",
                 "highest possible score: the maximum-likelihood measure is +infinity",
             )
-        answered = (values >= 0).sum(axis=1)
-        raw = np.where(values >= 0, values, 0).sum(axis=1)
-        maxs = (values >= 0) @ max_category
+        if person_counts is not None:
+            answered, raw, maxs = person_counts
+        else:
+            answered = (values >= 0).sum(axis=1)
+            raw = np.where(values >= 0, values, 0).sum(axis=1)
+            maxs = (values >= 0).astype(np.int64) @ max_category
         p_infit, p_infit_z, p_outfit, p_outfit_z = fit.person
         per = pd.DataFrame(
             {
