@@ -516,7 +516,7 @@ def _fail(
     located = []
     problems: list[dict[str, object]] = []
     for r in rows:
-        values = {c: df[c].iloc[r] for c in keys}
+        values = {c: _plain(df[c].iloc[r]) for c in keys}
         located.append(f"row {int(r)} ({', '.join(f'{c} {v!r}' for c, v in values.items())})")
         problems.append({"table": table, "row": int(r), "column": column, **values})
     listed = "; ".join(located[:MAX_LISTED])
@@ -524,6 +524,11 @@ def _fail(
     raise ResponseDataError(
         f"{table}: column {column!r}: {what}; {rows.size} row(s){more}: {listed}", problems
     )
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _whole(

@@ -125,9 +125,8 @@ def fit_tables(
     index: PersonIndex,
     thresholds: FloatArray,
     persons: PersonResults,
-    chunk: int = 200_000,
 ) -> FitTables:
-    """Item fit from counts per (pattern, score) key; person fit in chunks of persons."""
+    """Item and person fit from tables per (pattern, score) key (no persons x items arrays)."""
     n, n_items = values.shape
     theta = persons.key_theta_mle
     ok_key = np.isfinite(theta)
@@ -160,23 +159,31 @@ def fit_tables(
             (ncell * (m4 - v**2)).sum(axis=0),
         )
     item = fit_from_sums(*item_sums)
-    # person sums, chunked gather of E, V, C at each person's key
+    # person sums: the answered items are fixed by the key's pattern, so the sums of V, C/V^2
+    # and C - V^2 are per-key constants; the squared residuals are looked up per item from
+    # (key, item, category) tables -- no persons x items temporaries
+    answered_key = persons.key_mask
+    with np.errstate(invalid="ignore", divide="ignore"):
+        key_sums = {
+            0: answered_key.sum(axis=1).astype(float),
+            3: np.where(answered_key, v, 0.0).sum(axis=1),
+            4: np.where(answered_key, m4 / v**2, 0.0).sum(axis=1),
+            5: np.where(answered_key, m4 - v**2, 0.0).sum(axis=1),
+        }
+        resid2 = (x[None, None, :] - e[:, :, None]) ** 2  # (K, I, W)
+        z2 = np.where(v[:, :, None] > 0, resid2 / v[:, :, None], 0.0)
+    kk = np.where(fit_person, k, 0)
     p_sums = [np.zeros(n) for _ in range(6)]
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        kk = np.where(fit_person[start:stop], k[start:stop], 0)
-        xv = values[start:stop]
-        ans = (xv >= 0) & fit_person[start:stop, None]
-        ee, vv, cc = e[kk], v[kk], m4[kk]
-        d2 = np.where(ans, (xv - ee) ** 2, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            vs = np.where(ans, vv, np.nan)
-            p_sums[0][start:stop] = ans.sum(axis=1)
-            p_sums[1][start:stop] = np.nansum(d2 / vs, axis=1)
-            p_sums[2][start:stop] = d2.sum(axis=1)
-            p_sums[3][start:stop] = np.where(ans, vv, 0.0).sum(axis=1)
-            p_sums[4][start:stop] = np.nansum(np.where(ans, cc, 0.0) / vs**2, axis=1)
-            p_sums[5][start:stop] = np.where(ans, cc - vv**2, 0.0).sum(axis=1)
+    for idx, per_key in key_sums.items():
+        p_sums[idx] = np.where(fit_person, per_key[kk], 0.0)
+    flat_r = resid2.reshape(-1)
+    flat_z = z2.reshape(-1)
+    for j in range(n_items):
+        col = values[:, j].astype(np.int64)
+        use = fit_person & (col >= 0)
+        pos = (kk * n_items + j) * width + np.where(use, col, 0)
+        p_sums[1] += np.where(use, flat_z[pos], 0.0)
+        p_sums[2] += np.where(use, flat_r[pos], 0.0)
     person = fit_from_sums(*p_sums)
     person = tuple(np.where(fit_person, a, np.nan) for a in person)  # type: ignore[assignment]
     return FitTables(item=item, item_n=item_sums[0], person=person)
