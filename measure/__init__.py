@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         group_means,
         individual_change,
     )
+    from measure.counts import CountsCalibration, calibrate_counts, count_sql
     from measure.instrument import (
         Instrument,
         list_instruments,
@@ -84,6 +85,9 @@ if TYPE_CHECKING:
     )
 
 _LAZY: dict[str, str] = {
+    "CountsCalibration": "measure.counts",
+    "calibrate_counts": "measure.counts",
+    "count_sql": "measure.counts",
     "Calibration": "measure.results",
     "Comparison": "measure.compare",
     "Instrument": "measure.instrument",
@@ -141,6 +145,9 @@ __all__ = [
     "calibrate",
     "Calibration",
     "Comparison",
+    "CountsCalibration",
+    "calibrate_counts",
+    "count_sql",
     "Instrument",
     "Link",
     "ReferenceScale",
