@@ -358,7 +358,7 @@ def read_input(
     mapping = column_mapping(inputs.column_map, inputs.map_file)
     if progress is not None:
         progress.stage(f"reading {Path(data).name}")
-    text_columns = [c for c in [inputs.id_column, inputs.group, *inputs.keep] if c]
+    text_columns = [c for c in [inputs.id_column, inputs.group, *carry, *inputs.keep] if c]
     raw = read_data(
         data,
         sheet=inputs.sheet,
@@ -372,8 +372,18 @@ def read_input(
     carried = list(dict.fromkeys(named + list(inputs.keep)))
     absent = [c for c in carried if c not in frame.columns]
     if absent:
+        options = "/".join(
+            o
+            for o, names in (
+                ("--group", [inputs.group]),
+                ("--dif", list(carry)),
+                ("--keep", list(inputs.keep)),
+            )
+            if any(c in absent for c in names if c)
+        )
         raise click.UsageError(
-            f"--keep/--group column(s) not found in {raw.source}: {', '.join(absent)}"
+            f"{options} column(s) not found in {raw.source}: {', '.join(absent)} "
+            f"(columns: {', '.join(map(str, frame.columns))})"
         )
     check_carried_names(carried, reserved)
     return InputTable(raw, frame, carried, mapping)

@@ -138,13 +138,8 @@ def report_cmd(
         raise click.UsageError(f"output exists: {out}. Use --force to overwrite.")
     with handle_errors(verbose):
         inst = load_instrument_option(inputs.instrument)
-        table = read_input(data, inputs, inst, numeric=False)
+        table = read_input(data, inputs, inst, carry=[dif_column] if dif_column else [])
         raw, frame = table.raw, table.frame
-        if dif_column is not None and dif_column not in frame.columns:
-            raise click.UsageError(
-                f"--dif column {dif_column!r} not found in {raw.source} (columns: "
-                f"{', '.join(map(str, frame.columns))})"
-            )
         rm = check_responses(table, inputs, inst, exclude=[dif_column] if dif_column else [])
         settings = {
             "data": raw.source,

@@ -606,7 +606,7 @@ def test_unexpected_error_is_reported_without_traceback(
         (["--format", "xlsx", "--excel-friendly"], "--excel-friendly applies to --format csv only"),
         (["--map", "t1"], "'t1' is not ITEM=COLUMN"),
         (["--unit-slope", "0", "--unit-intercept", "1"], "finite, non-zero slope"),
-        (["--keep", "Skola"], "--keep/--group column(s) not found in enkät.csv: Skola"),
+        (["--keep", "Skola"], "--keep column(s) not found in enkät.csv: Skola (columns:"),
         (["--max-code", "4"], "--max-code is for data without an instrument"),
         (["--min-answered", "5"], "--min-answered is more than the 4 item(s) used"),
         (["--sheet", "x"], "--sheet applies to .xlsx, .xlsm files, not .csv"),

@@ -204,7 +204,7 @@ def test_cli_usage_errors_exit_2(csv_file, tmp_path):
     res = runner.invoke(
         report_cmd, [str(csv_file), "--out", str(out), "--id-column", "id", "--dif", "gender"]
     )
-    assert res.exit_code == 2 and "--dif column 'gender' not found in survey.csv" in res.output
+    assert res.exit_code == 2 and "--dif column(s) not found in survey.csv: gender" in res.output
     out.write_text("old", encoding="utf-8")
     res = runner.invoke(report_cmd, [str(csv_file), "--out", str(out)])
     assert res.exit_code == 2 and "output exists" in res.output and "--force" in res.output
