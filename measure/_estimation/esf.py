@@ -210,12 +210,14 @@ def pattern_terms(
         # off-diagonal joint terms, i < j
         fex = np.zeros((n, rmax + 1))  # rows i < j: score distribution of items {<j} \ {i}
         zmax = 2 * mcat
+        cum = np.concatenate([[0], np.cumsum(max_cat)])  # cum[j]: top score of items < j
         for j in range(1, n):
-            # row j-1 becomes prefix of items < j-1; rows < j-1 get item j-1 added
-            prev = fex[: j - 1, : rmax + 1 - max_cat[j - 1]] if j > 1 else None
-            if prev is not None:
-                upd = convolve_rows(prev, p[j - 1, : max_cat[j - 1] + 1])
-                fex[: j - 1, :] = upd[:, : rmax + 1]
+            # row j-1 becomes prefix of items < j-1; rows < j-1 get item j-1 added.
+            # Rows for j hold scores 0..cum[j] at most: work on those columns only.
+            if j > 1:
+                width_prev = int(cum[j - 1]) + 1
+                upd = convolve_rows(fex[: j - 1, :width_prev], p[j - 1, : max_cat[j - 1] + 1])
+                fex[: j - 1, : upd.shape[1]] = upd
             fj = f[j - 1]
             fex[j - 1, :] = 0.0
             fex[j - 1, : fj.size] = fj
@@ -224,14 +226,14 @@ def pattern_terms(
             cpad = np.zeros(rmax + 1 + zmax)
             cpad[: c.size] = c
             hank = np.lib.stride_tricks.sliding_window_view(cpad, zmax + 1)[: rmax + 1]
-            u = fex[:j] @ hank  # (j, zmax + 1): u[i, z] = sum_t fex[i, t] c[t + z]
+            used = int(cum[j]) + 1
+            u = fex[:j, :used] @ hank[:used]  # (j, zmax + 1): u[i, z] = sum_t fex[i, t] c[t + z]
             xs = np.arange(1, mcat + 1)
             zz = xs[:, None] + xs[None, :]
             joint = p[:j, 1:, None] * p[j, None, 1:][None, :, :] * u[:, zz]  # (j, M, M)
             rows = slice(j * mcat, (j + 1) * mcat)
-            for i in range(j):
-                sl = slice(i * mcat, (i + 1) * mcat)
-                block[sl, rows] += joint[i]
-                block[rows, sl] += joint[i].T
+            # block[i*M + x, j*M + y] += joint[i, x, y] for every i < j, and its transpose
+            block[: j * mcat, rows] += joint.reshape(j * mcat, mcat)
+            block[rows, : j * mcat] += joint.transpose(2, 0, 1).reshape(mcat, j * mcat)
         info += block
     return PatternTerms(total, expected, info)
