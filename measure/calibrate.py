@@ -15,12 +15,9 @@ from measure._estimation.cml import SolverOptions
 from measure._estimation.design import (
     Anchors,
     anchored_mask,
-    build_design,
-    location_weights,
-    pad,
     parse_anchors,
 )
-from measure._estimation.pairwise import fit_pairwise
+from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method, estimate_items
 from measure._estimation.persons import measure_persons
 from measure.exceptions import NullCategoryError, NullCategoryWarning, ResponseDataError
 from measure.fit import fit_tables, point_measure_correlation
@@ -31,16 +28,13 @@ from measure.results import Calibration
 if TYPE_CHECKING:
     from measure.instrument import Instrument
 
-__all__ = ["calibrate", "SolverOptions", "Anchors"]
+__all__ = ["calibrate", "SolverOptions", "Anchors", "AUTO_PAIRWISE_PATTERNS"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 NullPolicy = Literal["error", "collapse"]
 PersonEstimator = Literal["wle", "mle"]
-Method = Literal["auto", "cml", "pairwise"]
-#: above this many missing-data patterns "auto" uses pairwise conditional estimation
-AUTO_PAIRWISE_PATTERNS = 1000
 
 
 def calibrate(
@@ -166,31 +160,11 @@ def calibrate(
     if model == "rsm" and len(set(max_cat.tolist())) > 1:
         _check_model(model, item_ids, max_cat, rm.source)
     anchor_values = parse_anchors(anchors, item_ids, max_cat, model) if anchors is not None else {}
-    design, offset, centre = build_design(model, max_cat, anchor_values, item_ids)
-    n_pat = len(stats.patterns)
-    if method == "auto":
-        used = "pairwise" if n_pat > AUTO_PAIRWISE_PATTERNS else "cml"
-        why = (
-            f"{n_pat} distinct missing-data patterns (more than {AUTO_PAIRWISE_PATTERNS}): exact "
-            "CML would need one set of symmetric functions per pattern, so the consistent "
-            "pairwise conditional estimator was used"
-            if used == "pairwise"
-            else f"{n_pat} missing-data pattern(s): exact CML"
-        )
-    else:
-        used = method
-        why = f"requested (method={method!r}); {n_pat} missing-data pattern(s)"
-    if used == "pairwise":
-        result = fit_pairwise(values, max_cat, design, offset, options=solver)
-    else:
-        result = cml.fit(stats, design, offset, options=solver)
-    delta, cov = result.delta, result.cov_delta
-    if centre:
-        a = location_weights(max_cat)
-        t = np.eye(delta.size) - np.outer(np.ones(delta.size), a)
-        delta = t @ delta
-        cov = t @ cov @ t.T
-    thresholds = pad(delta, max_cat)
+    est = estimate_items(
+        stats, max_cat, item_ids, model, anchor_values, values=values, method=method, solver=solver
+    )
+    result, cov, thresholds = est.result, est.cov, est.thresholds
+    used, why = est.method, est.reason
 
     persons = measure_persons(values, index, thresholds, max_cat, min_answered)
     fit = fit_tables(values, index, thresholds, persons)

@@ -44,11 +44,9 @@ from measure._estimation.cml import SolverOptions
 from measure._estimation.design import (
     Anchors,
     anchored_mask,
-    build_design,
-    location_weights,
-    pad,
     parse_anchors,
 )
+from measure._estimation.items import estimate_items
 from measure.calibrate import _check_model
 from measure.exceptions import NullCategoryError, ResponseDataError
 from measure.models import MODELS, ModelName
@@ -366,15 +364,8 @@ def calibrate_counts(
         n_informative=n_informative,
     )
     anchor_values = parse_anchors(anchors, names, max_cat, model) if anchors is not None else {}
-    design, offset, centre = build_design(model, max_cat, anchor_values, names)
-    result = cml.fit(stats, design, offset, options=solver)
-    delta, cov = result.delta, result.cov_delta
-    if centre:
-        a = location_weights(max_cat)
-        t = np.eye(delta.size) - np.outer(np.ones(delta.size), a)
-        delta = t @ delta
-        cov = t @ cov @ t.T
-    thresholds = pad(delta, max_cat)
+    est = estimate_items(stats, max_cat, names, model, anchor_values, solver=solver)
+    result, cov, thresholds = est.result, est.cov, est.thresholds
     anchored = anchored_mask(anchor_values, names, max_cat)
 
     n_item = (masks[pattern_of_row] * n[:, None]).sum(axis=0).astype(np.int64)

@@ -14,11 +14,7 @@ from numpy.typing import NDArray
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
-from measure._estimation.design import build_design as _design
-from measure._estimation.design import location_weights as _location_weights
-from measure._estimation.design import pad as _pad
-from measure._estimation.pairwise import fit_pairwise
-from measure.calibrate import AUTO_PAIRWISE_PATTERNS
+from measure._estimation.items import Method, estimate_items
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -74,7 +70,7 @@ def fit_items(
     max_cat: IntArray,
     model: str,
     *,
-    method: str = "cml",
+    method: Method = "cml",
     solver: SolverOptions | None = None,
 ) -> SubFit:
     """Unanchored CML fit (mean item location 0) of ``values`` (N x I, -1 missing).
@@ -86,21 +82,23 @@ def fit_items(
     """
     stats, _ = cml.count(values, max_cat)
     items = [str(j) for j in range(max_cat.size)]
-    design, offset, centre = _design(model, max_cat, {}, items)
-    options = solver or SolverOptions()
-    used = "cml"
-    if method == "auto" and len(stats.patterns) > AUTO_PAIRWISE_PATTERNS:
-        used = "pairwise"
-        result = fit_pairwise(values, max_cat, design, offset, options=options)
-    else:
-        result = cml.fit(stats, design, offset, options=options)
-    delta, cov = result.delta, result.cov_delta
-    if centre:
-        a = _location_weights(max_cat)
-        t = np.eye(delta.size) - np.outer(np.ones(delta.size), a)
-        delta = t @ delta
-        cov = t @ cov @ t.T
-    thresholds = _pad(delta, max_cat)
+    est = estimate_items(
+        stats,
+        max_cat,
+        items,
+        model,
+        {},
+        values=values,
+        method=method,
+        solver=solver,
+    )
+    result, delta, cov, thresholds, used = (
+        est.result,
+        est.delta,
+        est.cov,
+        est.thresholds,
+        est.method,
+    )
     weights = location_matrix(max_cat)
     return SubFit(
         thresholds=thresholds,
@@ -108,7 +106,7 @@ def fit_items(
         locations=weights @ delta,
         location_cov=weights @ cov @ weights.T,
         loglik=float(result.loglik),
-        npar=int(design.shape[1]),
+        npar=est.n_free,
         n_informative=int(stats.n_informative),
         method=used,
     )
