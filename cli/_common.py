@@ -505,7 +505,7 @@ def check_format(fmt: str, excel_friendly: bool) -> None:
 def output_paths(out_dir: Path, names: list[str], fmt: str) -> dict[str, Path]:
     if fmt == "xlsx":
         return {"workbook": out_dir / "measure.xlsx", "summary": out_dir / "summary.json"}
-    ext = "json" if fmt == "json" else "csv"
+    ext = fmt if fmt in ("json", "parquet") else "csv"
     paths = {n: out_dir / f"{n}.{ext}" for n in names}
     paths["summary"] = out_dir / "summary.json"
     return paths

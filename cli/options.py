@@ -221,10 +221,11 @@ verbose = click.option("--verbose", is_flag=True, help="Show the full traceback 
 fmt = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "json"]),
+    type=click.Choice(["csv", "xlsx", "json", "parquet"]),
     default="csv",
     show_default=True,
-    help="Output format: csv files, one xlsx workbook (a sheet per table) or json files.",
+    help="Output format: csv files, one xlsx workbook (a sheet per table), json files, or "
+    "parquet files (compact and fast for very large data).",
 )
 excel_friendly = click.option(
     "--excel-friendly",

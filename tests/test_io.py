@@ -579,9 +579,9 @@ def items() -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "parquet"])
 def test_atomic_write_leaves_no_temp_files(
-    tmp_path: Path, items: pd.DataFrame, fmt: Literal["csv", "xlsx", "json"]
+    tmp_path: Path, items: pd.DataFrame, fmt: Literal["csv", "xlsx", "json", "parquet"]
 ) -> None:
     target = tmp_path / f"items.{fmt}"
     write_table_atomic(items, target, fmt=fmt)
@@ -651,10 +651,20 @@ def test_full_precision_json(tmp_path: Path) -> None:
 
 
 def test_invalid_format(tmp_path: Path, items: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match=r"fmt must be one of \('csv', 'xlsx', 'json'\)"):
+    allowed = r"\('csv', 'xlsx', 'json', 'parquet'\)"
+    with pytest.raises(ValueError, match=r"fmt must be one of " + allowed):
         write_table_atomic(items, tmp_path / "x.txt", fmt="txt")  # type: ignore[arg-type]
 
 
 def test_empty_workbook_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"tables is empty"):
         write_workbook_atomic({}, tmp_path / "w.xlsx")
+
+
+def test_parquet_output_round_trips(tmp_path: Path, items: pd.DataFrame) -> None:
+    target = tmp_path / "items.parquet"
+    write_table_atomic(items, target, fmt="parquet")
+    back = pd.read_parquet(target)
+    assert back["item"].tolist() == items["item"].tolist()
+    np.testing.assert_array_equal(back["measure"], items["measure"])
+    assert back["n"].tolist() == items["n"].tolist()
