@@ -56,16 +56,29 @@ def separation_reliability(measures: FloatArray, se: FloatArray) -> dict[str, fl
 def cronbach_alpha(values: NDArray[np.integer]) -> float:
     """Cronbach's alpha over persons who answered every item.
 
-    ``alpha = k / (k - 1) * (1 - sum_i var(x_i) / var(sum_i x_i))``.
+    ``alpha = k / (k - 1) * (1 - sum_i var(x_i) / var(sum_i x_i))`` (variances with n - 1).
+    Computed item by item, without a float copy of the whole matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(cronbach_alpha(np.array([[0, 0], [1, 1], [1, 0], [2, 2]])), 3)
+    0.914
     """
-    complete = values[(values >= 0).all(axis=1)].astype(float)
     k = values.shape[1]
-    if complete.shape[0] < 2 or k < 2:
+    complete = np.flatnonzero((values >= 0).all(axis=1))
+    if complete.size < 2 or k < 2:
         return float("nan")
-    total = complete.sum(axis=1).var(ddof=1)
-    if total <= 0:
+    total = np.zeros(complete.size)
+    item_var = 0.0
+    for j in range(k):
+        col = values[complete, j].astype(np.float64)
+        item_var += float(col.var(ddof=1))
+        total += col
+    total_var = float(total.var(ddof=1))
+    if total_var <= 0:
         return float("nan")
-    return float(k / (k - 1) * (1 - complete.var(axis=0, ddof=1).sum() / total))
+    return float(k / (k - 1) * (1 - item_var / total_var))
 
 
 _REASONS = {

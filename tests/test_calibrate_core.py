@@ -376,3 +376,13 @@ def test_collapsing_category_zero_names_the_category_above() -> None:
     with pytest.warns(measure.NullCategoryWarning, match=r"category 0 .* merged with category 1"):
         cal = measure.calibrate(df, null_categories="collapse", max_category=3)
     assert cal.category_map["item1"] == [0, 0, 1, 2]
+
+
+def test_cronbach_alpha_matches_the_covariance_formula() -> None:
+    sim = measure.simulate_responses(thresholds=PCM_THRESHOLDS, n_persons=300, missing=0.1, rng=8)
+    x = sim.responses.fillna(-1).to_numpy().astype(np.int16)
+    complete = x[(x >= 0).all(axis=1)].astype(float)
+    c = np.cov(complete, rowvar=False)
+    k = x.shape[1]
+    expected = k / (k - 1) * (1 - np.trace(c) / c.sum())
+    assert measure.cronbach_alpha(x) == pytest.approx(expected, rel=1e-12)
