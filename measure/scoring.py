@@ -34,8 +34,8 @@ from numpy.typing import NDArray
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
+from measure._estimation.items import estimate_items
 from measure._estimation.persons import measure_persons as _measure_persons
-from measure.calibrate import calibrate
 from measure.exceptions import (
     ConvergenceError,
     MeasureError,
@@ -471,7 +471,7 @@ def score(
             "reason",
         ]
     ]
-    global_fit = _global_fit(rm, reference, anchored_ll, cal, check_drift, stats.n_informative)
+    global_fit = _global_fit(rm, reference, anchored_ll, cal, check_drift, stats)
     return Scoring(
         reference=reference,
         persons=per,
@@ -560,7 +560,7 @@ def _global_fit(
     anchored_ll: float,
     cal: Calibration,
     compute: bool,
-    n_informative: int,
+    stats: cml.SufficientStats,
 ) -> dict[str, Any]:
     items = cal.items
     out: dict[str, Any] = {
@@ -597,15 +597,28 @@ def _global_fit(
     if not compute:
         out["note"] = "not computed"
         return out
-    try:
-        free = calibrate(rm, model=reference.model)  # type: ignore[arg-type]
+    m = rm.max_category
+    unused = [
+        f"{rm.items[j]} category {x}"
+        for j in range(m.size)
+        for x in range(int(m[j]) + 1)
+        if stats.category_counts[j, x] == 0
+    ]
+    if unused:
+        out["note"] = (
+            "likelihood-ratio test not available: no informative answers in "
+            + ", ".join(unused[:5])
+            + (" ..." if len(unused) > 5 else "")
+        )
+        return out
+    try:  # the free fit must be exact CML: its log-likelihood is compared with the anchored one
+        free = estimate_items(stats, m, list(rm.items), reference.model, {}, method="cml").result
     except (MeasureError, ValueError) as exc:
         out["note"] = "likelihood-ratio test not available: " + str(exc).splitlines()[0]
         return out
-    m = rm.max_category
     df = int(m.sum()) - 1 if reference.model in ("pcm", "rasch") else m.size - 1 + int(m[0]) - 1
     chi2 = max(2.0 * (free.loglik - anchored_ll), 0.0)
-    n_new = int(n_informative)
+    n_new = int(stats.n_informative)
     counts = reference.sample.get("status_counts") or {}
     n_ref = counts.get("ok") if isinstance(counts, dict) else None
     known = isinstance(n_ref, int) and n_ref > 0

@@ -343,3 +343,30 @@ def test_cli_score_usage_errors(files: tuple[Path, Path], tmp_path: Path):
         ],
     )
     assert res.exit_code == 2 and "nope" in res.stderr
+
+
+def test_global_fit_uses_exact_cml_even_with_many_missing_patterns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: the free fit of the LR test must be exact CML (not the pairwise estimator
+    that calibrate chooses above AUTO_PAIRWISE_PATTERNS patterns), or the two log-likelihoods
+    are not comparable. The threshold is lowered so that a small example has "many" patterns."""
+    import numpy as np
+
+    import measure
+    from measure._estimation import items as items_module
+
+    monkeypatch.setattr(items_module, "AUTO_PAIRWISE_PATTERNS", 5)
+    thr = [[-1.0, 0.0, 1.0]] * 6
+    ref = measure.calibrate(
+        measure.simulate_responses(thresholds=thr, n_persons=800, rng=21).responses,
+        method="cml",
+    ).to_reference()
+    shifted = [list(np.array(t) + (1.0 if i == 3 else 0.0)) for i, t in enumerate(thr)]
+    new = measure.simulate_responses(thresholds=shifted, n_persons=800, missing=0.2, rng=22)
+    assert measure.calibrate(new.responses).method == "pairwise"  # the case that went wrong
+    fit = measure.score(new.responses, ref).global_fit
+    exact = measure.calibrate(new.responses, method="cml").loglik
+    assert fit["free_loglik"] == pytest.approx(exact, rel=1e-9)
+    assert fit["lr_chi2"] == pytest.approx(2 * (exact - fit["anchored_loglik"]), rel=1e-9)
+    assert fit["p_value_anchors_exact"] < 0.01
