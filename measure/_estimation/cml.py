@@ -77,6 +77,31 @@ class PersonIndex:
     pattern_masks: NDArray[np.bool_]  #: (G, I) the same as a boolean matrix
 
 
+def pattern_index(answered: NDArray[np.bool_]) -> tuple[IntArray, NDArray[np.bool_]]:
+    """Missing-data pattern of every row: ``(index (N,), patterns (G, I) as booleans)``.
+
+    Rows are keyed by a bit mask of their answered items (an int64 up to 62 items, packed bytes
+    beyond), so grouping costs one hash-free sort of integers, not a row-wise comparison.
+    """
+    n_persons, n_items = answered.shape
+    if bool(answered.all()):
+        return np.zeros(n_persons, dtype=np.int64), np.ones((1, n_items), dtype=bool)
+    if n_items <= 62:
+        key = np.zeros(n_persons, dtype=np.int64)
+        for j in range(n_items):
+            key |= answered[:, j].astype(np.int64) << j
+        uniq, inverse = np.unique(key, return_inverse=True)
+        masks = ((uniq[:, None] >> np.arange(n_items)) & 1).astype(bool)
+    else:
+        packed = np.packbits(answered, axis=1)
+        view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
+        uniq_v, inverse = np.unique(view, return_inverse=True)
+        masks = np.unpackbits(
+            np.frombuffer(uniq_v.tobytes(), dtype=np.uint8).reshape(uniq_v.size, -1), axis=1
+        )[:, :n_items].astype(bool)
+    return inverse.reshape(-1).astype(np.int64), masks
+
+
 def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, PersonIndex]:
     """One vectorised pass over the response matrix.
 
@@ -97,23 +122,7 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
         raw += np.where(col, x[:, j], 0)
         n_answered += col
         max_score += col * np.int64(max_cat[j])
-    if bool(answered.all()):
-        uniq = np.zeros(1, dtype=np.int64)
-        inverse = np.zeros(n_persons, dtype=np.int64)
-        masks = np.ones((1, n_items), dtype=bool)
-    elif n_items <= 62:
-        key = np.zeros(n_persons, dtype=np.int64)
-        for j in range(n_items):
-            key |= answered[:, j].astype(np.int64) << j
-        uniq, inverse = np.unique(key, return_inverse=True)
-        masks = ((uniq[:, None] >> np.arange(n_items)) & 1).astype(bool)
-    else:
-        packed = np.packbits(answered, axis=1)
-        view = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
-        uniq_v, inverse = np.unique(view, return_inverse=True)
-        masks = np.unpackbits(
-            np.frombuffer(uniq_v.tobytes(), dtype=np.uint8).reshape(uniq_v.size, -1), axis=1
-        )[:, :n_items].astype(bool)
+    inverse, masks = pattern_index(answered)
     inverse = inverse.reshape(-1).astype(np.int64)
     # drop the empty pattern (persons with no answers)
     empty = ~masks.any(axis=1)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from measure._estimation.cml import pattern_index
 from measure.diagnostics._subfit import SubFit, fit_items, informative_gaps
 from measure.diagnostics.lrtest import group_labels
 from measure.diagnostics.rules import SOURCES, Rules
@@ -425,8 +426,8 @@ def mantel_haenszel(
     is_ref = lab[sel] == reference
     answered = x >= 0
     raw = np.where(answered, x, 0).sum(axis=1).astype(np.int64)
-    _, pat = np.unique(answered, axis=0, return_inverse=True)
-    stratum = pat.reshape(-1).astype(np.int64) * (int(cal.max_category.sum()) + 1) + raw
+    pat = pattern_index(answered)[0]
+    stratum = pat * (int(cal.max_category.sum()) + 1) + raw
     out: dict[int, dict[str, float]] = {}
     for j in np.flatnonzero(cal.max_category == 1):
         ok = answered[:, j]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from measure._estimation.cml import pattern_index
 from measure._estimation.person import solve as solve_persons
 from measure.diagnostics._residuals import pairwise_correlation, residuals
 from measure.diagnostics.rules import SOURCES, Rules
@@ -150,14 +151,9 @@ def _subset_measures(
     """WLE and SE of every person on the items in ``subset`` (NaN without answers there)."""
     answered = (values >= 0) & subset[None, :]
     score = np.where(answered, values, 0).sum(axis=1)
-    n_items = values.shape[1]
-    bits = answered.astype(np.int64)
-    if n_items <= 62:
-        code = bits @ (np.int64(1) << np.arange(n_items, dtype=np.int64))
-        keys = np.stack([code, score.astype(np.int64)], axis=1)
-    else:
-        keys = np.concatenate([bits, score[:, None].astype(np.int64)], axis=1)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    pattern = pattern_index(answered)[0]
+    keys = pattern * (int(score.max(initial=0)) + 1) + score.astype(np.int64)
+    uniq, inverse = np.unique(keys, return_inverse=True)
     inverse = inverse.reshape(-1)
     first = np.zeros(uniq.shape[0], dtype=np.int64)
     first[inverse[::-1]] = np.arange(values.shape[0])[::-1]

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from measure._estimation.cml import pattern_index
 from measure.diagnostics._subfit import SubFit, fit_items, informative_gaps
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
@@ -93,9 +94,7 @@ class AndersenLR:
 
 
 def _patterns(values: NDArray[np.int16]) -> NDArray[np.int64]:
-    answered = values >= 0
-    _, inv = np.unique(answered, axis=0, return_inverse=True)
-    return np.asarray(inv.reshape(-1), dtype=np.int64)
+    return pattern_index(values >= 0)[0]
 
 
 def score_split(
