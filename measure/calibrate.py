@@ -21,7 +21,7 @@ from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method, estimate_i
 from measure._estimation.persons import measure_persons
 from measure.exceptions import NullCategoryError, NullCategoryWarning, ResponseDataError
 from measure.fit import fit_tables, point_measure_correlation
-from measure.models import MODELS, ModelName
+from measure.models import MODELS, ModelName, check_model
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 from measure.results import Calibration
 
@@ -145,7 +145,7 @@ def calibrate(
     values = rm.values
     max_cat = rm.max_category.copy()
     item_ids = list(rm.items)
-    _check_model(model, item_ids, max_cat, rm.source)
+    check_model(model, item_ids, max_cat, rm.source)
     _check_variation(values, item_ids, rm.source)
     category_map: dict[str, list[int]] = {}
     values, max_cat, category_map, (stats, index) = _handle_null_categories(
@@ -158,7 +158,7 @@ def calibrate(
         reversed_items=frozenset(rm.reversed_items),
     )
     if model == "rsm" and len(set(max_cat.tolist())) > 1:
-        _check_model(model, item_ids, max_cat, rm.source)
+        check_model(model, item_ids, max_cat, rm.source)
     anchor_values = parse_anchors(anchors, item_ids, max_cat, model) if anchors is not None else {}
     est = estimate_items(
         stats, max_cat, item_ids, model, anchor_values, values=values, method=method, solver=solver
@@ -193,26 +193,6 @@ def calibrate(
 
 
 # ----------------------------------------------------------------------------- checks
-
-
-def _check_model(model: str, items: list[str], max_cat: IntArray, source: str) -> None:
-    if model == "rasch":
-        poly = [f"{i} (0..{m})" for i, m in zip(items, max_cat, strict=True) if m != 1]
-        if poly:
-            raise ResponseDataError(
-                f"{source}: model 'rasch' needs dichotomous items (categories 0 and 1), but "
-                f"{len(poly)} item(s) have more categories: {', '.join(poly[:10])}. "
-                "Use model 'pcm' (partial credit) or 'rsm' (rating scale)."
-            )
-    if model == "rsm":
-        tops = sorted(set(max_cat.tolist()))
-        if len(tops) > 1:
-            by_top = {m: [i for i, mm in zip(items, max_cat, strict=True) if mm == m] for m in tops}
-            detail = ", ".join(f"{m + 1} categories: {', '.join(by_top[m])}" for m in tops)
-            raise ResponseDataError(
-                f"{source}: model 'rsm' needs every item to have the same categories, but they "
-                f"differ ({detail}). Use model 'pcm', or declare the categories (max_category)."
-            )
 
 
 def _check_variation(values: NDArray[np.int16], items: list[str], source: str) -> None:

@@ -47,9 +47,8 @@ from measure._estimation.design import (
     parse_anchors,
 )
 from measure._estimation.items import estimate_items
-from measure.calibrate import _check_model
 from measure.exceptions import NullCategoryError, ResponseDataError
-from measure.models import MODELS, ModelName
+from measure.models import MODELS, ModelName, check_model
 from measure.reference import ReferenceScale, UnitSpec, reference_from_thresholds
 from measure.results import PersonStatus
 
@@ -333,7 +332,7 @@ def calibrate_counts(
     solver = solver or SolverOptions()
     names = _item_names(items)
     max_cat = _max_categories(names, max_category)
-    _check_model(model, names, max_cat, "counts")
+    check_model(model, names, max_cat, "counts")
     masks, raw, n, pattern_of_row = _read_score_counts(score_counts, names, max_cat)
     cat_counts = _read_category_counts(category_counts, names, max_cat)
 

@@ -11,10 +11,13 @@ Thresholds are passed as an (I, M) array padded with NaN beyond an item's top ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from measure.exceptions import ResponseDataError
 
 FloatArray = NDArray[np.float64]
 
@@ -88,3 +91,24 @@ def item_moments(
         m3[start:stop] = (pd2 * dev).sum(axis=2)
         m4[start:stop] = (pd2 * d2).sum(axis=2)
     return mean, var, m3, m4
+
+
+def check_model(model: str, items: Sequence[str], max_cat: NDArray[np.int64], source: str) -> None:
+    """Refuse data the model cannot describe: rasch needs 0/1 items, rsm equal categories."""
+    if model == "rasch":
+        poly = [f"{i} (0..{m})" for i, m in zip(items, max_cat, strict=True) if m != 1]
+        if poly:
+            raise ResponseDataError(
+                f"{source}: model 'rasch' needs dichotomous items (categories 0 and 1), but "
+                f"{len(poly)} item(s) have more categories: {', '.join(poly[:10])}. "
+                "Use model 'pcm' (partial credit) or 'rsm' (rating scale)."
+            )
+    if model == "rsm":
+        tops = sorted(set(max_cat.tolist()))
+        if len(tops) > 1:
+            by_top = {m: [i for i, mm in zip(items, max_cat, strict=True) if mm == m] for m in tops}
+            detail = ", ".join(f"{m + 1} categories: {', '.join(by_top[m])}" for m in tops)
+            raise ResponseDataError(
+                f"{source}: model 'rsm' needs every item to have the same categories, but they "
+                f"differ ({detail}). Use model 'pcm', or declare the categories (max_category)."
+            )
