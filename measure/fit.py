@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from measure.models import item_moments
@@ -31,12 +32,30 @@ if TYPE_CHECKING:
 FloatArray = NDArray[np.float64]
 
 __all__ = [
+    "MSQ_LOW",
+    "MSQ_HIGH",
+    "MISFIT_RULE",
+    "misfitting",
     "wilson_hilferty",
     "fit_from_sums",
     "point_measure_correlation",
     "FitTables",
     "fit_tables",
 ]
+
+#: default item fit range for rating scales (Wright & Linacre 1994, RMT 8:3,
+#: rasch.org/rmt/rmt83b.htm)
+MSQ_LOW = 0.6
+MSQ_HIGH = 1.4
+MISFIT_RULE = "infit or outfit MNSQ outside 0.6-1.4 (Wright & Linacre 1994, RMT 8:3)"
+
+
+def misfitting(items: pd.DataFrame, low: float = MSQ_LOW, high: float = MSQ_HIGH) -> list[str]:
+    """Items whose infit or outfit mean square lies outside ``[low, high]``."""
+    out = pd.DataFrame(
+        {c: (items[c] < low) | (items[c] > high) for c in ("infit_msq", "outfit_msq")}
+    ).any(axis=1)
+    return [str(i) for i in items.loc[out, "item"]]
 
 
 def wilson_hilferty(msq: FloatArray, q2: FloatArray) -> FloatArray:

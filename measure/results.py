@@ -350,12 +350,9 @@ class Calibration:
 
     def summary(self) -> dict[str, Any]:
         """Key figures as a JSON-serialisable dict (written as summary.json by the CLI)."""
-        misfit = self.items[
-            (self.items["infit_msq"] > 1.4)
-            | (self.items["infit_msq"] < 0.6)
-            | (self.items["outfit_msq"] > 1.4)
-            | (self.items["outfit_msq"] < 0.6)
-        ]["item"].tolist()
+        from measure.fit import MISFIT_RULE, misfitting
+
+        misfit = misfitting(self.items)
 
         def clean(v: float) -> float | None:
             return None if not np.isfinite(v) else float(v)
@@ -376,7 +373,7 @@ class Calibration:
             "status_counts": self.status_counts(),
             "reliability": {k: clean(v) for k, v in self.reliability.items()},
             "misfitting_items": misfit,
-            "misfit_rule": "infit or outfit MNSQ outside 0.6-1.4 (Wright & Linacre 1994, RMT 8:3)",
+            "misfit_rule": MISFIT_RULE,
             "collapsed_categories": self.category_map,
             "invalid_cells_set_missing": len(self.responses.invalid),
         }

@@ -42,8 +42,8 @@ from measure.exceptions import (
     ReferenceScaleError,
     ResponseDataError,
 )
+from measure.fit import MISFIT_RULE, misfitting, point_measure_correlation
 from measure.fit import fit_tables as _fit
-from measure.fit import point_measure_correlation
 from measure.reference import ReferenceScale
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses, normalise_label
 from measure.results import Calibration, PersonStatus
@@ -571,14 +571,8 @@ def _global_fit(
         "mean_item_outfit_msq": float(np.nanmean(items["outfit_msq"]))
         if np.isfinite(items["outfit_msq"]).any()
         else float("nan"),
-        "misfitting_items": items.loc[
-            (items["infit_msq"] > 1.4)
-            | (items["infit_msq"] < 0.6)
-            | (items["outfit_msq"] > 1.4)
-            | (items["outfit_msq"] < 0.6),
-            "item",
-        ].tolist(),
-        "misfit_rule": "infit or outfit MNSQ outside 0.6-1.4 (Wright & Linacre 1994, RMT 8:3)",
+        "misfitting_items": misfitting(items),
+        "misfit_rule": MISFIT_RULE,
         "lr_test": "conditional likelihood ratio: anchored thresholds vs a free calibration of "
         "the same model on the new data (Andersen 1973); df = free parameters. The anchors are "
         "estimates too: lr_chi2_adjusted = lr_chi2 / (1 + n_new / n_reference) (persons with "

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from measure.fit import MSQ_HIGH, MSQ_LOW
+
 __all__ = ["Rules", "Verdict", "Status", "SOURCES"]
 
 Status = Literal["ok", "warning", "problem", "info"]
@@ -75,8 +77,8 @@ class Rules:
         logit (100; Linacre 1994).
     """
 
-    msq_low: float = 0.6
-    msq_high: float = 1.4
+    msq_low: float = MSQ_LOW
+    msq_high: float = MSQ_HIGH
     msq_degrading: float = 2.0
     reliability_group: float = 0.70
     reliability_individual: float = 0.85
