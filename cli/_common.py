@@ -33,6 +33,7 @@ from measure.instrument import (
 )
 from measure.io import RawTable, read_table, write_table_atomic, write_workbook_atomic
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
+from measure.units import persons_in_unit, score_table_in_unit
 
 EXIT_DATA_ERROR = 1  # data, instrument, convergence or file errors (usage errors exit 2 via click)
 BLANK_ROW_REASON = "blank row in the file: no answers"
@@ -448,24 +449,9 @@ def min_answered_default(min_answered: int | None, inst: Instrument | None) -> i
 # --------------------------------------------------------------------------------------------
 
 
-def in_unit(
-    measure: np.ndarray[Any, Any], se: np.ndarray[Any, Any], unit: ReportingUnit
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """A measure and its SE in the reporting unit: ``a + b * m`` and ``|b| * se``."""
-    return unit.intercept + unit.slope * measure, abs(unit.slope) * se
-
-
-def add_unit_columns(
-    persons: pd.DataFrame, unit: ReportingUnit, z: float = 1.959963984540054
-) -> pd.DataFrame:
-    """measure_unit, se_unit, ci_lower_unit, ci_upper_unit (the interval stays lower <= upper
-    for a negative slope)."""
-    m, se = in_unit(
-        persons["measure"].to_numpy(dtype=float), persons["se"].to_numpy(dtype=float), unit
-    )
-    return persons.assign(
-        measure_unit=m, se_unit=se, ci_lower_unit=m - z * se, ci_upper_unit=m + z * se
-    )
+def add_unit_columns(persons: pd.DataFrame, unit: ReportingUnit) -> pd.DataFrame:
+    """measure_unit, se_unit, ci_lower_unit, ci_upper_unit (see :mod:`measure.units`)."""
+    return persons_in_unit(persons, unit)
 
 
 def mark_blank_rows(persons: pd.DataFrame, blank: np.ndarray[Any, Any] | None) -> pd.DataFrame:
@@ -487,9 +473,8 @@ def check_row_count(persons: pd.DataFrame, summary: Mapping[str, Any], n_rows: i
 
 
 def add_score_unit_columns(table: pd.DataFrame, unit: ReportingUnit) -> pd.DataFrame:
-    wle, wle_se = in_unit(table["wle"].to_numpy(float), table["wle_se"].to_numpy(float), unit)
-    mle, mle_se = in_unit(table["mle"].to_numpy(float), table["mle_se"].to_numpy(float), unit)
-    return table.assign(wle_unit=wle, wle_se_unit=wle_se, mle_unit=mle, mle_se_unit=mle_se)
+    """wle_unit, wle_se_unit, mle_unit, mle_se_unit (see :mod:`measure.units`)."""
+    return score_table_in_unit(table, unit)
 
 
 # --------------------------------------------------------------------------------------------

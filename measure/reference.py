@@ -49,6 +49,7 @@ from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
 from measure.models import MODELS
 from measure.results import PersonStatus
+from measure.units import persons_in_unit, score_table_in_unit
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument
@@ -277,16 +278,7 @@ class ReferenceScale:
         """
         if self.reporting_unit is None:
             return persons
-        out = persons.copy()
-        lo = self.to_unit(out["ci_lower"].to_numpy(dtype=float))
-        hi = self.to_unit(out["ci_upper"].to_numpy(dtype=float))
-        out["measure_unit"] = self.to_unit(out["measure"].to_numpy(dtype=float))
-        out["se_unit"] = self.se_to_unit(out["se"].to_numpy(dtype=float))
-        out["ci_lower_unit"] = np.fmin(lo, hi)
-        out["ci_upper_unit"] = np.fmax(lo, hi)
-        if "link_se" in out.columns:
-            out["link_se_unit"] = self.se_to_unit(out["link_se"].to_numpy(dtype=float))
-        return out
+        return persons_in_unit(persons, self.reporting_unit)
 
     # ------------------------------------------------------------------ score table
     def score_table(self, items: Sequence[str] | None = None) -> pd.DataFrame:
@@ -323,10 +315,7 @@ class ReferenceScale:
             }
         )
         if self.reporting_unit is not None:
-            out["wle_unit"] = self.to_unit(wle)
-            out["wle_se_unit"] = self.se_to_unit(wle_se)
-            out["mle_unit"] = self.to_unit(mle)
-            out["mle_se_unit"] = self.se_to_unit(mle_se)
+            out = score_table_in_unit(out, self.reporting_unit)
         return out
 
     # ------------------------------------------------------------------ serialisation
