@@ -23,7 +23,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from measure.models import item_moments
-from measure.results import PersonStatus
+from measure.status import PersonStatus
 
 if TYPE_CHECKING:
     from measure._estimation.cml import PersonIndex

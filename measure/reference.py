@@ -45,6 +45,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from measure._estimation.person import solve as solve_persons
+from measure._estimation.persons import raw_score_table
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
 from measure.models import MODELS
@@ -298,21 +299,10 @@ class ReferenceScale:
             )
         if not chosen:
             raise ReferenceScaleError("score_table needs at least one item")
-        mask_items = np.isin(ids, chosen)
-        rmax = int(self.max_category[mask_items].sum())
-        scores = np.arange(rmax + 1, dtype=float)
-        mask = np.broadcast_to(mask_items, (scores.size, len(ids)))
-        thr = self.threshold_matrix
-        wle, wle_se, _ = solve_persons(scores, thr, mask, kind="wle")
-        mle, mle_se, _ = solve_persons(scores, thr, mask, kind="mle")
         out = pd.DataFrame(
-            {
-                "raw_score": scores.astype(int),
-                "wle": wle,
-                "wle_se": wle_se,
-                "mle": mle,
-                "mle_se": mle_se,
-            }
+            raw_score_table(
+                self.threshold_matrix, self.max_category, np.isin(ids, chosen).astype(bool)
+            )
         )
         if self.reporting_unit is not None:
             out = score_table_in_unit(out, self.reporting_unit)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -11,8 +10,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from measure._estimation.person import solve as solve_persons
+from measure._estimation.persons import raw_score_table
 from measure.responses import ResponseMatrix
+from measure.status import PersonStatus
 
 if TYPE_CHECKING:
     from measure._estimation.persons import PersonResults
@@ -23,16 +23,6 @@ __all__ = ["Calibration", "PersonStatus", "separation_reliability", "cronbach_al
 
 FloatArray = NDArray[np.float64]
 Z95 = 1.959963984540054
-
-
-class PersonStatus(str, enum.Enum):
-    """Why a person has (or has not) a usable measure."""
-
-    OK = "ok"
-    EXTREME_MIN = "extreme_min"
-    EXTREME_MAX = "extreme_max"
-    TOO_FEW_ANSWERS = "too_few_answers"
-    NO_ANSWERS = "no_answers"
 
 
 def separation_reliability(measures: FloatArray, se: FloatArray) -> dict[str, float]:
@@ -318,21 +308,10 @@ class Calibration:
         unknown = [i for i in chosen if i not in ids]
         if unknown:
             raise ValueError(f"unknown items {unknown} (items: {', '.join(ids)})")
-        mask_items = np.isin(ids, chosen)
-        rmax = int(self.max_category[mask_items].sum())
-        scores = np.arange(rmax + 1, dtype=float)
-        mask = np.broadcast_to(mask_items, (scores.size, len(ids)))
-        wle, wle_se, _ = solve_persons(scores, self.threshold_matrix, mask, kind="wle")
-        mle, mle_se, _ = solve_persons(scores, self.threshold_matrix, mask, kind="mle")
-        return pd.DataFrame(
-            {
-                "raw_score": scores.astype(int),
-                "wle": wle,
-                "wle_se": wle_se,
-                "mle": mle,
-                "mle_se": mle_se,
-            }
+        table = raw_score_table(
+            self.threshold_matrix, self.max_category, np.isin(ids, chosen).astype(bool)
         )
+        return pd.DataFrame(table)
 
     def to_reference(self, **kwargs: Any) -> ReferenceScale:
         """Freeze this calibration as a reference scale (anchors for later scoring).

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from measure._estimation import cml
 from measure._estimation.person import solve as solve_persons
-from measure.results import PersonStatus
+from measure.status import PersonStatus
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -81,3 +81,24 @@ def measure_persons(
         key_theta_mle=mle,
         key_score=kscore,
     )
+
+
+def raw_score_table(
+    thresholds: FloatArray, max_cat: IntArray, chosen: NDArray[np.bool_]
+) -> dict[str, NDArray[np.float64] | IntArray]:
+    """Raw score -> WLE, its SE, MLE, its SE for the items flagged in ``chosen``.
+
+    Returns the columns ``raw_score, wle, wle_se, mle, mle_se`` (MLE NaN at the extremes).
+    """
+    rmax = int(max_cat[chosen].sum())
+    scores = np.arange(rmax + 1, dtype=float)
+    mask = np.broadcast_to(chosen, (scores.size, chosen.size))
+    wle, wle_se, _ = solve_persons(scores, thresholds, mask, kind="wle")
+    mle, mle_se, _ = solve_persons(scores, thresholds, mask, kind="mle", start=wle)
+    return {
+        "raw_score": scores.astype(np.int64),
+        "wle": wle,
+        "wle_se": wle_se,
+        "mle": mle,
+        "mle_se": mle_se,
+    }
