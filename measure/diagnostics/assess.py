@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from measure.diagnostics._residuals import residuals
 from measure.diagnostics.categories import CollapseSuggestion, category_table, suggest_collapse
 from measure.diagnostics.dependence import LocalDependence, q3
 from measure.diagnostics.dif import DIFResult, dif_analysis
@@ -118,12 +119,13 @@ def assess(
             else "group"
         )
     fit = item_fit_table(cal, rules=rules)
-    cats = category_table(cal, rules=rules)
+    resid = residuals(cal)  # once, for categories, dimensionality and local dependence
+    cats = category_table(cal, rules=rules, resid=resid)
     collapse = suggest_collapse(cal, rules=rules)
     tgt = targeting(cal, rules=rules)
     info = information_curve(cal, rules=rules)
-    dim = residual_pca(cal, rules=rules)
-    ld = q3(cal, rules=rules)
+    dim = residual_pca(cal, rules=rules, resid=resid)
+    ld = q3(cal, rules=rules, resid=resid)
     lr_med = andersen_lr(cal, split="median", rules=rules)
     lr_grp = None
     dif = None

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from measure.diagnostics._residuals import residuals
+from measure.diagnostics._residuals import Residuals, residuals
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import MeasureError
 from measure.results import Calibration
@@ -38,7 +38,9 @@ FloatArray = NDArray[np.float64]
 Mapping_ = Mapping[str, Sequence[int]]
 
 
-def category_table(cal: Calibration, *, rules: Rules | None = None) -> pd.DataFrame:
+def category_table(
+    cal: Calibration, *, rules: Rules | None = None, resid: Residuals | None = None
+) -> pd.DataFrame:
     """One row per item and category: use, average measure, threshold and flags.
 
     Columns
@@ -72,7 +74,7 @@ def category_table(cal: Calibration, *, rules: Rules | None = None) -> pd.DataFr
     items = list(cal.item_ids)
     values = cal.values
     measure = cal.persons["measure"].to_numpy(dtype=float)
-    res = residuals(cal)
+    res = resid if resid is not None else residuals(cal)
     z2 = res.standardised**2
     res_vals = values[res.persons]
     thr = cal.threshold_matrix

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from measure.diagnostics._residuals import pairwise_correlation, residuals
+from measure.diagnostics._residuals import Residuals, pairwise_correlation, residuals
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.results import Calibration
 
@@ -47,7 +47,9 @@ class LocalDependence:
         return self.pairs[self.pairs["flagged"]].reset_index(drop=True)
 
 
-def q3(cal: Calibration, *, rules: Rules | None = None) -> LocalDependence:
+def q3(
+    cal: Calibration, *, rules: Rules | None = None, resid: Residuals | None = None
+) -> LocalDependence:
     """Yen's Q3 and Q3* for every item pair, flagging pairs above the mean + ``q3_star_cutoff``.
 
     The residuals are those of the item fit: persons with non-extreme scores, at their ML
@@ -68,7 +70,7 @@ def q3(cal: Calibration, *, rules: Rules | None = None) -> LocalDependence:
     """
     rules = rules or Rules()
     items = list(cal.item_ids)
-    res = residuals(cal)
+    res = resid if resid is not None else residuals(cal)
     r, n = pairwise_correlation(res.raw)
     np.fill_diagonal(r, np.nan)
     iu = np.triu_indices(len(items), k=1)

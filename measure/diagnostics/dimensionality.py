@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from measure._estimation.cml import pattern_index
 from measure._estimation.person import solve as solve_persons
-from measure.diagnostics._residuals import pairwise_correlation, residuals
+from measure.diagnostics._residuals import Residuals, pairwise_correlation, residuals
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.results import Calibration
 
@@ -70,7 +70,11 @@ class Dimensionality:
 
 
 def residual_pca(
-    cal: Calibration, *, n_components: int = 5, rules: Rules | None = None
+    cal: Calibration,
+    *,
+    n_components: int = 5,
+    rules: Rules | None = None,
+    resid: Residuals | None = None,
 ) -> Dimensionality:
     """Principal components of the standardised residuals (persons with non-extreme scores).
 
@@ -92,7 +96,7 @@ def residual_pca(
     """
     rules = rules or Rules()
     items = list(cal.item_ids)
-    res = residuals(cal)
+    res = resid if resid is not None else residuals(cal)
     r, _ = pairwise_correlation(res.standardised)
     r = np.where(np.isnan(r), 0.0, r)
     np.fill_diagonal(r, 1.0)
