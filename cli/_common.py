@@ -547,9 +547,12 @@ def write_outputs(
     fmt: str,
     excel_friendly: bool,
     force: bool,
+    digits: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Write every table (atomically, one file each, or one workbook) and summary.json."""
+    """Write every table (atomically, one file each, or one workbook) and summary.json.
+
+    ``digits``: decimals of floats in CSV tables (``None``: full precision)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = output_paths(out_dir, list(tables), fmt)
     check_overwrite(paths, force)
@@ -561,6 +564,12 @@ def write_outputs(
         for name, df in tables.items():
             if progress:
                 progress(name)
-            write_table_atomic(df, paths[name], fmt=fmt, excel_friendly=excel_friendly)  # type: ignore[arg-type]
+            write_table_atomic(
+                df,
+                paths[name],
+                fmt=fmt,  # type: ignore[arg-type]
+                excel_friendly=excel_friendly,
+                digits=digits,
+            )
     write_json_atomic(json_clean(dict(summary)), paths["summary"])
     return paths

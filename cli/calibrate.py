@@ -121,6 +121,7 @@ def calibrate_cmd(
     unit_slope: float | None,
     fmt: str,
     excel_friendly: bool,
+    digits: int,
     force: bool,
     quiet: bool,
     verbose: bool,
@@ -263,7 +264,13 @@ def calibrate_cmd(
                 tables["dif"] = dif_csv_table(dif_source)
             progress.stage("writing")
             paths = write_outputs(
-                tables, summary, out, fmt=fmt, excel_friendly=excel_friendly, force=force
+                tables,
+                summary,
+                out,
+                fmt=fmt,
+                excel_friendly=excel_friendly,
+                force=force,
+                digits=digits,
             )
             if save_reference_path is not None:
                 from measure.reference import reference_from_calibration, save_reference

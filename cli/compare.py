@@ -114,6 +114,7 @@ def compare_cmd(
     level: float,
     fmt: str,
     excel_friendly: bool,
+    digits: int,
     force: bool,
     quiet: bool,
     verbose: bool,
@@ -188,7 +189,13 @@ def compare_cmd(
             }
         )
         paths = write_outputs(
-            result.tables(), summary, out, fmt=fmt, excel_friendly=excel_friendly, force=force
+            result.tables(),
+            summary,
+            out,
+            fmt=fmt,
+            excel_friendly=excel_friendly,
+            force=force,
+            digits=digits,
         )
     if not quiet:
         click.echo(plain_summary(result.groups, result.group_change, summary, paths))

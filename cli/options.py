@@ -233,6 +233,15 @@ excel_friendly = click.option(
     help="CSV with ';' and decimal comma (and a BOM), for Excel with Swedish settings.",
 )
 
+digits = click.option(
+    "--digits",
+    type=click.IntRange(0, 17),
+    default=6,
+    show_default=True,
+    help="Decimals of the numbers in CSV tables (17: full double precision). xlsx, json and "
+    "parquet keep full precision.",
+)
+
 
 def compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     def apply(f: F) -> F:
@@ -271,4 +280,4 @@ def input_options(*, with_max_code: bool = True, with_carried: bool = True) -> C
 #: a linear reporting unit
 unit_options = compose(unit_name, unit_intercept, unit_slope)
 #: writing the tables
-output_options = compose(fmt, excel_friendly, force, quiet, verbose)
+output_options = compose(fmt, excel_friendly, digits, force, quiet, verbose)

@@ -73,6 +73,7 @@ def score_cmd(
     drift_tolerance: float,
     fmt: str,
     excel_friendly: bool,
+    digits: int,
     force: bool,
     quiet: bool,
     verbose: bool,
@@ -155,7 +156,13 @@ def score_cmd(
             )
             progress.stage("writing")
             paths = write_outputs(
-                tables, summary, out, fmt=fmt, excel_friendly=excel_friendly, force=force
+                tables,
+                summary,
+                out,
+                fmt=fmt,
+                excel_friendly=excel_friendly,
+                force=force,
+                digits=digits,
             )
         finally:
             progress.done()

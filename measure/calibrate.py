@@ -20,7 +20,7 @@ from measure._estimation.design import (
 from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method, estimate_items
 from measure._estimation.persons import measure_persons
 from measure.exceptions import NullCategoryError, NullCategoryWarning, ResponseDataError
-from measure.fit import fit_tables, point_measure_correlation
+from measure.fit import fit_tables, item_alpha, item_point_measure
 from measure.models import MODELS, ModelName, check_model
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 from measure.results import Calibration
@@ -146,7 +146,8 @@ def calibrate(
     max_cat = rm.max_category.copy()
     item_ids = list(rm.items)
     check_model(model, item_ids, max_cat, rm.source)
-    _check_variation(values, item_ids, rm.source)
+    counted = cml.count(values, max_cat)
+    _check_variation(counted[1].answer_counts, item_ids, rm.source)
     category_map: dict[str, list[int]] = {}
     values, max_cat, category_map, (stats, index) = _handle_null_categories(
         values,
@@ -156,6 +157,7 @@ def calibrate(
         rm.source,
         min_category=rm.min_category,
         reversed_items=frozenset(rm.reversed_items),
+        counted=counted,
     )
     if model == "rsm" and len(set(max_cat.tolist())) > 1:
         check_model(model, item_ids, max_cat, rm.source)
@@ -185,7 +187,8 @@ def calibrate(
         person_estimator=person_estimator,
         category_map=category_map,
         n_patterns=len(index.pattern_items),
-        pt_measure=point_measure_correlation(values, persons["wle"]),
+        pt_measure=item_point_measure(values, persons, fit),
+        alpha=item_alpha(values, persons, fit),
         method=used,
         method_reason=why,
         person_counts=(index.n_answered, index.raw_score, index.max_score),
@@ -195,10 +198,10 @@ def calibrate(
 # ----------------------------------------------------------------------------- checks
 
 
-def _check_variation(values: NDArray[np.int16], items: list[str], source: str) -> None:
+def _check_variation(answer_counts: Any, items: list[str], source: str) -> None:
+    """Every item needs answers in at least two categories (``answer_counts``: (I, M + 1))."""
     for j, item in enumerate(items):
-        col = values[:, j]
-        used = np.unique(col[col >= 0])
+        used = np.flatnonzero(answer_counts[j])
         if used.size == 1:
             raise ResponseDataError(
                 f"{source}: item {item!r}: every answer is in category {int(used[0])}; an item "
@@ -215,13 +218,15 @@ def _handle_null_categories(
     *,
     min_category: int = 0,
     reversed_items: frozenset[str] = frozenset(),
+    counted: tuple[cml.SufficientStats, cml.PersonIndex] | None = None,
 ) -> tuple[
     NDArray[np.int16], IntArray, dict[str, list[int]], tuple[cml.SufficientStats, cml.PersonIndex]
 ]:
     """Find categories without informative answers; raise or collapse them.
 
     Messages name the category in the data's own codes (``min_category`` and reverse keying
-    undone). Also returns the sufficient statistics of the final data (counted once).
+    undone). Also returns the sufficient statistics of the final data (counted once;
+    ``counted`` is the count of ``values`` when the caller has it already).
     """
 
     def code(j: int, x: int) -> str:
@@ -231,10 +236,10 @@ def _handle_null_categories(
         return f"category {x} (code {raw} in the data)"
 
     mapping: dict[str, list[int]] = {}
-    values = values.copy()
-    max_cat = max_cat.copy()
+    copied = False
     for _ in range(int(max_cat.sum()) + 1):
-        counted = cml.count(values, max_cat)
+        if counted is None:
+            counted = cml.count(values, max_cat)
         counts = counted[0].category_counts
         null = [
             (j, x)
@@ -245,16 +250,11 @@ def _handle_null_categories(
         if not null:
             return values, max_cat, mapping, counted
         if policy == "error":
-            all_counts = np.array(
-                [
-                    [int(np.sum(values[:, j] == x)) for x in range(int(max_cat[j]) + 1)]
-                    for j in range(len(items))
-                ],
-                dtype=object,
-            )
+            all_counts = counted[1].answer_counts
+            assert all_counts is not None  # count() always fills it
             lines = []
             for j, x in null[:10]:
-                used = int(all_counts[j][x])
+                used = int(all_counts[j, x])
                 why = (
                     "is never used"
                     if used == 0
@@ -273,6 +273,9 @@ def _handle_null_categories(
                     else "."
                 )
             )
+        if not copied:
+            values, max_cat, copied = values.copy(), max_cat.copy(), True
+        counted = None
         j, x = null[0]
         target = x - 1 if x > 0 else 1
         col = values[:, j]

@@ -41,6 +41,11 @@ __all__ = [
     "point_measure_correlation",
     "FitTables",
     "fit_tables",
+    "key_cell_counts",
+    "point_measure_from_cells",
+    "cronbach_alpha_from_cells",
+    "item_point_measure",
+    "item_alpha",
 ]
 
 #: default item fit range for rating scales (Wright & Linacre 1994, RMT 8:3,
@@ -137,6 +142,108 @@ class FitTables:
     item: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
     item_n: FloatArray
     person: tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+    #: (K, I, M + 1) answers per (pattern-score key, item, category), every person with a key;
+    #: ``None`` when that table would be larger than the data (nearly one key per person)
+    key_cells: NDArray[np.int64] | None = None
+
+
+#: the (key, item, category) table is built when it has at most this many cells per person
+KEY_TABLE_CELLS_PER_ROW = 4
+
+
+def key_cell_counts(
+    values: NDArray[np.integer], key: NDArray[np.int64], n_keys: int, width: int
+) -> NDArray[np.int64]:
+    """(K, I, width) answers per (key, item, category); rows with key -1 are left out.
+
+    One ``bincount`` per block of rows over a combined (key, item, category) code; missing
+    cells and rows without a key go to a slot that is dropped.
+    """
+    n, n_items = values.shape
+    slots = width + 1  # slot 0: missing
+    kk = np.where(key >= 0, key, n_keys)  # n_keys: the dropped row
+    total = (n_keys + 1) * n_items * slots
+    out = np.zeros(total, dtype=np.int64)
+    offset = (np.arange(n_items, dtype=np.int64) * slots)[None, :]
+    rows = max(1, 2_000_000 // max(n_items, 1))
+    for first in range(0, n, rows):
+        block = values[first : first + rows]
+        codes = np.maximum(block, -1).astype(np.int64)
+        codes += offset + 1
+        codes += (kk[first : first + rows] * (n_items * slots))[:, None]
+        out += np.bincount(codes.ravel(), minlength=total)
+    return out.reshape(n_keys + 1, n_items, slots)[:n_keys, :, 1:]
+
+
+def point_measure_from_cells(cells: NDArray[np.int64], key_measure: FloatArray) -> FloatArray:
+    """:func:`point_measure_correlation` from the (key, item, category) table.
+
+    The measure is constant within a key, so every sum over persons is a sum over keys and
+    categories; centred (two-pass) sums as in the per-person version.
+    """
+    finite = np.isfinite(key_measure)
+    c = cells[finite].astype(np.float64)  # (K', I, W)
+    th = key_measure[finite]
+    x = np.arange(c.shape[2], dtype=np.float64)
+    n_kj = c.sum(axis=2)  # (K', I)
+    n = n_kj.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x_mean = (c @ x).sum(axis=0) / n
+        t_mean = (n_kj * th[:, None]).sum(axis=0) / n
+        dx = x[None, :] - x_mean[:, None]  # (I, W)
+        dt = th[:, None] - t_mean[None, :]  # (K', I)
+        sxx = (c * dx[None, :, :] ** 2).sum(axis=(0, 2))
+        stt = (n_kj * dt**2).sum(axis=0)
+        sxt = ((c * dx[None, :, :]).sum(axis=2) * dt).sum(axis=0)
+        denom = np.sqrt(sxx * stt)
+        r = np.where((n >= 2) & (denom > 0), sxt / denom, np.nan)
+    out: FloatArray = r
+    return out
+
+
+def cronbach_alpha_from_cells(
+    cells: NDArray[np.int64], key_pattern_mask: NDArray[np.bool_], key_score: NDArray[np.int64]
+) -> float:
+    """Cronbach's alpha (as :func:`measure.results.cronbach_alpha`) from the key table.
+
+    Persons who answered every item are the keys whose pattern is complete; their total is the
+    key's raw score.
+    """
+    k = cells.shape[1]
+    complete = key_pattern_mask.all(axis=1)
+    c = cells[complete].astype(np.float64)
+    n_key = c[:, 0, :].sum(axis=1)
+    n = float(n_key.sum())
+    if n < 2 or k < 2:
+        return float("nan")
+    x = np.arange(c.shape[2], dtype=np.float64)
+    per_item = c.sum(axis=0)  # (I, W)
+    mean = per_item @ x / n
+    item_var = float((((x[None, :] - mean[:, None]) ** 2) * per_item).sum() / (n - 1))
+    total = key_score[complete].astype(np.float64)
+    t_mean = float((n_key * total).sum() / n)
+    total_var = float((n_key * (total - t_mean) ** 2).sum() / (n - 1))
+    if total_var <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - item_var / total_var))
+
+
+def item_point_measure(
+    values: NDArray[np.integer], persons: PersonResults, fit: FitTables
+) -> FloatArray:
+    """Point-measure correlations with the WLE: from the key table when there is one."""
+    if fit.key_cells is not None and persons.key_wle is not None:
+        return point_measure_from_cells(fit.key_cells, persons.key_wle)
+    return point_measure_correlation(values, persons.wle)
+
+
+def item_alpha(values: NDArray[np.integer], persons: PersonResults, fit: FitTables) -> float:
+    """Cronbach's alpha: from the key table when there is one."""
+    if fit.key_cells is not None:
+        return cronbach_alpha_from_cells(fit.key_cells, persons.key_mask, persons.key_score)
+    from measure.results import cronbach_alpha
+
+    return cronbach_alpha(values)
 
 
 def fit_tables(
@@ -145,42 +252,36 @@ def fit_tables(
     thresholds: FloatArray,
     persons: PersonResults,
 ) -> FitTables:
-    """Item and person fit from tables per (pattern, score) key (no persons x items arrays)."""
+    """Item and person fit from tables per (pattern, score) key (no persons x items arrays).
+
+    Whether a person enters the fit (status ok, finite MLE) is a property of the key. Item sums
+    come from the (key, item, category) answer counts when that table is small (it is also
+    returned, for the point-measure correlations and alpha), else from per-cell lookups.
+    Person sums of squared residuals are per-cell lookups in (key, item, category) tables of
+    ``(x - E)^2`` and ``(x - E)^2 / V`` (one complex gather per item).
+    """
     n, n_items = values.shape
     theta = persons.key_theta_mle
+    nk = theta.shape[0]
     ok_key = np.isfinite(theta)
+    if persons.key_status is not None:
+        ok_key &= persons.key_status == 0
+    else:  # pragma: no cover - measure_persons always sets key_status
+        first = np.full(nk, -1, dtype=np.int64)
+        first[persons.key[::-1][persons.key[::-1] >= 0]] = np.flatnonzero(persons.key[::-1] >= 0)
+        ok_key &= persons.status[n - 1 - first] == PersonStatus.OK.value
     th = np.where(ok_key, theta, 0.0)
     e, v, _, m4 = item_moments(th, thresholds)
     width = thresholds.shape[1] + 1
-    fit_person = persons.key >= 0
-    fit_person &= ok_key[np.where(persons.key >= 0, persons.key, 0)]
-    fit_person &= persons.status == PersonStatus.OK.value
-    # item sums via counts by (key, item, category)
-    k = persons.key
-    nk = e.shape[0]
-    cnt = np.zeros((nk, n_items, width))
-    for j in range(n_items):  # counts by (key, category), one item at a time
-        sel = fit_person & (values[:, j] >= 0)
-        cnt[:, j, :] = np.bincount(
-            k[sel] * width + values[sel, j].astype(np.int64), minlength=nk * width
-        ).reshape(nk, width)
     x = np.arange(width, dtype=float)
-    sq = (cnt * (x[None, None, :] - e[:, :, None]) ** 2).sum(axis=2)
-    ncell = cnt.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
         vsafe = np.where(v > 0, v, np.nan)
-        item_sums = (
-            ncell.sum(axis=0),
-            np.nansum(sq / vsafe, axis=0),
-            sq.sum(axis=0),
-            (ncell * v).sum(axis=0),
-            np.nansum(ncell * m4 / vsafe**2, axis=0),
-            (ncell * (m4 - v**2)).sum(axis=0),
-        )
-    item = fit_from_sums(*item_sums)
-    # person sums: the answered items are fixed by the key's pattern, so the sums of V, C/V^2
-    # and C - V^2 are per-key constants; the squared residuals are looked up per item from
-    # (key, item, category) tables -- no persons x items temporaries
+        resid2 = (x[None, None, :] - e[:, :, None]) ** 2  # (K, I, W)
+        z2 = np.where(v[:, :, None] > 0, resid2 / v[:, :, None], 0.0)
+    use_table = nk * width <= KEY_TABLE_CELLS_PER_ROW * max(n, 1)
+    cells = key_cell_counts(values, persons.key, nk, width) if use_table else None
+    # person sums: per-key constants (the answered items are fixed by the key's pattern) and
+    # per-cell lookups; key nk is a row of zeros for persons outside the fit
     answered_key = persons.key_mask
     with np.errstate(invalid="ignore", divide="ignore"):
         key_sums = {
@@ -189,20 +290,52 @@ def fit_tables(
             4: np.where(answered_key, m4 / v**2, 0.0).sum(axis=1),
             5: np.where(answered_key, m4 - v**2, 0.0).sum(axis=1),
         }
-        resid2 = (x[None, None, :] - e[:, :, None]) ** 2  # (K, I, W)
-        z2 = np.where(v[:, :, None] > 0, resid2 / v[:, :, None], 0.0)
-    kk = np.where(fit_person, k, 0)
+    fit_key = np.append(ok_key, False)
+    kk = np.where(persons.key >= 0, persons.key, nk)
+    fit_person = fit_key[kk]
+    kk = np.where(fit_person, kk, nk)
     p_sums = [np.zeros(n) for _ in range(6)]
     for idx, per_key in key_sums.items():
-        p_sums[idx] = np.where(fit_person, per_key[kk], 0.0)
-    flat_r = resid2.reshape(-1)
-    flat_z = z2.reshape(-1)
+        p_sums[idx] = np.append(np.where(ok_key, per_key, 0.0), 0.0)[kk]
+    slots = width + 1  # slot 0: missing
+    table = np.zeros((nk + 1, n_items, slots), dtype=np.complex128)
+    table[:nk, :, 1:] = np.where(ok_key[:, None, None], resid2 + 1j * z2, 0.0)
+    flat = table.reshape(-1)
+    base = kk * (n_items * slots) + 1
+    acc = np.zeros(n, dtype=np.complex128)
+    item_sq = np.zeros(n_items)
+    item_z2 = np.zeros(n_items)
+    columns = np.asfortranarray(values)  # one contiguous column per item
     for j in range(n_items):
-        col = values[:, j].astype(np.int64)
-        use = fit_person & (col >= 0)
-        pos = (kk * n_items + j) * width + np.where(use, col, 0)
-        p_sums[1] += np.where(use, flat_z[pos], 0.0)
-        p_sums[2] += np.where(use, flat_r[pos], 0.0)
+        got = flat[(base + j * slots) + np.maximum(columns[:, j], -1)]
+        acc += got
+        if cells is None:
+            item_sq[j] = got.real.sum()
+            item_z2[j] = got.imag.sum()
+    p_sums[1] = acc.imag
+    p_sums[2] = acc.real
+    if cells is not None:
+        cnt = np.where(ok_key[:, None, None], cells, 0).astype(np.float64)
+        ncell = cnt.sum(axis=2)
+        sq = (cnt * resid2).sum(axis=2)
+        item_sq = sq.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            item_z2 = np.nansum(sq / vsafe, axis=0)
+    else:
+        ncell = np.zeros((nk, n_items))
+        for j in range(n_items):
+            sel = fit_person & (columns[:, j] >= 0)
+            ncell[:, j] = np.bincount(kk[sel], minlength=nk + 1)[:nk]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        item_sums = (
+            ncell.sum(axis=0),
+            item_z2,
+            item_sq,
+            (ncell * v).sum(axis=0),
+            np.nansum(ncell * m4 / vsafe**2, axis=0),
+            (ncell * (m4 - v**2)).sum(axis=0),
+        )
+    item = fit_from_sums(*item_sums)
     person = fit_from_sums(*p_sums)
     person = tuple(np.where(fit_person, a, np.nan) for a in person)  # type: ignore[assignment]
-    return FitTables(item=item, item_n=item_sums[0], person=person)
+    return FitTables(item=item, item_n=item_sums[0], person=person, key_cells=cells)

@@ -157,6 +157,7 @@ class Calibration:
         pt_measure: FloatArray,
         method: str = "cml",
         method_reason: str = "",
+        alpha: float | None = None,
         person_counts: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None,
     ) -> Calibration:
         items = list(responses.items)
@@ -273,7 +274,7 @@ class Calibration:
             ],
             "item_reliability": item_rel["reliability"],
             "item_separation": item_rel["separation"],
-            "cronbach_alpha": cronbach_alpha(values),
+            "cronbach_alpha": cronbach_alpha(values) if alpha is None else alpha,
         }
         return cls(
             model=model,

@@ -42,7 +42,7 @@ from measure.exceptions import (
     ReferenceScaleError,
     ResponseDataError,
 )
-from measure.fit import MISFIT_RULE, misfitting, point_measure_correlation
+from measure.fit import MISFIT_RULE, item_alpha, item_point_measure, misfitting
 from measure.fit import fit_tables as _fit
 from measure.reference import ReferenceScale
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses, normalise_label
@@ -435,7 +435,8 @@ def score(
         person_estimator=person_estimator,
         category_map={},
         n_patterns=len(index.pattern_items),
-        pt_measure=point_measure_correlation(values, persons["wle"]),
+        pt_measure=item_point_measure(values, persons, fit_tables),
+        alpha=item_alpha(values, persons, fit_tables),
     )
     per = cal.persons
     if keep:

@@ -92,7 +92,7 @@ def test_fast_csv_writer_matches_pandas(tmp_path: Path, monkeypatch: pytest.Monk
     df.loc[3, "measure"] = np.nan
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     mio.write_table_atomic(df, fast)
-    monkeypatch.setattr(mio, "_arrow_available", lambda d: False)
+    monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
     mio.write_table_atomic(df, slow)
     assert fast.read_text() == slow.read_text()
     df.loc[0, "reason"] = 'needs "quotes", really'
@@ -107,7 +107,61 @@ def test_fast_csv_writer_in_slices_falls_back_to_quoting(tmp_path: Path) -> None
     df.loc[17, "s"] = "has, comma"
     path = tmp_path / "sliced.csv"
     with open(path, "wb") as handle:
-        mio._write_arrow_csv(df, handle, rows=4)
+        mio._write_arrow_csv(
+            mio._arrow_table(df, None), list(df.columns), handle, rows=4, threads=2
+        )
     back = pd.read_csv(path)
     pd.testing.assert_frame_equal(back, df)
     assert path.read_text().splitlines()[0] == "a,s"
+
+
+def _person_like_table(n: int) -> pd.DataFrame:
+    """A persons-like table: floats with few distinct values (dictionary-encoded by the fast
+    writer), floats with one value per row, NaN and infinities, booleans, text, integers."""
+    rng = np.random.default_rng(7)
+    key = rng.integers(0, 40, n)
+    per_key = rng.normal(size=40) * 3
+    per_key[5] = np.nan
+    per_key[6] = np.inf
+    per_key[7] = -0.0
+    per_key[8] = 1e-7
+    per_key[9] = 123456.0
+    fit = rng.gamma(2.0, 0.5, n)
+    fit[::97] = np.nan
+    return pd.DataFrame(
+        {
+            "person": [f"P{i}" for i in range(n)],
+            "row": np.arange(2, n + 2),
+            "status": np.where(key == 5, "extreme_min", "ok"),
+            "measure": per_key[key],
+            "infit_msq": fit,
+            "anchored": key % 2 == 0,
+            "reason": np.where(key == 5, "no measure", None),
+        }
+    )
+
+
+@pytest.mark.parametrize("digits", [None, 6, 2])
+def test_fast_csv_writer_equals_pandas_on_large_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, digits: int | None
+) -> None:
+    df = _person_like_table(5000)
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    mio.write_table_atomic(df, fast, digits=digits)
+    monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
+    mio.write_table_atomic(df, slow, digits=digits)
+    # the same cells as pandas' own writer (pyarrow prints a whole float as "1", pandas as
+    # "1.0": the same number); floats read back to the rounded doubles exactly
+    read = {"keep_default_na": False, "na_values": [""]}
+    back = pd.read_csv(fast, **read)
+    pd.testing.assert_frame_equal(back, pd.read_csv(slow, **read))
+    assert "-0.0" not in fast.read_text()
+    want = df if digits is None else mio.round_floats(df, digits)
+    for col in ("measure", "infit_msq"):
+        np.testing.assert_array_equal(back[col].to_numpy(), want[col].to_numpy())
+
+
+def test_digits_are_checked(tmp_path: Path) -> None:
+    df = pd.DataFrame({"a": [1.0]})
+    with pytest.raises(ValueError, match=r"digits must be an integer 0\.\.17"):
+        mio.write_table_atomic(df, tmp_path / "a.csv", digits=-1)

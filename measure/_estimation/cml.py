@@ -75,6 +75,23 @@ class PersonIndex:
     n_answered: IntArray
     pattern_items: tuple[IntArray, ...]  #: answered items of every pattern (incl. all-extreme)
     pattern_masks: NDArray[np.bool_]  #: (G, I) the same as a boolean matrix
+    #: (I, M + 1) answers in each category of each item, every person (extremes included)
+    answer_counts: NDArray[np.int64] | None = None
+
+
+def dense_unique(code: IntArray, upper: int) -> tuple[IntArray, IntArray]:
+    """``np.unique(code, return_inverse=True)`` for non-negative codes below ``upper``.
+
+    Uses a presence table instead of a sort when ``upper`` is not much larger than the number of
+    codes (a million raw scores of one pattern: a bincount instead of sorting a million values).
+    """
+    if code.size and upper <= 4 * code.size + 4096:
+        present = np.bincount(code, minlength=upper) > 0
+        keys = np.flatnonzero(present).astype(np.int64)
+        remap = np.cumsum(present) - 1
+        return keys, remap[code].astype(np.int64)
+    keys, inverse = np.unique(code, return_inverse=True)
+    return keys.astype(np.int64), inverse.reshape(-1).astype(np.int64)
 
 
 def pattern_index(answered: NDArray[np.bool_]) -> tuple[IntArray, NDArray[np.bool_]]:
@@ -102,6 +119,10 @@ def pattern_index(answered: NDArray[np.bool_]) -> tuple[IntArray, NDArray[np.boo
     return inverse.reshape(-1).astype(np.int64), masks
 
 
+#: rows per block of the counting pass (bounds the int32 temporaries to ~ROWS x items)
+COUNT_ROWS = 131_072
+
+
 def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, PersonIndex]:
     """One vectorised pass over the response matrix.
 
@@ -111,25 +132,30 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
         Responses ``0..max_cat[i]``; any negative value means missing.
     max_cat : (I,) int array
         Top category of each item.
+
+    The raw score is one row sum; the number of answered items and the largest possible score
+    follow from the missing-data pattern; the answers per (item, category), for all persons and
+    for the informative ones, come from one ``bincount`` per block of rows.
     """
     n_persons, n_items = x.shape
+    max_cat = np.asarray(max_cat, dtype=np.int64)
     answered = x >= 0
+    inverse, all_masks = pattern_index(answered)
+    del answered
+    # raw score: one row sum (missing cells are negative: clipped to 0)
     raw = np.zeros(n_persons, dtype=np.int64)
-    n_answered = np.zeros(n_persons, dtype=np.int64)
-    max_score = np.zeros(n_persons, dtype=np.int64)
-    for j in range(n_items):  # column by column: no (N, I) int64 temporaries
-        col = answered[:, j]
-        raw += np.where(col, x[:, j], 0)
-        n_answered += col
-        max_score += col * np.int64(max_cat[j])
-    inverse, masks = pattern_index(answered)
-    inverse = inverse.reshape(-1).astype(np.int64)
+    for first in range(0, n_persons, COUNT_ROWS):
+        block = x[first : first + COUNT_ROWS]
+        raw[first : first + COUNT_ROWS] = np.maximum(block, 0).sum(axis=1, dtype=np.int64)
+    # answered items and top score: per pattern
+    n_answered = all_masks.sum(axis=1).astype(np.int64)[inverse]
+    max_score = (all_masks.astype(np.int64) @ max_cat)[inverse]
     # drop the empty pattern (persons with no answers)
-    empty = ~masks.any(axis=1)
+    empty = ~all_masks.any(axis=1)
     new_index = np.cumsum(~empty) - 1
     new_index[empty] = -1
     pattern = new_index[inverse]
-    masks = masks[~empty]
+    masks = all_masks[~empty]
     pattern_items = tuple(np.flatnonzero(m).astype(np.int64) for m in masks)
     extreme = (raw == 0) | (raw == max_score)
     informative = (~extreme) & (pattern >= 0)
@@ -142,14 +168,22 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
         for g, items in enumerate(pattern_items)
     )
     width = int(max_cat.max()) + 1
-    cat_counts = np.zeros((n_items, width), dtype=np.int64)
-    for j in range(n_items):
-        sel = answered[:, j] & informative
-        cat_counts[j] = np.bincount(x[sel, j].astype(np.int64), minlength=width)[:width]
+    slots = width + 1  # slot 0: missing; slot x + 1: category x
+    offset = (np.arange(n_items, dtype=np.int32) * slots)[None, :]
+    half = n_items * slots
+    cells = np.zeros(2 * half, dtype=np.int64)  # [all persons | informative persons]
+    for first in range(0, n_persons, COUNT_ROWS):
+        block = x[first : first + COUNT_ROWS]
+        codes = np.maximum(block, -1).astype(np.int32)
+        codes += offset + 1
+        codes += (informative[first : first + COUNT_ROWS, None] * half).astype(np.int32)
+        cells += np.bincount(codes.ravel(), minlength=2 * half)
+    informative_cells = cells[half:].reshape(n_items, slots)[:, 1:]
+    all_cells = cells[:half].reshape(n_items, slots)[:, 1:] + informative_cells
     stats = SufficientStats(
-        max_cat=max_cat.astype(np.int64),
+        max_cat=max_cat,
         patterns=tuple(p for p in patterns if p.score_counts.sum() > 0),
-        category_counts=cat_counts.astype(float),
+        category_counts=informative_cells.astype(float),
         n_informative=int(informative.sum()),
     )
     index = PersonIndex(
@@ -159,6 +193,7 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
         n_answered=n_answered,
         pattern_items=pattern_items,
         pattern_masks=masks,
+        answer_counts=all_cells,
     )
     return stats, index
 

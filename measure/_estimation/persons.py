@@ -15,6 +15,20 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
+#: status names in code order (``PersonResults.status_code``)
+STATUS_NAMES = np.array(
+    [
+        PersonStatus.OK.value,
+        PersonStatus.EXTREME_MIN.value,
+        PersonStatus.EXTREME_MAX.value,
+        PersonStatus.TOO_FEW_ANSWERS.value,
+        PersonStatus.NO_ANSWERS.value,
+    ],
+    dtype=object,
+)
+OK, EXTREME_MIN, EXTREME_MAX, TOO_FEW, NO_ANSWERS = range(5)
+
+
 @dataclass(frozen=True)
 class PersonResults:
     status: NDArray[np.object_]
@@ -26,10 +40,24 @@ class PersonResults:
     key_mask: NDArray[np.bool_]  #: (K, I)
     key_theta_mle: FloatArray
     key_score: IntArray
+    #: (K,) status code of every key (an index into ``STATUS_NAMES``; never NO_ANSWERS)
+    key_status: NDArray[np.int8] | None = None
+    #: (K,) the key's WLE (NaN for too few answers), as ``wle`` per person
+    key_wle: FloatArray | None = None
+    #: (K,) the key's pattern (an index into ``PersonIndex.pattern_items``)
+    key_pattern: IntArray | None = None
 
     def __getitem__(self, name: str) -> FloatArray:
         value: FloatArray = getattr(self, name)
         return value
+
+    @property
+    def status_code(self) -> NDArray[np.int8]:
+        """(N,) status code of every person (an index into ``STATUS_NAMES``)."""
+        if self.key_status is None:  # pragma: no cover - measure_persons always sets it
+            lookup = {name: code for code, name in enumerate(STATUS_NAMES)}
+            return np.array([lookup[s] for s in self.status], dtype=np.int8)
+        return np.append(self.key_status, np.int8(NO_ANSWERS))[self.key]
 
 
 def measure_persons(
@@ -39,14 +67,18 @@ def measure_persons(
     max_cat: IntArray,
     min_answered: int,
 ) -> PersonResults:
-    n = values.shape[0]
+    """WLE and MLE of every row, solved once per (pattern, raw score) key and looked up.
+
+    The status (ok, extreme, too few answers, no answers) is a function of the key too: the
+    pattern fixes the number of answered items and the top score.
+    """
     pattern = index.pattern
     raw = index.raw_score
     has = pattern >= 0
     rtot = int(max_cat.sum())
-    code = np.where(has, pattern * (rtot + 1) + raw, -1)
-    keys, inverse = np.unique(code[has], return_inverse=True)
-    key = np.full(n, -1, dtype=np.int64)
+    code = pattern[has] * (rtot + 1) + raw[has]
+    keys, inverse = cml.dense_unique(code, len(index.pattern_items) * (rtot + 1))
+    key = np.full(pattern.shape[0], -1, dtype=np.int64)
     key[has] = inverse
     kpat = keys // (rtot + 1)
     kscore = keys % (rtot + 1)
@@ -54,22 +86,19 @@ def measure_persons(
     sc = kscore.astype(float)
     wle, wle_se, _ = solve_persons(sc, thresholds, mask, kind="wle")
     mle, mle_se, _ = solve_persons(sc, thresholds, mask, kind="mle", start=wle)
-    status = np.full(n, PersonStatus.OK.value, dtype=object)
-    status[raw == 0] = PersonStatus.EXTREME_MIN.value
-    status[(raw == index.max_score) & has] = PersonStatus.EXTREME_MAX.value
-    status[(index.n_answered < min_answered) & has] = PersonStatus.TOO_FEW_ANSWERS.value
-    status[~has] = PersonStatus.NO_ANSWERS.value
-    take = np.where(has, key, 0)
-
-    def per_person(arr: FloatArray) -> FloatArray:
-        out = np.where(has, arr[take], np.nan) if keys.size else np.full(n, np.nan)
-        return out
-
-    p_wle, p_wle_se = per_person(wle), per_person(wle_se)
-    p_mle, p_mle_se = per_person(mle), per_person(mle_se)
-    too_few = status == PersonStatus.TOO_FEW_ANSWERS.value
-    for arr in (p_wle, p_wle_se, p_mle, p_mle_se):
+    k_answered = mask.sum(axis=1)
+    k_top = mask.astype(np.int64) @ np.asarray(max_cat, dtype=np.int64)
+    k_status = np.full(keys.size, OK, dtype=np.int8)
+    k_status[kscore == 0] = EXTREME_MIN
+    k_status[kscore == k_top] = EXTREME_MAX
+    k_status[k_answered < min_answered] = TOO_FEW
+    too_few = k_status == TOO_FEW
+    per_key = [wle.copy(), wle_se.copy(), mle.copy(), mle_se.copy()]
+    for arr in per_key:
         arr[too_few] = np.nan
+    # key -1 (no answers) looks up the appended last entry
+    status = np.append(STATUS_NAMES[k_status], STATUS_NAMES[NO_ANSWERS])[key]
+    p_wle, p_wle_se, p_mle, p_mle_se = (np.append(arr, np.nan)[key] for arr in per_key)
     return PersonResults(
         status=status,
         wle=p_wle,
@@ -80,6 +109,9 @@ def measure_persons(
         key_mask=mask,
         key_theta_mle=mle,
         key_score=kscore,
+        key_status=k_status,
+        key_wle=per_key[0],
+        key_pattern=kpat,
     )
 
 
