@@ -386,35 +386,9 @@ def _read_text_fast(
     header = next(csv.reader([header_line], delimiter=delimiter))
     if not header or any(not h.strip() for h in header) or len(set(header)) != len(header):
         return None
-    try:
-        data = pd.read_csv(
-            io.StringIO(body),
-            sep=delimiter,
-            header=None,
-            names=header,
-            dtype={c: object for c in header if c in text_columns} if numeric else object,
-            na_values=[""],
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="c",
-            quoting=csv.QUOTE_NONE,
-        )
-    except (pd.errors.ParserError, ValueError):
+    data = _parse_simple_text(body, header, delimiter, numeric=numeric, text_columns=text_columns)
+    if data is None:
         return None
-    if data.shape[1] != len(header):
-        return None
-    for col in data.columns:
-        if (
-            data[col].dtype == object
-            or pd.api.types.is_string_dtype(data[col].dtype)
-            or not numeric
-        ):
-            data[col] = data[col].astype(object).where(data[col].notna(), None)
-        elif not (
-            pd.api.types.is_integer_dtype(data[col].dtype)
-            or pd.api.types.is_float_dtype(data[col].dtype)
-        ):  # booleans, dates...: keep the text as written
-            return None
     data.columns = pd.Index(header, dtype=object)
     # trailing delimiter-only lines are not respondents (as in the careful reader)
     blank = data.isna().all(axis=1).to_numpy()
@@ -423,6 +397,74 @@ def _read_text_fast(
         end -= 1
     data = data.iloc[:end].reset_index(drop=True)
     return data, np.arange(2, 2 + end, dtype=np.int64)
+
+
+def _parse_simple_text(
+    body: str,
+    header: list[str],
+    delimiter: str,
+    *,
+    numeric: bool,
+    text_columns: tuple[str, ...],
+) -> pd.DataFrame | None:
+    """Parse the body of a simple delimited file (no quotes, one record per line) with
+    pyarrow's multi-threaded CSV reader; ``None`` when it cannot (ragged rows, ...).
+
+    Text mode: every column as text (``str`` or ``None``). Numeric mode: a column whose cells
+    are all plain numbers becomes int64 (float64 with NaN when some are empty); other columns and
+    ``text_columns`` stay text. The cells are those pandas' C parser gives for the same options.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    data = body.encode("utf-8")
+    text_types = {c: pa.string() for c in header if not numeric or c in text_columns}
+
+    def parse(types: dict[str, Any]) -> Any:
+        return pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=header, block_size=1 << 22),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=True,
+                true_values=[],
+                false_values=[],
+                timestamp_parsers=[],
+            ),
+        )
+
+    try:
+        table = parse(text_types)
+        if numeric:  # what is neither an integer nor a float is read as text
+            other = {
+                name: pa.string()
+                for name, typ in zip(table.column_names, table.schema.types, strict=True)
+                if not (
+                    pa.types.is_int64(typ) or pa.types.is_float64(typ) or pa.types.is_string(typ)
+                )
+            }
+            if other:
+                table = parse({**text_types, **other})
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_columns != len(header):
+        return None
+    columns: dict[str, Any] = {}
+    for j, (name, column) in enumerate(zip(header, table.columns, strict=True)):
+        typ = column.type
+        if pa.types.is_string(typ):  # object: str or None (as the careful reader gives)
+            columns[f"c{j}"] = pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+        elif column.null_count:  # NaN for empty
+            columns[f"c{j}"] = column.to_numpy(zero_copy_only=False).astype(np.float64)
+        else:
+            columns[f"c{j}"] = column.to_numpy()
+    frame = pd.DataFrame(columns, copy=False)
+    frame.columns = pd.Index(header, dtype=object)
+    return frame
 
 
 def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:

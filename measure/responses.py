@@ -322,8 +322,7 @@ def as_responses(
         )
         top = coded.top
         tops[j] = top
-        ok = coded.state == _VALID
-        col_codes = np.where(ok, coded.code, -1).astype(np.int16)
+        col_codes = coded.codes
         if item in reverse_set or (inst_item is not None and inst_item.reverse):
             if declared is None:
                 raise ResponseDataError(
@@ -335,14 +334,15 @@ def as_responses(
             col_codes = np.where(col_codes >= 0, top - col_codes, -1).astype(np.int16)
         values[:, j] = col_codes
         all_empty &= coded.state == _EMPTY
-        bad = np.flatnonzero(coded.state == _BAD)
+        bad = np.flatnonzero(coded.state == _BAD) if coded.any_bad else np.zeros(0, np.int64)
         if bad.size:
             bad_rows.append(bad)
             bad_cols.append(np.full(bad.size, j, dtype=np.int64))
-            bad_vals.append(coded.display[bad])
-            bad_labels.append(coded.label[bad])
+            display, label = coded.cells(bad)
+            bad_vals.append(display)
+            bad_labels.append(label)
         allowed.append(coded.allowed() if bad.size else "")
-        if not ok.any() and not allow_empty_items:
+        if not coded.any_valid and not allow_empty_items:
             no_answers.append(_no_answer_text(col, item, coded.state, n))
 
     # persons: ids, blank rows, duplicates
@@ -351,7 +351,7 @@ def as_responses(
         ids, id_blank = _person_ids(frame[id_column])
         _check_ids(ids, id_blank, blank_rows, rows, frame, id_column, source)
     else:
-        ids = np.array([str(i) for i in range(1, n + 1)], dtype=object)
+        ids = np.array(tuple(map(str, range(1, n + 1))), dtype=object)
     persons = tuple(ids.tolist())
 
     # invalid cells
@@ -554,16 +554,35 @@ class _Missing:
 
 @dataclass(frozen=True)
 class _Coded:
+    """One coded column: per cell a state and an int16 code; text only for the cells asked.
+
+    The display text and value label are kept per distinct value (``index`` maps cells to
+    them), so a million valid cells cost no Python objects.
+    """
+
     state: NDArray[np.int8]  # per cell: _VALID, _EMPTY, _MISSING, _BAD
-    code: NDArray[np.float64]  # per cell: 0-based code where valid
-    display: NDArray[np.object_]  # per cell: the value as text (used for bad cells)
-    label: NDArray[np.object_]  # per cell: SPSS value label or None
+    codes: NDArray[np.int16]  # per cell: 0-based code where valid, else -1
+    index: NDArray[np.intp]  # per cell: distinct value (-1: empty)
+    u_display: NDArray[np.object_]  # per distinct value (last entry: empty)
+    u_label: NDArray[np.object_]
+    bool_display: NDArray[np.object_] | None  # per cell where booleans were taken out
     top: int
     allowed_parts: tuple[str, str]
+    any_bad: bool
+    any_valid: bool
 
     def allowed(self) -> str:
         values, missing = self.allowed_parts
         return values + (f"; missing: {missing}" if missing else "") + "; or an empty cell"
+
+    def cells(self, rows: NDArray[np.int64]) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+        """The value as text and its value label, for the cells in ``rows``."""
+        display = self.u_display[self.index[rows]]
+        label = self.u_label[self.index[rows]]
+        if self.bool_display is not None:
+            taken = self.bool_display[rows]
+            display = np.where(pd.isna(taken), display, taken)
+        return display, label
 
 
 def _code_column(
@@ -608,6 +627,7 @@ def _code_column(
     u_state = np.full(k + 1, _EMPTY, dtype=np.int8)  # last entry: the NA sentinel (idx -1)
     u_code = np.full(k + 1, np.nan)
     u_display = np.empty(k + 1, dtype=object)
+    u_display[k] = ""
     u_label = np.full(k + 1, None, dtype=object)
     for u, v in enumerate(uvals):
         state, code, display, label = _classify(
@@ -615,22 +635,34 @@ def _code_column(
         )
         u_state[u], u_code[u], u_display[u], u_label[u] = state, code, display, label
     state_cells = u_state[idx]
-    code_cells = u_code[idx]
-    display_cells = u_display[idx]
-    label_cells = u_label[idx]
+    bool_display: NDArray[np.object_] | None = None
     if bool_cells is not None:
         state_cells[bool_cells] = _BAD
-        display_cells[bool_cells] = original[bool_cells].astype(str).to_numpy(dtype=object)
+        bool_display = np.full(len(series), None, dtype=object)
+        bool_display[bool_cells] = original[bool_cells].astype(str).to_numpy(dtype=object)
+    u_codes16 = np.where(u_state == _VALID, u_code, -1).astype(np.int16)
+    codes = u_codes16[idx]
+    if bool_cells is not None:
+        codes[bool_cells] = -1
+    valid_u = u_state[:k] == _VALID
     if top is None:
-        valid_codes = u_code[:k][u_state[:k] == _VALID]
+        valid_codes = u_code[:k][valid_u]
         top = int(valid_codes.max()) if valid_codes.size else 0
+    used = np.zeros(k + 1, dtype=bool)
+    used[idx] = True  # idx -1 marks the last entry
     return _Coded(
         state=state_cells,
-        code=code_cells,
-        display=display_cells,
-        label=label_cells,
+        codes=codes,
+        index=idx,
+        u_display=u_display,
+        u_label=u_label,
+        bool_display=bool_display,
         top=top,
         allowed_parts=_allowed_parts(item, through_labels, min_category, cap, missing),
+        any_bad=bool_cells is not None
+        and bool(bool_cells.any())
+        or bool((u_state == _BAD)[used].any()),
+        any_valid=bool((u_state == _VALID)[used].any() and (codes >= 0).any()),
     )
 
 

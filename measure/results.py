@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from measure._estimation.persons import raw_score_table
+from measure._estimation.persons import EXTREME_MAX, EXTREME_MIN, STATUS_NAMES, raw_score_table
 from measure.responses import ResponseMatrix
 from measure.status import PersonStatus
 
@@ -69,6 +69,20 @@ def cronbach_alpha(values: NDArray[np.integer]) -> float:
     if total_var <= 0:
         return float("nan")
     return float(k / (k - 1) * (1 - item_var / total_var))
+
+
+def text_column(values: Sequence[str] | NDArray[np.object_]) -> Any:
+    """A column of text for a DataFrame, built without a per-value conversion where pandas'
+    default text type is Arrow-backed (pandas >= 3); otherwise an object array."""
+    try:
+        import pyarrow as pa
+
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+        if pd.Series([""]).dtype == dtype:
+            return pd.array(pa.array(values, pa.large_string()), dtype=dtype)
+    except (ImportError, TypeError, ValueError):  # older pandas: no such dtype
+        pass
+    return np.asarray(values, dtype=object)
 
 
 _REASONS = {
@@ -224,13 +238,14 @@ class Calibration:
         else:
             measure, se = persons.mle, persons.mle_se
         status = persons.status
-        reason = pd.Series(status).map(_REASONS).to_numpy(dtype=object)
+        codes = persons.status_code
+        reasons = np.array([_REASONS[name] for name in STATUS_NAMES], dtype=object)
         if person_estimator == "mle":
-            ext = np.isin(status, [PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value])
-            reason[ext] = np.where(
-                status[ext] == PersonStatus.EXTREME_MIN.value,
-                "lowest possible score: the maximum-likelihood measure is -infinity",
-                "highest possible score: the maximum-likelihood measure is +infinity",
+            reasons[EXTREME_MIN] = (
+                "lowest possible score: the maximum-likelihood measure is -infinity"
+            )
+            reasons[EXTREME_MAX] = (
+                "highest possible score: the maximum-likelihood measure is +infinity"
             )
         if person_counts is not None:
             answered, raw, maxs = person_counts
@@ -239,29 +254,37 @@ class Calibration:
             raw = np.where(values >= 0, values, 0).sum(axis=1)
             maxs = (values >= 0).astype(np.int64) @ max_category
         p_infit, p_infit_z, p_outfit, p_outfit_z = fit.person
-        per = pd.DataFrame(
-            {
-                "person": list(responses.persons),
-                "row": responses.rows,
-                "status": status,
-                "n_answered": answered,
-                "raw_score": raw,
-                "max_score": maxs,
-                "measure": measure,
-                "se": se,
-                "ci_lower": measure - Z95 * se,
-                "ci_upper": measure + Z95 * se,
-                "wle": persons.wle,
-                "wle_se": persons.wle_se,
-                "mle": persons.mle,
-                "mle_se": persons.mle_se,
-                "infit_msq": p_infit,
-                "infit_zstd": p_infit_z,
-                "outfit_msq": p_outfit,
-                "outfit_zstd": p_outfit_z,
-                "reason": reason,
-            }
-        )
+        # the float columns in one block (no consolidation copy), the rest inserted around it
+        floats = {
+            "measure": measure,
+            "se": se,
+            "ci_lower": measure - Z95 * se,
+            "ci_upper": measure + Z95 * se,
+            "wle": persons.wle,
+            "wle_se": persons.wle_se,
+            "mle": persons.mle,
+            "mle_se": persons.mle_se,
+            "infit_msq": p_infit,
+            "infit_zstd": p_infit_z,
+            "outfit_msq": p_outfit,
+            "outfit_zstd": p_outfit_z,
+        }
+        block = np.empty((len(floats), status.shape[0]))
+        for row, values_ in enumerate(floats.values()):
+            block[row] = values_
+        per = pd.DataFrame(block.T, columns=list(floats), copy=False)
+        for pos, (name, column) in enumerate(
+            [
+                ("person", text_column(responses.persons)),
+                ("row", responses.rows),
+                ("status", text_column(status)),
+                ("n_answered", answered),
+                ("raw_score", raw),
+                ("max_score", maxs),
+            ]
+        ):
+            per.insert(pos, name, column)
+        per["reason"] = text_column(reasons[codes])
         ok = status == PersonStatus.OK.value
         rel = separation_reliability(persons.wle[ok], persons.wle_se[ok])
         item_rel = separation_reliability(loc, loc_se)
