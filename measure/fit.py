@@ -171,7 +171,7 @@ def key_cell_counts(
         codes = np.maximum(block, -1).astype(np.int64)
         codes += offset + 1
         codes += (kk[first : first + rows] * (n_items * slots))[:, None]
-        out += np.bincount(codes.ravel(), minlength=total)
+        out += np.bincount(codes.ravel(order="K"), minlength=total)
     return out.reshape(n_keys + 1, n_items, slots)[:n_keys, :, 1:]
 
 

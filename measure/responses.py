@@ -290,7 +290,8 @@ def as_responses(
     missing = _Missing(list(missing_codes) + list(instrument.missing_codes if instrument else []))
     labels_by_column = dict(value_labels or {})
 
-    values = np.full((n, len(item_ids)), -1, dtype=np.int16)
+    # column-major: each item's codes are written and later read as one contiguous column
+    values = np.full((n, len(item_ids)), -1, dtype=np.int16, order="F")
     tops = np.zeros(len(item_ids), dtype=np.int64)
     all_empty = np.ones(n, dtype=bool)
     bad_rows: list[NDArray[np.int64]] = []

@@ -71,18 +71,28 @@ def cronbach_alpha(values: NDArray[np.integer]) -> float:
     return float(k / (k - 1) * (1 - item_var / total_var))
 
 
-def text_column(values: Sequence[str] | NDArray[np.object_]) -> Any:
-    """A column of text for a DataFrame, built without a per-value conversion where pandas'
-    default text type is Arrow-backed (pandas >= 3); otherwise an object array."""
+def text_column(
+    values: Sequence[str] | NDArray[np.object_], codes: NDArray[np.integer] | None = None
+) -> Any:
+    """A column of text for a DataFrame: ``values``, or ``values[codes]`` when codes are given.
+
+    Built without a per-value conversion where pandas' default text type is Arrow-backed
+    (pandas >= 3): the distinct texts are converted once and taken by code. Otherwise an object
+    array.
+    """
     try:
         import pyarrow as pa
 
         dtype = pd.StringDtype("pyarrow", na_value=np.nan)
         if pd.Series([""]).dtype == dtype:
-            return pd.array(pa.array(values, pa.large_string()), dtype=dtype)
+            arrow = pa.array(values, pa.large_string())
+            if codes is not None:
+                arrow = arrow.take(pa.array(codes))
+            return pd.array(arrow, dtype=dtype)
     except (ImportError, TypeError, ValueError):  # older pandas: no such dtype
         pass
-    return np.asarray(values, dtype=object)
+    out = np.asarray(values, dtype=object)
+    return out if codes is None else out[codes]
 
 
 _REASONS = {
@@ -277,14 +287,14 @@ class Calibration:
             [
                 ("person", text_column(responses.persons)),
                 ("row", responses.rows),
-                ("status", text_column(status)),
+                ("status", text_column(STATUS_NAMES, codes)),
                 ("n_answered", answered),
                 ("raw_score", raw),
                 ("max_score", maxs),
             ]
         ):
             per.insert(pos, name, column)
-        per["reason"] = text_column(reasons[codes])
+        per["reason"] = text_column(reasons, codes)
         ok = status == PersonStatus.OK.value
         rel = separation_reliability(persons.wle[ok], persons.wle_se[ok])
         item_rel = separation_reliability(loc, loc_se)

@@ -177,7 +177,7 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
         codes = np.maximum(block, -1).astype(np.int32)
         codes += offset + 1
         codes += (informative[first : first + COUNT_ROWS, None] * half).astype(np.int32)
-        cells += np.bincount(codes.ravel(), minlength=2 * half)
+        cells += np.bincount(codes.ravel(order="K"), minlength=2 * half)
     informative_cells = cells[half:].reshape(n_items, slots)[:, 1:]
     all_cells = cells[:half].reshape(n_items, slots)[:, 1:] + informative_cells
     stats = SufficientStats(
