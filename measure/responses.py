@@ -606,8 +606,12 @@ def _code_column(
             series = series.mask(bool_cells)
         else:
             bool_cells = None
-    idx, uniques = pd.factorize(series, use_na_sentinel=True)
-    uvals: list[Any] = list(np.asarray(uniques, dtype=object))
+    small = _small_integer_codes(series) if bool_cells is None else None
+    if small is not None:
+        idx, uvals = small
+    else:
+        idx, uniques = pd.factorize(series, use_na_sentinel=True)
+        uvals = list(np.asarray(uniques, dtype=object))
 
     labels: dict[str, int] = {}
     if item is not None and instrument is not None:
@@ -665,6 +669,44 @@ def _code_column(
         or bool((u_state == _BAD)[used].any()),
         any_valid=bool((u_state == _VALID)[used].any() and (codes >= 0).any()),
     )
+
+
+def _small_integer_codes(series: pd.Series[Any]) -> tuple[NDArray[np.intp], list[Any]] | None:
+    """``pd.factorize`` for a numeric column of whole numbers in a small range (survey codes):
+    a presence table over the range instead of hashing. ``None`` when it does not apply.
+
+    The distinct values come in increasing order (factorize gives order of appearance; nothing
+    downstream depends on the order). Whole floats are returned as floats, as factorize would.
+    """
+    dtype = series.dtype
+    if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
+        return None
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) or len(series) < 10_000:
+        return None
+    x = series.to_numpy()
+    present = ~np.isnan(x) if x.dtype.kind == "f" else None
+    seen = x if present is None else x[present]
+    if seen.size == 0:
+        return None
+    lo, hi = seen.min(), seen.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > 4096:
+        return None
+    base = int(lo)
+    if x.dtype.kind == "f" and not np.array_equal(seen, np.floor(seen)):
+        return None  # decimals: let factorize keep every distinct value
+    offset = (seen - base).astype(np.intp)
+    counts = np.bincount(offset, minlength=int(hi) - base + 1)
+    used = np.flatnonzero(counts)
+    remap = np.full(counts.size, -1, dtype=np.intp)
+    remap[used] = np.arange(used.size, dtype=np.intp)
+    if present is None:
+        idx = remap[offset]
+    else:
+        idx = np.full(x.shape[0], -1, dtype=np.intp)
+        idx[present] = remap[offset]
+    values = used + base
+    uvals: list[Any] = [float(v) for v in values] if x.dtype.kind == "f" else values.tolist()
+    return idx, uvals
 
 
 def _classify(

@@ -143,3 +143,30 @@ def test_person_statuses_and_measures_are_looked_up_per_key() -> None:
     assert frame.groupby(["p", "r"])["s"].nunique().max() == 1
     names = np.array(["ok", "extreme_min", "extreme_max", "too_few_answers", "no_answers"])
     np.testing.assert_array_equal(names[persons.status_code], persons.status)
+
+
+@pytest.mark.parametrize("as_float", [False, True])
+def test_gate_small_integer_path_equals_factorize(
+    as_float: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numeric survey codes are coded through a presence table; the result (codes, the invalid
+    cells and how they are described) equals the general factorize path."""
+    from measure import responses as mresp
+
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 5, size=(20_000, 4)).astype(float)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[17, 0], x[99, 1], x[1234, 2] = 7.0, -3.0, 9.0  # invalid codes
+    if as_float:
+        x[5, 3] = 2.5  # a decimal: this column takes the general path
+        df = pd.DataFrame(x, columns=list("abcd"))
+    else:
+        df = pd.DataFrame(np.where(np.isnan(x), 0, x).astype(np.int64), columns=list("abcd"))
+        df.loc[17, "a"], df.loc[99, "b"], df.loc[1234, "c"] = 7, -3, 9
+    opts = {"max_category": 4, "missing_codes": [9], "invalid": "missing"}
+    fast = mresp.as_responses(df, **opts)
+    monkeypatch.setattr(mresp, "_small_integer_codes", lambda series: None)
+    slow = mresp.as_responses(df, **opts)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    assert fast.invalid == slow.invalid and len(fast.invalid) == (3 if as_float else 2)
+    assert fast.max_category.tolist() == slow.max_category.tolist()
