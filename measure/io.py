@@ -172,10 +172,12 @@ def read_table(
         :attr:`RawTable.value_labels` either way.
     numeric : bool, default False
         Delimited text only: columns in which every cell is a plain number are returned as
-        numbers (int64 or float64, NaN for empty) instead of text, except ``text_columns``.
-        This keeps memory at 8 bytes per cell for large exports (a Python string costs about
-        50). Applies to the fast path for simple files (no quotes, no blank lines); other files
-        are read as text whatever this says, which gives the same codes downstream.
+        numbers instead of text, except ``text_columns``: whole numbers in the smallest integer
+        type that holds them (int8 for survey codes), float32 (whole numbers below 2**24) or
+        float64 with NaN when some cells are empty, other numbers float64. This keeps memory
+        at 1-8 bytes per cell for large exports (a Python string costs about 50). Applies to
+        the fast path for simple files (no quotes, no blank lines); other files are read as
+        text whatever this says, which gives the same codes downstream.
     text_columns : sequence of str
         Columns always kept as text under ``numeric=True`` (person ids such as ``007``).
 
@@ -411,8 +413,9 @@ def _parse_simple_text(
     pyarrow's multi-threaded CSV reader; ``None`` when it cannot (ragged rows, ...).
 
     Text mode: every column as text (``str`` or ``None``). Numeric mode: a column whose cells
-    are all plain numbers becomes int64 (float64 with NaN when some are empty); other columns and
-    ``text_columns`` stay text. The cells are those pandas' C parser gives for the same options.
+    are all whole numbers becomes the smallest integer type that holds them (float32 or float64
+    with NaN when some are empty), other numbers float64; other columns and ``text_columns``
+    stay text. The cells are those pandas' C parser gives for the same options.
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -458,13 +461,33 @@ def _parse_simple_text(
         typ = column.type
         if pa.types.is_string(typ):  # object: str or None (as the careful reader gives)
             columns[f"c{j}"] = pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
-        elif column.null_count:  # NaN for empty
+        elif pa.types.is_int64(typ):
+            columns[f"c{j}"] = _compact_integers(column)
+        else:  # float64, NaN for empty
             columns[f"c{j}"] = column.to_numpy(zero_copy_only=False).astype(np.float64)
-        else:
-            columns[f"c{j}"] = column.to_numpy()
     frame = pd.DataFrame(columns, copy=False)
     frame.columns = pd.Index(header, dtype=object)
     return frame
+
+
+def _compact_integers(column: Any) -> npt.NDArray[Any]:
+    """An integer column in the smallest type that holds it: int8 for survey codes (1 byte a
+    cell instead of 8); with empty cells float32 (NaN; exact for whole numbers below 2**24),
+    else float64."""
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(column)
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    if lo is None:  # every cell empty
+        return np.full(len(column), np.nan)
+    if column.null_count:
+        kind: Any = np.float32 if -(2**24) <= lo and hi <= 2**24 else np.float64
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=kind)
+    for kind in (np.int8, np.int16, np.int32):
+        info = np.iinfo(kind)
+        if info.min <= lo and hi <= info.max:
+            return np.asarray(column.to_numpy(), dtype=kind)
+    return np.asarray(column.to_numpy(), dtype=np.int64)
 
 
 def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:

@@ -688,13 +688,13 @@ def _small_integer_codes(series: pd.Series[Any]) -> tuple[NDArray[np.intp], list
     seen = x if present is None else x[present]
     if seen.size == 0:
         return None
-    lo, hi = seen.min(), seen.max()
-    if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo > 4096:
+    lo, hi = seen.min().item(), seen.max().item()  # Python numbers: no int8 wrap-around
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 4096:
         return None
     base = int(lo)
     if x.dtype.kind == "f" and not np.array_equal(seen, np.floor(seen)):
         return None  # decimals: let factorize keep every distinct value
-    offset = (seen - base).astype(np.intp)
+    offset = np.subtract(seen, base, dtype=np.intp, casting="unsafe")
     counts = np.bincount(offset, minlength=int(hi) - base + 1)
     used = np.flatnonzero(counts)
     remap = np.full(counts.size, -1, dtype=np.intp)

@@ -146,8 +146,9 @@ def test_person_statuses_and_measures_are_looked_up_per_key() -> None:
 
 
 @pytest.mark.parametrize("as_float", [False, True])
+@pytest.mark.parametrize("dtype", ["int8", "int64"])
 def test_gate_small_integer_path_equals_factorize(
-    as_float: bool, monkeypatch: pytest.MonkeyPatch
+    as_float: bool, dtype: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Numeric survey codes are coded through a presence table; the result (codes, the invalid
     cells and how they are described) equals the general factorize path."""
@@ -161,12 +162,13 @@ def test_gate_small_integer_path_equals_factorize(
         x[5, 3] = 2.5  # a decimal: this column takes the general path
         df = pd.DataFrame(x, columns=list("abcd"))
     else:
-        df = pd.DataFrame(np.where(np.isnan(x), 0, x).astype(np.int64), columns=list("abcd"))
+        df = pd.DataFrame(np.where(np.isnan(x), 0, x).astype(dtype), columns=list("abcd"))
         df.loc[17, "a"], df.loc[99, "b"], df.loc[1234, "c"] = 7, -3, 9
+        df.loc[5, "d"] = -128 if dtype == "int8" else -(2**40)  # the far end of the type
     opts = {"max_category": 4, "missing_codes": [9], "invalid": "missing"}
     fast = mresp.as_responses(df, **opts)
     monkeypatch.setattr(mresp, "_small_integer_codes", lambda series: None)
     slow = mresp.as_responses(df, **opts)
     np.testing.assert_array_equal(fast.values, slow.values)
-    assert fast.invalid == slow.invalid and len(fast.invalid) == (3 if as_float else 2)
+    assert fast.invalid == slow.invalid and len(fast.invalid) == 3
     assert fast.max_category.tolist() == slow.max_category.tolist()
