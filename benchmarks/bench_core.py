@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     HERE,
     TIMING_DATA,
+    byte_compile_measure,
     item_names,
     machine_line,
     markdown_table,
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     peers = load_peers()
     items = item_names(20)
+    byte_compile_measure()
     print(machine_line())
     print(
         f"measure calibrate end to end (subprocess wall time, median of {args.reps}); "

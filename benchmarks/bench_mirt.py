@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     HERE,
     TIMING_DATA,
+    byte_compile_measure,
     item_names,
     machine_line,
     median_cli,
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     items = item_names(20)
+    byte_compile_measure()
     print(machine_line())
     print(f"data: {args.data}")
     with tempfile.TemporaryDirectory(prefix="measure-bench-mirt-") as tmp_s:
