@@ -64,32 +64,52 @@ def category_probabilities(theta: FloatArray, thresholds: FloatArray) -> FloatAr
 
 
 def item_moments(
-    theta: FloatArray, thresholds: FloatArray, *, block: int = 4096
+    theta: FloatArray, thresholds: FloatArray, *, block: int = 8192
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Mean, variance, third and fourth central moments of every item at every ``theta``.
 
     Returns four (T, I) arrays ``E, V, M3, M4``. ``V`` is the item information. Computed in
-    blocks of ``block`` locations so that the work arrays stay in cache.
+    blocks of ``block`` locations, one (block, I) slab per category (a loop over the few
+    categories, each step vectorised over locations and items), so that the work arrays stay
+    in cache and no reduction runs over a short innermost axis.
     """
     le = log_eps(thresholds)
     th = np.asarray(theta, dtype=np.float64)
-    x = np.arange(le.shape[1], dtype=np.float64)
+    n_cat = le.shape[1]
     shape = (th.shape[0], le.shape[0])
     mean, var, m3, m4 = (np.empty(shape) for _ in range(4))
+    cols = [le[:, x] for x in range(n_cat)]
     for start in range(0, th.shape[0], block):
         stop = min(start + block, th.shape[0])
-        a = le[None, :, :] + th[start:stop, None, None] * x
-        a -= np.max(a, axis=2, keepdims=True)
-        np.exp(a, out=a)
-        a /= a.sum(axis=2, keepdims=True)
-        mu = a @ x
-        dev = x - mu[:, :, None]
-        d2 = dev * dev
-        pd2 = a * d2
+        t = th[start:stop, None]
+        a = [cols[x][None, :] + t * x for x in range(n_cat)]  # (B, I) log-numerators
+        top = a[0].copy()
+        for x in range(1, n_cat):
+            np.maximum(top, a[x], out=top)
+        total = np.zeros_like(top)
+        first = np.zeros_like(top)
+        for x in range(n_cat):
+            a[x] -= top
+            np.exp(a[x], out=a[x])  # -inf (beyond an item's top) -> 0
+            total += a[x]
+            if x:
+                first += x * a[x]
+        mu = first / total
+        v = np.zeros_like(top)
+        c3 = np.zeros_like(top)
+        c4 = np.zeros_like(top)
+        for x in range(n_cat):
+            dev = x - mu
+            pd2 = a[x] * dev * dev
+            v += pd2
+            pd2 *= dev
+            c3 += pd2
+            pd2 *= dev
+            c4 += pd2
         mean[start:stop] = mu
-        var[start:stop] = pd2.sum(axis=2)
-        m3[start:stop] = (pd2 * dev).sum(axis=2)
-        m4[start:stop] = (pd2 * d2).sum(axis=2)
+        var[start:stop] = v / total
+        m3[start:stop] = c3 / total
+        m4[start:stop] = c4 / total
     return mean, var, m3, m4
 
 

@@ -172,3 +172,23 @@ def test_gate_small_integer_path_equals_factorize(
     np.testing.assert_array_equal(fast.values, slow.values)
     assert fast.invalid == slow.invalid and len(fast.invalid) == 3
     assert fast.max_category.tolist() == slow.max_category.tolist()
+
+
+def test_item_moments_equal_the_moments_of_the_category_probabilities() -> None:
+    """The per-category-slab moments equal the moments of category_probabilities, including
+    items with fewer categories (NaN-padded thresholds) and locations far outside the items."""
+    from measure.models import category_probabilities, item_moments
+
+    rng = np.random.default_rng(3)
+    thr = np.sort(rng.normal(0, 1.5, size=(7, 4)), axis=1)
+    thr[2, 2:] = np.nan
+    thr[5, 1:] = np.nan
+    theta = np.concatenate([rng.normal(0, 3, 500), [-39.0, 39.0, 0.0]])
+    p = category_probabilities(theta, thr)
+    x = np.arange(p.shape[2], dtype=float)
+    mean = p @ x
+    dev = x[None, None, :] - mean[:, :, None]
+    want = (mean, (p * dev**2).sum(2), (p * dev**3).sum(2), (p * dev**4).sum(2))
+    got = item_moments(theta, thr, block=64)  # several blocks
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
