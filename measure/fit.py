@@ -251,6 +251,8 @@ def fit_tables(
     index: PersonIndex,
     thresholds: FloatArray,
     persons: PersonResults,
+    *,
+    lookup: bool | None = None,
 ) -> FitTables:
     """Item and person fit from tables per (pattern, score) key (no persons x items arrays).
 
@@ -258,7 +260,9 @@ def fit_tables(
     come from the (key, item, category) answer counts when that table is small (it is also
     returned, for the point-measure correlations and alpha), else from per-cell lookups.
     Person sums of squared residuals are per-cell lookups in (key, item, category) tables of
-    ``(x - E)^2`` and ``(x - E)^2 / V`` (one complex gather per item).
+    ``(x - E)^2`` and ``(x - E)^2 / V`` (one complex gather per item) when those tables are
+    small next to the data, else residuals computed cell by cell from E and V at the key
+    (``lookup`` forces one or the other; the results are the same).
     """
     n, n_items = values.shape
     theta = persons.key_theta_mle
@@ -273,13 +277,17 @@ def fit_tables(
     th = np.where(ok_key, theta, 0.0)
     e, v, _, m4 = item_moments(th, thresholds)
     width = thresholds.shape[1] + 1
+    slots = width + 1  # slot 0: missing
+    use_cells = nk * width <= KEY_TABLE_CELLS_PER_ROW * max(n, 1)
+    # per-category residual tables pay off when they are small next to the data
+    use_lookup = (nk + 1) * slots * 2 <= max(n, 1) if lookup is None else lookup
     x = np.arange(width, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         vsafe = np.where(v > 0, v, np.nan)
-        resid2 = (x[None, None, :] - e[:, :, None]) ** 2  # (K, I, W)
-        z2 = np.where(v[:, :, None] > 0, resid2 / v[:, :, None], 0.0)
-    use_table = nk * width <= KEY_TABLE_CELLS_PER_ROW * max(n, 1)
-    cells = key_cell_counts(values, persons.key, nk, width) if use_table else None
+        if use_cells or use_lookup:
+            resid2 = (x[None, None, :] - e[:, :, None]) ** 2  # (K, I, W)
+            z2 = np.where(v[:, :, None] > 0, resid2 / v[:, :, None], 0.0)
+    cells = key_cell_counts(values, persons.key, nk, width) if use_cells else None
     # person sums: per-key constants (the answered items are fixed by the key's pattern) and
     # per-cell lookups; key nk is a row of zeros for persons outside the fit
     answered_key = persons.key_mask
@@ -297,23 +305,39 @@ def fit_tables(
     p_sums = [np.zeros(n) for _ in range(6)]
     for idx, per_key in key_sums.items():
         p_sums[idx] = np.append(np.where(ok_key, per_key, 0.0), 0.0)[kk]
-    slots = width + 1  # slot 0: missing
-    table = np.zeros((nk + 1, n_items, slots), dtype=np.complex128)
-    table[:nk, :, 1:] = np.where(ok_key[:, None, None], resid2 + 1j * z2, 0.0)
-    flat = table.reshape(-1)
-    base = kk * (n_items * slots) + 1
-    acc = np.zeros(n, dtype=np.complex128)
     item_sq = np.zeros(n_items)
     item_z2 = np.zeros(n_items)
     columns = np.asfortranarray(values)  # one contiguous column per item
-    for j in range(n_items):
-        got = flat[(base + j * slots) + np.maximum(columns[:, j], -1)]
-        acc += got
-        if cells is None:
-            item_sq[j] = got.real.sum()
-            item_z2[j] = got.imag.sum()
-    p_sums[1] = acc.imag
-    p_sums[2] = acc.real
+    if use_lookup:  # one complex gather per item: (x - E)^2 + i (x - E)^2 / V
+        table = np.zeros((nk + 1, n_items, slots), dtype=np.complex128)
+        table[:nk, :, 1:] = np.where(ok_key[:, None, None], resid2 + 1j * z2, 0.0)
+        flat = table.reshape(-1)
+        base = kk * (n_items * slots) + 1
+        acc = np.zeros(n, dtype=np.complex128)
+        for j in range(n_items):
+            got = flat[(base + j * slots) + np.maximum(columns[:, j], -1)]
+            acc += got
+            if cells is None:
+                item_sq[j] = got.real.sum()
+                item_z2[j] = got.imag.sum()
+        p_sums[1] = acc.imag
+        p_sums[2] = acc.real
+    else:  # nearly one key per person: residuals cell by cell from E and V at the key
+        e_flat = np.vstack([e, np.zeros((1, n_items))]).reshape(-1)
+        v_flat = np.vstack([v, np.ones((1, n_items))]).reshape(-1)
+        base = kk * n_items
+        for j in range(n_items):
+            col = columns[:, j]
+            use = fit_person & (col >= 0)
+            at = base + j
+            r2 = np.where(use, (col - e_flat[at]) ** 2, 0.0)
+            vj = v_flat[at]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                zj = np.where(use & (vj > 0), r2 / vj, 0.0)
+            p_sums[1] += zj
+            p_sums[2] += r2
+            item_sq[j] = r2.sum()
+            item_z2[j] = zj.sum()
     if cells is not None:
         cnt = np.where(ok_key[:, None, None], cells, 0).astype(np.float64)
         ncell = cnt.sum(axis=2)
