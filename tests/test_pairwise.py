@@ -68,3 +68,67 @@ def test_pairwise_with_every_threshold_anchored_estimates_nothing() -> None:
     again = measure.calibrate(sim.responses, anchors=cal.thresholds, method="pairwise")
     assert again.iterations == 0
     np.testing.assert_allclose(again.persons["measure"], cal.persons["measure"], atol=1e-9)
+
+
+def _reference_evaluate(stats, delta):  # type: ignore[no-untyped-def]
+    """The pairwise likelihood, gradient and information pair by pair and sum by sum: the
+    direct definition that the vectorised ``pairwise._evaluate`` must reproduce."""
+    from measure._estimation.cml import log_eps_from_thresholds
+
+    max_cat = stats.max_cat
+    m = int(max_cat.max())
+    w = m + 1
+    le = log_eps_from_thresholds(delta, max_cat)
+    n_slots = max_cat.size * m
+    grad = np.zeros(n_slots)
+    info = np.zeros((n_slots, n_slots))
+    ll = 0.0
+    for p, (i, j) in enumerate(stats.pairs):
+        n = stats.tables[p]
+        a = le[i][:, None] + le[j][None, :]
+        q = np.zeros_like(a)
+        for s in range(2 * w - 1):
+            xs = np.arange(max(0, s - w + 1), min(s, w - 1) + 1)
+            vals = a[xs, s - xs]
+            fin = np.isfinite(vals)
+            if fin.any():
+                e = np.where(fin, np.exp(vals - vals[fin].max()), 0.0)
+                q[xs, s - xs] = e / e.sum()
+        ll += float(sum(n[x, y] * np.log(q[x, y]) for x in range(w) for y in range(w) if n[x, y]))
+        slots = np.concatenate([np.arange(i * m, (i + 1) * m), np.arange(j * m, (j + 1) * m)])
+        for s in range(2 * w - 1):
+            xs = np.arange(max(0, s - w + 1), min(s, w - 1) + 1)
+            ys = s - xs
+            tot = n[xs, ys].sum()
+            if tot == 0:
+                continue
+            v = np.zeros((xs.size, 2 * m))
+            for r, (xa, ya) in enumerate(zip(xs, ys, strict=True)):
+                if xa > 0:
+                    v[r, xa - 1] = 1.0
+                if ya > 0:
+                    v[r, m + ya - 1] = 1.0
+            qs = q[xs, ys]
+            mean = qs @ v
+            grad[slots] += n[xs, ys] @ v - tot * mean
+            info[np.ix_(slots, slots)] += tot * ((v.T * qs) @ v - np.outer(mean, mean))
+    return ll, grad, info
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_vectorised_pairwise_equals_pair_by_pair_definition(seed: int) -> None:
+    from measure._estimation import pairwise
+
+    rng = np.random.default_rng(seed)
+    thr = [sorted(rng.normal(0, 1, size=k).tolist()) for k in (1, 3, 2, 3, 4)]  # unequal tops
+    sim = measure.simulate_responses(thresholds=thr, n_persons=800, missing=0.3, rng=rng)
+    x = sim.responses.to_numpy(dtype=float)
+    values = np.where(np.isnan(x), -1, x).astype(np.int16)
+    max_cat = values.max(axis=0).astype(np.int64)
+    stats = pairwise.pair_counts(values, max_cat)
+    delta = rng.normal(0, 0.5, size=int(max_cat.sum()))
+    ll, grad, info = pairwise._evaluate(stats, delta, hessian=True)
+    want_ll, want_grad, want_info = _reference_evaluate(stats, delta)
+    assert ll == pytest.approx(want_ll, rel=1e-12)
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(info, want_info, rtol=1e-10, atol=1e-9)

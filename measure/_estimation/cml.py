@@ -156,16 +156,25 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
     new_index[empty] = -1
     pattern = new_index[inverse]
     masks = all_masks[~empty]
-    pattern_items = tuple(np.flatnonzero(m).astype(np.int64) for m in masks)
+    rows, cols = np.nonzero(masks)  # row-major: each pattern's items in increasing order
+    pattern_items: tuple[IntArray, ...] = (
+        tuple(
+            np.split(cols.astype(np.int64), np.cumsum(np.bincount(rows, minlength=len(masks)))[:-1])
+        )
+        if len(masks)
+        else ()
+    )
     extreme = (raw == 0) | (raw == max_score)
     informative = (~extreme) & (pattern >= 0)
     rtot = int(max_cat.sum())
     counts = np.bincount(
         pattern[informative] * (rtot + 1) + raw[informative], minlength=len(masks) * (rtot + 1)
     ).reshape(len(masks), rtot + 1)
+    tops = masks.astype(np.int64) @ max_cat
+    counts_f = counts.astype(float)
+    used = np.flatnonzero(counts.sum(axis=1) > 0)  # patterns with an informative person
     patterns = tuple(
-        Pattern(items=items, score_counts=counts[g, : int(max_cat[items].sum()) + 1].astype(float))
-        for g, items in enumerate(pattern_items)
+        Pattern(items=pattern_items[g], score_counts=counts_f[g, : tops[g] + 1]) for g in used
     )
     width = int(max_cat.max()) + 1
     slots = width + 1  # slot 0: missing; slot x + 1: category x
@@ -182,7 +191,7 @@ def count(x: NDArray[np.integer], max_cat: IntArray) -> tuple[SufficientStats, P
     all_cells = cells[:half].reshape(n_items, slots)[:, 1:] + informative_cells
     stats = SufficientStats(
         max_cat=max_cat,
-        patterns=tuple(p for p in patterns if p.score_counts.sum() > 0),
+        patterns=patterns,
         category_counts=informative_cells.astype(float),
         n_informative=int(informative.sum()),
     )

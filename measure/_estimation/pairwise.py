@@ -54,67 +54,108 @@ def pair_counts(x: NDArray[np.integer], max_cat: IntArray) -> PairStats:
     return PairStats(max_cat=max_cat.astype(np.int64), pairs=pairs, tables=tables)
 
 
-def _pair_conditionals(li: FloatArray, lj: FloatArray) -> FloatArray:
-    """q[x, y] = P(X_i = x, X_j = y | X_i + X_j = x + y) for finite log-parameters."""
-    a = li[:, None] + lj[None, :]
-    w = a.shape[0]
-    out = np.zeros_like(a)
+@dataclass(frozen=True)
+class _PairTerms:
+    """Every pair's conditional probabilities, by sum: vectorised over pairs."""
+
+    q: FloatArray  #: (P, W, W) P(X_i = x, X_j = y | X_i + X_j = x + y)
+    by_sum_i: FloatArray  #: (P, 2W - 1, W) P(X_i = x | sum s)
+    by_sum_j: FloatArray  #: (P, 2W - 1, W) P(X_j = y | sum s)
+
+
+def _pair_terms(le: FloatArray, first: IntArray, second: IntArray) -> _PairTerms:
+    """Conditional probabilities of every pair (i, j) given the pair's sum.
+
+    ``le``: (I, W) log-parameters (``-inf`` beyond an item's top). A loop over the 2W - 1 sums,
+    each step vectorised over the pairs.
+    """
+    w = le.shape[1]
+    a = le[first][:, :, None] + le[second][:, None, :]  # (P, W, W)
+    n_pairs = a.shape[0]
+    q = np.zeros_like(a)
+    by_i = np.zeros((n_pairs, 2 * w - 1, w))
+    by_j = np.zeros((n_pairs, 2 * w - 1, w))
     for s in range(2 * w - 1):
         xs = np.arange(max(0, s - w + 1), min(s, w - 1) + 1)
-        vals = a[xs, s - xs]
-        fin = np.isfinite(vals)
-        if not fin.any():
-            continue
-        m = vals[fin].max()
-        e = np.where(fin, np.exp(vals - m), 0.0)
-        out[xs, s - xs] = e / e.sum()
-    return out
+        vals = a[:, xs, s - xs]  # (P, len)
+        top = vals.max(axis=1, keepdims=True)
+        ok = np.isfinite(top)
+        e = np.exp(vals - np.where(ok, top, 0.0))
+        total = e.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(ok, e / np.where(total > 0, total, 1.0), 0.0)
+        q[:, xs, s - xs] = p
+        by_i[:, s, xs] = p
+        by_j[:, s, s - xs] = p
+    return _PairTerms(q=q, by_sum_i=by_i, by_sum_j=by_j)
+
+
+def _pair_conditionals(li: FloatArray, lj: FloatArray) -> FloatArray:
+    """q[x, y] = P(X_i = x, X_j = y | X_i + X_j = x + y) for one pair."""
+    le = np.vstack([li, lj])
+    one = np.zeros(1, dtype=np.int64)
+    return _pair_terms(le, one, one + 1).q[0]
 
 
 def _evaluate(
     stats: PairStats, delta: FloatArray, *, hessian: bool
 ) -> tuple[float, FloatArray, FloatArray | None]:
-    """Composite log-likelihood, gradient and information in the beta slots ``i*M + x - 1``."""
+    """Composite log-likelihood, gradient and information in the beta slots ``i*M + x - 1``.
+
+    For a pair (i, j) with counts ``n[x, y]``, ``N_s`` the persons with sum ``s`` and
+    ``pi_s(x) = P(X_i = x | s)``: the gradient in ``beta_ix`` is ``sum_y n[x, y] - sum_s N_s
+    pi_s(x)`` (likewise for j), and the information is ``sum_s N_s Cov_s`` of the one-hot
+    statistics of X_i and X_j given the sum, all vectorised over the pairs.
+    """
     max_cat = stats.max_cat
     m = int(max_cat.max())
     w = m + 1
     le = log_eps_from_thresholds(delta, max_cat)
     n_slots = max_cat.size * m
+    first = np.array([i for i, _ in stats.pairs], dtype=np.int64)
+    second = np.array([j for _, j in stats.pairs], dtype=np.int64)
+    n = stats.tables  # (P, W, W)
+    terms = _pair_terms(le, first, second)
+    q = terms.q
+    with np.errstate(divide="ignore"):
+        lq = np.where(n > 0, np.log(np.where(q > 0, q, 1.0)), 0.0)
+    ll = float((n * lq).sum())
+    # persons with each sum: N[p, s]
+    sum_index = np.add.outer(np.arange(w), np.arange(w))  # (W, W): x + y
+    n_sum = np.zeros((n.shape[0], 2 * w - 1))
+    for s in range(2 * w - 1):
+        n_sum[:, s] = n[:, sum_index == s].sum(axis=1)
+    expected = n_sum[:, sum_index] * q  # (P, W, W): N_{x+y} q[x, y]
+    resid = n - expected
+    g_i = resid.sum(axis=2)[:, 1:]  # (P, m): categories 1..m of item i
+    g_j = resid.sum(axis=1)[:, 1:]
+    slots_i = first[:, None] * m + np.arange(m)[None, :]  # (P, m)
+    slots_j = second[:, None] * m + np.arange(m)[None, :]
     grad = np.zeros(n_slots)
-    info = np.zeros((n_slots, n_slots)) if hessian else None
-    ll = 0.0
-    for p, (i, j) in enumerate(stats.pairs):
-        n = stats.tables[p]
-        q = _pair_conditionals(le[i], le[j])
-        with np.errstate(divide="ignore"):
-            lq = np.where(n > 0, np.log(np.where(q > 0, q, 1.0)), 0.0)
-        ll += float((n * lq).sum())
-        si = np.arange(i * m, (i + 1) * m)
-        sj = np.arange(j * m, (j + 1) * m)
-        for s in range(2 * w - 1):
-            xs = np.arange(max(0, s - w + 1), min(s, w - 1) + 1)
-            ys = s - xs
-            ns = n[xs, ys]
-            tot = ns.sum()
-            if tot == 0:
-                continue
-            qs = q[xs, ys]
-            # statistic vector for each a: one-hot(x)[1:] on item i, one-hot(y)[1:] on item j
-            vi = np.zeros((xs.size, m))
-            vj = np.zeros((xs.size, m))
-            for r, (xa, ya) in enumerate(zip(xs, ys, strict=True)):
-                if xa > 0:
-                    vi[r, xa - 1] = 1.0
-                if ya > 0:
-                    vj[r, ya - 1] = 1.0
-            v = np.concatenate([vi, vj], axis=1)
-            mean = qs @ v
-            grad_part = ns @ v - tot * mean
-            slots = np.concatenate([si, sj])
-            grad[slots] += grad_part
-            if info is not None:
-                cov = (v.T * qs) @ v - np.outer(mean, mean)
-                info[np.ix_(slots, slots)] += tot * cov
+    np.add.at(grad, slots_i, g_i)
+    np.add.at(grad, slots_j, g_j)
+    if not hessian:
+        return ll, grad, None
+    qi, qj = terms.by_sum_i, terms.by_sum_j  # (P, S, W)
+    h_ii = np.einsum("ps,psa->pa", n_sum, qi)[:, :, None] * np.eye(w)[None] - np.einsum(
+        "ps,psa,psb->pab", n_sum, qi, qi
+    )
+    h_jj = np.einsum("ps,psa->pa", n_sum, qj)[:, :, None] * np.eye(w)[None] - np.einsum(
+        "ps,psa,psb->pab", n_sum, qj, qj
+    )
+    h_ij = expected - np.einsum("ps,psa,psb->pab", n_sum, qi, qj)
+    info = np.zeros((n_slots, n_slots))
+    for block, rows, cols in (
+        (h_ii, slots_i, slots_i),
+        (h_jj, slots_j, slots_j),
+        (h_ij, slots_i, slots_j),
+    ):
+        sub = block[:, 1:, 1:]  # (P, m, m)
+        r = np.broadcast_to(rows[:, :, None], sub.shape)
+        c = np.broadcast_to(cols[:, None, :], sub.shape)
+        np.add.at(info, (r, c), sub)
+        if block is h_ij:
+            np.add.at(info, (c, r), sub)
     return ll, grad, info
 
 
@@ -182,43 +223,24 @@ def fit_pairwise(
     w = m + 1
     n_slots = max_cat.size * m
     j_mat = np.zeros((n_slots, n_slots))
-    tabs_i = []
-    tabs_j = []
-    for i, j in stats.pairs:
-        qq = _pair_conditionals(le[i], le[j])
-        ti = np.zeros((w, w, m))
-        tj = np.zeros((w, w, m))
-        for xa in range(w):
-            for yb in range(w):
-                s = xa + yb
-                xs = np.arange(max(0, s - w + 1), min(s, w - 1) + 1)
-                qs = qq[xs, s - xs]
-                ei = np.zeros(m)
-                ej = np.zeros(m)
-                for xx, qv in zip(xs, qs, strict=True):
-                    if xx > 0:
-                        ei[xx - 1] += qv
-                    if s - xx > 0:
-                        ej[s - xx - 1] += qv
-                if xa > 0:
-                    ti[xa, yb, xa - 1] += 1.0
-                if yb > 0:
-                    tj[xa, yb, yb - 1] += 1.0
-                ti[xa, yb] -= ei
-                tj[xa, yb] -= ej
-        tabs_i.append(ti)
-        tabs_j.append(tj)
+    # a person's score vector on the pair (i, j) with answers (x, y): the one-hot statistic of
+    # each item less its expectation given the sum x + y, tabulated for every (x, y)
+    first = np.array([i for i, _ in stats.pairs], dtype=np.int64)
+    second = np.array([j for _, j in stats.pairs], dtype=np.int64)
+    terms = _pair_terms(le, first, second)
+    sum_index = np.add.outer(np.arange(w), np.arange(w))
+    onehot = np.eye(w)[:, 1:]  # (W, m)
+    tab_i = onehot[None, :, None, :] - terms.by_sum_i[:, sum_index, 1:]  # (P, W, W, m)
+    tab_j = onehot[None, None, :, :] - terms.by_sum_j[:, sum_index, 1:]
     # tables indexed by x_i * (w + 1) + x_j with a missing answer coded w: rows that involve
     # a missing answer are zero, so no masking is needed in the person loop
     wp = w + 1
-    flat_i, flat_j = [], []
-    for ti, tj in zip(tabs_i, tabs_j, strict=True):
-        fi = np.zeros((wp, wp, m))
-        fj = np.zeros((wp, wp, m))
-        fi[:w, :w] = ti
-        fj[:w, :w] = tj
-        flat_i.append(fi.reshape(wp * wp, m))
-        flat_j.append(fj.reshape(wp * wp, m))
+    pad_i = np.zeros((len(stats.pairs), wp, wp, m))
+    pad_j = np.zeros((len(stats.pairs), wp, wp, m))
+    pad_i[:, :w, :w] = tab_i
+    pad_j[:, :w, :w] = tab_j
+    flat_i = pad_i.reshape(len(stats.pairs), wp * wp, m)
+    flat_j = pad_j.reshape(len(stats.pairs), wp * wp, m)
     for start in range(0, x.shape[0], chunk):
         xc = x[start : start + chunk]
         xcode = np.asfortranarray(np.where(xc >= 0, xc, w).astype(np.intp))
