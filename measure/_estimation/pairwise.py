@@ -94,7 +94,8 @@ def _pair_conditionals(li: FloatArray, lj: FloatArray) -> FloatArray:
     """q[x, y] = P(X_i = x, X_j = y | X_i + X_j = x + y) for one pair."""
     le = np.vstack([li, lj])
     one = np.zeros(1, dtype=np.int64)
-    return _pair_terms(le, one, one + 1).q[0]
+    q: FloatArray = _pair_terms(le, one, one + 1).q[0]
+    return q
 
 
 def _evaluate(
