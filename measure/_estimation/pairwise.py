@@ -90,14 +90,6 @@ def _pair_terms(le: FloatArray, first: IntArray, second: IntArray) -> _PairTerms
     return _PairTerms(q=q, by_sum_i=by_i, by_sum_j=by_j)
 
 
-def _pair_conditionals(li: FloatArray, lj: FloatArray) -> FloatArray:
-    """q[x, y] = P(X_i = x, X_j = y | X_i + X_j = x + y) for one pair."""
-    le = np.vstack([li, lj])
-    one = np.zeros(1, dtype=np.int64)
-    q: FloatArray = _pair_terms(le, one, one + 1).q[0]
-    return q
-
-
 def _evaluate(
     stats: PairStats, delta: FloatArray, *, hessian: bool
 ) -> tuple[float, FloatArray, FloatArray | None]:
