@@ -23,7 +23,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from measure.models import item_moments
-from measure.status import PersonStatus
 
 if TYPE_CHECKING:
     from measure._estimation.cml import PersonIndex
@@ -232,7 +231,7 @@ def item_point_measure(
     values: NDArray[np.integer], persons: PersonResults, fit: FitTables
 ) -> FloatArray:
     """Point-measure correlations with the WLE: from the key table when there is one."""
-    if fit.key_cells is not None and persons.key_wle is not None:
+    if fit.key_cells is not None:
         return point_measure_from_cells(fit.key_cells, persons.key_wle)
     return point_measure_correlation(values, persons.wle)
 
@@ -267,13 +266,7 @@ def fit_tables(
     n, n_items = values.shape
     theta = persons.key_theta_mle
     nk = theta.shape[0]
-    ok_key = np.isfinite(theta)
-    if persons.key_status is not None:
-        ok_key &= persons.key_status == 0
-    else:  # pragma: no cover - measure_persons always sets key_status
-        first = np.full(nk, -1, dtype=np.int64)
-        first[persons.key[::-1][persons.key[::-1] >= 0]] = np.flatnonzero(persons.key[::-1] >= 0)
-        ok_key &= persons.status[n - 1 - first] == PersonStatus.OK.value
+    ok_key = np.isfinite(theta) & (persons.key_status == 0)  # status ok, finite MLE
     th = np.where(ok_key, theta, 0.0)
     e, v, _, m4 = item_moments(th, thresholds)
     width = thresholds.shape[1] + 1

@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from measure._estimation.persons import EXTREME_MAX, EXTREME_MIN, STATUS_NAMES, raw_score_table
+from measure._estimation.persons import (
+    EXTREME_MAX,
+    EXTREME_MIN,
+    OK,
+    STATUS_NAMES,
+    raw_score_table,
+)
 from measure.responses import ResponseMatrix
 from measure.status import PersonStatus
 
@@ -242,12 +248,8 @@ class Calibration:
                 "anchored": anchored.any(axis=1),
             }
         )
-        # persons table
-        if person_estimator == "wle":
-            measure, se = persons.wle, persons.wle_se
-        else:
-            measure, se = persons.mle, persons.mle_se
-        status = persons.status
+        # persons table: the per-key measures gathered straight into one float block (no
+        # per-person temporaries, no consolidation copy), the other columns inserted around it
         codes = persons.status_code
         reasons = np.array([_REASONS[name] for name in STATUS_NAMES], dtype=object)
         if person_estimator == "mle":
@@ -263,26 +265,30 @@ class Calibration:
             answered = (values >= 0).sum(axis=1)
             raw = np.where(values >= 0, values, 0).sum(axis=1)
             maxs = (values >= 0).astype(np.int64) @ max_category
-        p_infit, p_infit_z, p_outfit, p_outfit_z = fit.person
-        # the float columns in one block (no consolidation copy), the rest inserted around it
-        floats = {
-            "measure": measure,
-            "se": se,
-            "ci_lower": measure - Z95 * se,
-            "ci_upper": measure + Z95 * se,
-            "wle": persons.wle,
-            "wle_se": persons.wle_se,
-            "mle": persons.mle,
-            "mle_se": persons.mle_se,
-            "infit_msq": p_infit,
-            "infit_zstd": p_infit_z,
-            "outfit_msq": p_outfit,
-            "outfit_zstd": p_outfit_z,
+        if person_estimator == "wle":
+            k_measure, k_se = persons.key_wle, persons.key_wle_se
+        else:
+            k_measure, k_se = persons.key_mle, persons.key_mle_se
+        per_key = {
+            "measure": k_measure,
+            "se": k_se,
+            "ci_lower": k_measure - Z95 * k_se,
+            "ci_upper": k_measure + Z95 * k_se,
+            "wle": persons.key_wle,
+            "wle_se": persons.key_wle_se,
+            "mle": persons.key_mle,
+            "mle_se": persons.key_mle_se,
         }
-        block = np.empty((len(floats), status.shape[0]))
-        for row, values_ in enumerate(floats.values()):
+        per_person = dict(
+            zip(("infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd"), fit.person, strict=True)
+        )
+        names = list(per_key) + list(per_person)
+        block = np.empty((len(names), codes.shape[0]))
+        for row, values_ in enumerate(per_key.values()):
+            persons.per_person(values_, out=block[row])
+        for row, values_ in enumerate(per_person.values(), start=len(per_key)):
             block[row] = values_
-        per = pd.DataFrame(block.T, columns=list(floats), copy=False)
+        per = pd.DataFrame(block.T, columns=names, copy=False)
         for pos, (name, column) in enumerate(
             [
                 ("person", text_column(responses.persons)),
@@ -295,16 +301,16 @@ class Calibration:
         ):
             per.insert(pos, name, column)
         per["reason"] = text_column(reasons, codes)
-        ok = status == PersonStatus.OK.value
-        rel = separation_reliability(persons.wle[ok], persons.wle_se[ok])
+        ok = codes == OK
+        at = {name: row for row, name in enumerate(names)}
+        rel = separation_reliability(block[at["wle"]][ok], block[at["wle_se"]][ok])
+        rel_mle = separation_reliability(block[at["mle"]][ok], block[at["mle_se"]][ok])
         item_rel = separation_reliability(loc, loc_se)
         reliability = {
             "person_reliability": rel["reliability"],
             "person_separation": rel["separation"],
             "person_strata": rel["strata"],
-            "person_reliability_mle": separation_reliability(persons.mle[ok], persons.mle_se[ok])[
-                "reliability"
-            ],
+            "person_reliability_mle": rel_mle["reliability"],
             "item_reliability": item_rel["reliability"],
             "item_separation": item_rel["separation"],
             "cronbach_alpha": cronbach_alpha(values) if alpha is None else alpha,

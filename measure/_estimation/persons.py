@@ -31,33 +31,62 @@ OK, EXTREME_MIN, EXTREME_MAX, TOO_FEW, NO_ANSWERS = range(5)
 
 @dataclass(frozen=True)
 class PersonResults:
-    status: NDArray[np.object_]
-    wle: FloatArray
-    wle_se: FloatArray
-    mle: FloatArray
-    mle_se: FloatArray
+    """Person measures, held per (pattern, raw score) key and looked up per person on access.
+
+    Every person with the same key has the same measure, SE and status, so the per-person
+    columns are gathers from the per-key arrays (``key`` is -1 for a person with no answers,
+    who looks up NaN and ``no_answers``).
+    """
+
     key: IntArray  #: index into the (pattern, score) keys, -1 for no answers
     key_mask: NDArray[np.bool_]  #: (K, I)
-    key_theta_mle: FloatArray
+    key_theta_mle: FloatArray  #: (K,) the MLE at each key (used by the fit; NaN at extremes)
     key_score: IntArray
     #: (K,) status code of every key (an index into ``STATUS_NAMES``; never NO_ANSWERS)
-    key_status: NDArray[np.int8] | None = None
-    #: (K,) the key's WLE (NaN for too few answers), as ``wle`` per person
-    key_wle: FloatArray | None = None
+    key_status: NDArray[np.int8]
+    #: (K,) the reported WLE, its SE, MLE and its SE (NaN where too few answers)
+    key_wle: FloatArray
+    key_wle_se: FloatArray
+    key_mle: FloatArray
+    key_mle_se: FloatArray
     #: (K,) the key's pattern (an index into ``PersonIndex.pattern_items``)
-    key_pattern: IntArray | None = None
+    key_pattern: IntArray
 
-    def __getitem__(self, name: str) -> FloatArray:
-        value: FloatArray = getattr(self, name)
-        return value
+    def per_person(self, per_key: FloatArray, out: FloatArray | None = None) -> FloatArray:
+        """``per_key`` looked up for every person (NaN for no answers), into ``out`` if given."""
+        padded = np.append(per_key, np.nan)
+        got: FloatArray = np.take(padded, self.key, out=out)
+        return got
+
+    @property
+    def wle(self) -> FloatArray:
+        return self.per_person(self.key_wle)
+
+    @property
+    def wle_se(self) -> FloatArray:
+        return self.per_person(self.key_wle_se)
+
+    @property
+    def mle(self) -> FloatArray:
+        return self.per_person(self.key_mle)
+
+    @property
+    def mle_se(self) -> FloatArray:
+        return self.per_person(self.key_mle_se)
 
     @property
     def status_code(self) -> NDArray[np.int8]:
         """(N,) status code of every person (an index into ``STATUS_NAMES``)."""
-        if self.key_status is None:  # pragma: no cover - measure_persons always sets it
-            lookup = {name: code for code, name in enumerate(STATUS_NAMES)}
-            return np.array([lookup[s] for s in self.status], dtype=np.int8)
         return np.append(self.key_status, np.int8(NO_ANSWERS))[self.key]
+
+    @property
+    def status(self) -> NDArray[np.object_]:
+        """(N,) status name of every person."""
+        return np.append(STATUS_NAMES[self.key_status], STATUS_NAMES[NO_ANSWERS])[self.key]
+
+    def __getitem__(self, name: str) -> FloatArray:
+        value: FloatArray = getattr(self, name)
+        return value
 
 
 def measure_persons(
@@ -93,24 +122,19 @@ def measure_persons(
     k_status[kscore == k_top] = EXTREME_MAX
     k_status[k_answered < min_answered] = TOO_FEW
     too_few = k_status == TOO_FEW
-    per_key = [wle.copy(), wle_se.copy(), mle.copy(), mle_se.copy()]
-    for arr in per_key:
+    reported = [wle.copy(), wle_se.copy(), mle.copy(), mle_se.copy()]
+    for arr in reported:
         arr[too_few] = np.nan
-    # key -1 (no answers) looks up the appended last entry
-    status = np.append(STATUS_NAMES[k_status], STATUS_NAMES[NO_ANSWERS])[key]
-    p_wle, p_wle_se, p_mle, p_mle_se = (np.append(arr, np.nan)[key] for arr in per_key)
     return PersonResults(
-        status=status,
-        wle=p_wle,
-        wle_se=p_wle_se,
-        mle=p_mle,
-        mle_se=p_mle_se,
         key=key,
         key_mask=mask,
         key_theta_mle=mle,
         key_score=kscore,
         key_status=k_status,
-        key_wle=per_key[0],
+        key_wle=reported[0],
+        key_wle_se=reported[1],
+        key_mle=reported[2],
+        key_mle_se=reported[3],
         key_pattern=kpat,
     )
 
