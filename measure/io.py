@@ -306,7 +306,12 @@ def _read_text(
             f"got {delimiter!r}"
         )
 
-    fast = _read_text_fast(text, delimiter, source, numeric=numeric, text_columns=text_columns)
+    # plain ASCII UTF-8 (no byte-order mark): byte offsets are character offsets, so the fast
+    # parser can read the file's own bytes instead of a re-encoded copy
+    ascii_raw = raw if used_encoding == "utf-8" and text.isascii() else None
+    fast = _read_text_fast(
+        text, delimiter, source, numeric=numeric, text_columns=text_columns, raw=ascii_raw
+    )
     data, row_numbers = fast if fast is not None else _read_text_careful(text, delimiter, source)
     if decimal is None:
         decimal = "." if delimiter == "," else _detect_decimal(data)
@@ -358,51 +363,62 @@ def _read_text_fast(
     *,
     numeric: bool = False,
     text_columns: tuple[str, ...] = (),
+    raw: bytes | None = None,
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]] | None:
-    """pandas' C parser for the common, simple case; ``None`` means: use the careful reader.
+    """pyarrow's CSV parser for the common, simple case; ``None`` means: use the careful reader.
 
     Taken only when every physical line is one record (no quote characters after the header,
     no blank or whitespace-only lines or cells), so row numbers and cells are exactly what the
-    careful reader would give. Large exports are nearly always like this.
+    careful reader would give. Large exports are nearly always like this. ``raw``: the file's
+    bytes when they are the same characters as ``text`` (plain ASCII), parsed without a copy.
     """
     first_nl = text.find("\n")
     if first_nl <= 0 or len(text) < 100_000:
         return None
     header_line = text[:first_nl].rstrip("\r")
-    body = text[first_nl + 1 :]
-    if '"' in body or "\n\n" in body or "\n\r\n" in body or not header_line.strip():
+    start = first_nl + 1  # the body, searched in place (no copy of a large file)
+    if (
+        text.find('"', start) >= 0
+        or text.find("\n\n", start) >= 0
+        or text.find("\n\r\n", start) >= 0
+        or not header_line.strip()
+    ):
         return None
     d = re.escape(delimiter)
-    has_space = " " in body or ("\t" in body and delimiter != "\t")
-    if has_space and re.search(rf"(^|{d})[ \t]+({d}|\r?$)", body, flags=re.MULTILINE):
+    has_space = text.find(" ", start) >= 0 or (delimiter != "\t" and text.find("\t", start) >= 0)
+    blank_cell = re.compile(rf"(^|{d})[ \t]+({d}|\r?$)", flags=re.MULTILINE)
+    if has_space and blank_cell.search(text, start):
         return None  # whitespace-only cells: the careful reader turns them into missing
-    has_letters = any(c in body for c in "nNiI")
-    if (
-        numeric
-        and has_letters
-        and re.search(
-            rf"(?i)(^|{d})\s*[+-]?(nan|inf|infinity)\s*({d}|\r?$)", body, flags=re.MULTILINE
-        )
-    ):
-        return None  # pandas would read these as numbers; the careful reader keeps the text
+    has_letters = any(text.find(c, start) >= 0 for c in "nNiI")
+    special = re.compile(rf"(?i)(^|{d})\s*[+-]?(nan|inf|infinity)\s*({d}|\r?$)", flags=re.MULTILINE)
+    if numeric and has_letters and special.search(text, start):
+        return None  # a number parser would read these as numbers; the careful reader keeps text
     header = next(csv.reader([header_line], delimiter=delimiter))
     if not header or any(not h.strip() for h in header) or len(set(header)) != len(header):
         return None
+    body = memoryview(raw)[start:] if raw is not None else text[start:].encode("utf-8")
     data = _parse_simple_text(body, header, delimiter, numeric=numeric, text_columns=text_columns)
     if data is None:
         return None
     data.columns = pd.Index(header, dtype=object)
-    # trailing delimiter-only lines are not respondents (as in the careful reader)
-    blank = data.isna().all(axis=1).to_numpy()
+    # trailing delimiter-only lines are not respondents (as in the careful reader): look at
+    # the end of the table, a block at a time, until a row with a value
     end = len(data)
-    while end > 0 and blank[end - 1]:
-        end -= 1
-    data = data.iloc[:end].reset_index(drop=True)
+    while end > 0:
+        first = max(0, end - 1024)
+        blank = data.iloc[first:end].isna().all(axis=1).to_numpy()
+        filled = np.flatnonzero(~blank)
+        if filled.size:
+            end = first + int(filled[-1]) + 1
+            break
+        end = first
+    if end < len(data):
+        data = data.iloc[:end].reset_index(drop=True)
     return data, np.arange(2, 2 + end, dtype=np.int64)
 
 
 def _parse_simple_text(
-    body: str,
+    body: bytes | memoryview,
     header: list[str],
     delimiter: str,
     *,
@@ -420,12 +436,11 @@ def _parse_simple_text(
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    data = body.encode("utf-8")
     text_types = {c: pa.string() for c in header if not numeric or c in text_columns}
 
     def parse(types: dict[str, Any]) -> Any:
         return pa_csv.read_csv(
-            pa.py_buffer(data),
+            pa.py_buffer(body),
             read_options=pa_csv.ReadOptions(column_names=header, block_size=1 << 22),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False

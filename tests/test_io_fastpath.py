@@ -11,7 +11,7 @@ import pytest
 from measure import io as mio
 
 
-def write_big(path: Path, sep: str = ",") -> None:
+def write_big(path: Path, sep: str = ",", towns: tuple[str, str] = ("Malmö", "Umeå")) -> None:
     rng = np.random.default_rng(0)
     n = 6000
     df = pd.DataFrame(
@@ -19,7 +19,7 @@ def write_big(path: Path, sep: str = ",") -> None:
     )
     df[rng.random(df.shape) < 0.1] = None
     df.insert(0, "id", [f"P{i:05d}" for i in range(n)])
-    df.insert(1, "kommun", rng.choice(["Malmö", "Umeå"], size=n))
+    df.insert(1, "kommun", rng.choice(list(towns), size=n))
     df.to_csv(path, index=False, sep=sep)
 
 
@@ -35,6 +35,33 @@ def test_fast_path_equals_careful_reader(
     assert fast.delimiter == careful.delimiter == sep
     np.testing.assert_array_equal(fast.row_numbers, careful.row_numbers)
     pd.testing.assert_frame_equal(fast.data, careful.data)
+
+
+@pytest.mark.parametrize("numeric", [False, True])
+@pytest.mark.parametrize("trailing", [0, 3, 1500])
+def test_fast_path_on_ascii_bytes_with_trailing_delimiter_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, numeric: bool, trailing: int
+) -> None:
+    """Plain ASCII files are parsed from the file's own bytes; delimiter-only lines at the end
+    (a spreadsheet's empty rows) are left out, as the careful reader leaves them out."""
+    path = tmp_path / "ascii.csv"
+    write_big(path, towns=("Malmo", "Umea"))
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(",,,,,,,,,,,,,\n" * trailing)
+    fast = mio.read_table(path, numeric=numeric, text_columns=["id"])
+    monkeypatch.setattr(mio, "_read_text_fast", lambda *a, **k: None)
+    careful = mio.read_table(path)
+    assert len(fast.data) == len(careful.data) == 6000
+    np.testing.assert_array_equal(fast.row_numbers, careful.row_numbers)
+    if numeric:
+        back = fast.data.astype(object).where(fast.data.notna(), None)
+        for col in careful.data.columns[2:]:
+            want = [None if v is None else float(v) for v in careful.data[col]]
+            got = [None if v is None else float(v) for v in back[col]]
+            assert got == want
+        assert fast.data["id"].tolist() == careful.data["id"].tolist()
+    else:
+        pd.testing.assert_frame_equal(fast.data, careful.data)
 
 
 def test_fast_path_declines_quoted_and_blank_lines(tmp_path: Path) -> None:
