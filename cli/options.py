@@ -235,11 +235,11 @@ excel_friendly = click.option(
 
 digits = click.option(
     "--digits",
-    type=click.IntRange(0, 17),
-    default=6,
+    type=click.IntRange(1, 17),
+    default=7,
     show_default=True,
-    help="Decimals of the numbers in CSV tables (17: full double precision). xlsx, json and "
-    "parquet keep full precision.",
+    help="Significant digits of the numbers in CSV tables (17: full double precision). xlsx, "
+    "json and parquet keep full precision.",
 )
 
 

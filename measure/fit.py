@@ -146,7 +146,7 @@ class FitTables:
     key_cells: NDArray[np.int64] | None = None
 
 
-#: the (key, item, category) table is built when it has at most this many cells per person
+#: the (key, item, category) table is built when it has at most this many cells per data row
 KEY_TABLE_CELLS_PER_ROW = 4
 
 
@@ -155,23 +155,18 @@ def key_cell_counts(
 ) -> NDArray[np.int64]:
     """(K, I, width) answers per (key, item, category); rows with key -1 are left out.
 
-    One ``bincount`` per block of rows over a combined (key, item, category) code; missing
-    cells and rows without a key go to a slot that is dropped.
+    One ``bincount`` per item over a combined (key, category) code; missing cells and rows
+    without a key go to slots that are dropped.
     """
     n, n_items = values.shape
     slots = width + 1  # slot 0: missing
-    kk = np.where(key >= 0, key, n_keys)  # n_keys: the dropped row
-    total = (n_keys + 1) * n_items * slots
-    out = np.zeros(total, dtype=np.int64)
-    offset = (np.arange(n_items, dtype=np.int64) * slots)[None, :]
-    rows = max(1, 2_000_000 // max(n_items, 1))
-    for first in range(0, n, rows):
-        block = values[first : first + rows]
-        codes = np.maximum(block, -1).astype(np.int64)
-        codes += offset + 1
-        codes += (kk[first : first + rows] * (n_items * slots))[:, None]
-        out += np.bincount(codes.ravel(order="K"), minlength=total)
-    return out.reshape(n_keys + 1, n_items, slots)[:n_keys, :, 1:]
+    base = np.where(key >= 0, key, n_keys) * slots + 1  # row n_keys: dropped
+    out = np.zeros((n_keys + 1, n_items, slots), dtype=np.int64)
+    columns = np.asfortranarray(values)
+    for j in range(n_items):  # one bincount of the table's size per item
+        code = base + np.maximum(columns[:, j], -1)
+        out[:, j, :] = np.bincount(code, minlength=(n_keys + 1) * slots).reshape(-1, slots)
+    return out[:n_keys, :, 1:]
 
 
 def point_measure_from_cells(cells: NDArray[np.int64], key_measure: FloatArray) -> FloatArray:
@@ -271,7 +266,7 @@ def fit_tables(
     e, v, _, m4 = item_moments(th, thresholds)
     width = thresholds.shape[1] + 1
     slots = width + 1  # slot 0: missing
-    use_cells = nk * width <= KEY_TABLE_CELLS_PER_ROW * max(n, 1)
+    use_cells = (nk + 1) * (width + 1) * n_items <= KEY_TABLE_CELLS_PER_ROW * max(n, 1)
     # per-category residual tables pay off when they are small next to the data
     use_lookup = (nk + 1) * slots * 2 <= max(n, 1) if lookup is None else lookup
     x = np.arange(width, dtype=float)

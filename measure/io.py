@@ -61,6 +61,8 @@ _DELIMITER_CANDIDATES = (",", ";", "\t")
 _DECIMALS = (".", ",")
 _WRITE_FORMATS = ("csv", "xlsx", "json", "parquet")
 _SNIFF_CHARS = 64 * 1024
+#: files shorter than this are read by the careful reader only (the fast path pays off above)
+FAST_MIN_CHARS = 100_000
 _SCORE_ROWS = 200
 _MAX_LISTED = 5
 
@@ -308,7 +310,7 @@ def _read_text(
 
     # plain ASCII UTF-8 (no byte-order mark): byte offsets are character offsets, so the fast
     # parser can read the file's own bytes instead of a re-encoded copy
-    ascii_raw = raw if used_encoding == "utf-8" and text.isascii() else None
+    ascii_raw = raw if len(raw) == len(text) and text.isascii() else None
     fast = _read_text_fast(
         text, delimiter, source, numeric=numeric, text_columns=text_columns, raw=ascii_raw
     )
@@ -373,14 +375,14 @@ def _read_text_fast(
     bytes when they are the same characters as ``text`` (plain ASCII), parsed without a copy.
     """
     first_nl = text.find("\n")
-    if first_nl <= 0 or len(text) < 100_000:
+    if first_nl <= 0 or len(text) < FAST_MIN_CHARS:
         return None
     header_line = text[:first_nl].rstrip("\r")
     start = first_nl + 1  # the body, searched in place (no copy of a large file)
     if (
         text.find('"', start) >= 0
-        or text.find("\n\n", start) >= 0
-        or text.find("\n\r\n", start) >= 0
+        or text.find("\n\n", first_nl) >= 0  # a blank line, also right after the header
+        or text.find("\n\r\n", first_nl) >= 0
         or not header_line.strip()
     ):
         return None
@@ -393,6 +395,10 @@ def _read_text_fast(
     special = re.compile(rf"(?i)(^|{d})\s*[+-]?(nan|inf|infinity)\s*({d}|\r?$)", flags=re.MULTILINE)
     if numeric and has_letters and special.search(text, start):
         return None  # a number parser would read these as numbers; the careful reader keeps text
+    has_x = text.find("x", start) >= 0 or text.find("X", start) >= 0
+    hexadecimal = re.compile(rf"(^|{d})\s*[+-]?0[xX]", flags=re.MULTILINE)
+    if numeric and has_x and hexadecimal.search(text, start):
+        return None  # pyarrow reads 0x1F as 31; the careful reader keeps the text
     header = next(csv.reader([header_line], delimiter=delimiter))
     if not header or any(not h.strip() for h in header) or len(set(header)) != len(header):
         return None
@@ -443,7 +449,11 @@ def _parse_simple_text(
             pa.py_buffer(body),
             read_options=pa_csv.ReadOptions(column_names=header, block_size=1 << 22),
             parse_options=pa_csv.ParseOptions(
-                delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False
+                delimiter=delimiter,
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                ignore_empty_lines=False,
             ),
             convert_options=pa_csv.ConvertOptions(
                 column_types=types,
@@ -1068,10 +1078,10 @@ def write_table_atomic(
         decimal-comma) locale opens correctly by double-click. Ignored for xlsx and json,
         which Excel and other readers open without locale trouble.
     digits : int, optional
-        CSV only: round float columns to this many decimals (0..17) before writing; ``None``
-        (default) writes every float with the shortest text that reads back to the same
-        double. The command line writes 6 decimals (``--digits``): a millionth of a logit is
-        far below any standard error, and it halves the size of a million-row persons.csv.
+        CSV only: round float columns to this many significant digits (1..17) before writing;
+        ``None`` (default) writes every float with the shortest text that reads back to the same
+        double. The command line writes 7 significant digits (``--digits``): far finer than any
+        standard error, and about half the size of a full-precision million-row persons.csv.
         xlsx, json and parquet always keep full precision.
 
     Raises
@@ -1127,7 +1137,25 @@ def write_table_atomic(
         handle.write(content)
 
 
-def _arrow_table(df: pd.DataFrame, digits: int | None) -> Any:
+@dataclass(frozen=True)
+class _ArrowCSV:
+    """A table prepared for pyarrow's CSV writer.
+
+    ``plain``: for the columns whose numbers were dictionary-encoded as text, the same numbers
+    as floats (used when quoting becomes necessary, so that numbers are never quoted).
+    """
+
+    table: Any
+    plain: dict[int, Any]
+
+    def unquoted_numbers(self) -> Any:
+        table = self.table
+        for j, values in self.plain.items():
+            table = table.set_column(j, table.column_names[j], values)
+        return table
+
+
+def _arrow_table(df: pd.DataFrame, digits: int | None) -> _ArrowCSV | None:
     """The table as pyarrow arrays for the CSV writer, or ``None`` when pyarrow is missing or
     cannot convert a column (mixed-type object columns): then pandas writes the file."""
     try:
@@ -1135,15 +1163,16 @@ def _arrow_table(df: pd.DataFrame, digits: int | None) -> Any:
     except ImportError:
         return None
     try:
-        arrays = _arrow_columns(df, digits=digits)
+        arrays, plain = _arrow_columns(df, digits=digits)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None
-    return pa.Table.from_arrays(arrays, names=[f"c{j}" for j in range(len(arrays))])
+    table = pa.Table.from_arrays(arrays, names=[f"c{j}" for j in range(len(arrays))])
+    return _ArrowCSV(table=table, plain=plain)
 
 
 def round_floats(df: pd.DataFrame, digits: int | None) -> pd.DataFrame:
-    """``df`` with every float column as CSV tables print it: rounded to ``digits`` decimals
-    (``None``: not rounded), and a negative zero (``round(-1e-9, 6)``) written as 0."""
+    """``df`` with every float column as CSV tables print it: rounded to ``digits``
+    significant digits (``None``: not rounded), and a negative zero written as 0."""
     floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c].dtype)]
     if not floats:
         return df
@@ -1154,8 +1183,24 @@ def round_floats(df: pd.DataFrame, digits: int | None) -> pd.DataFrame:
 
 
 def _csv_float(x: npt.NDArray[np.float64], digits: int | None) -> npt.NDArray[np.float64]:
-    rounded = x if digits is None else np.round(x, digits)
-    out: npt.NDArray[np.float64] = rounded + 0.0  # -0.0 + 0.0 == +0.0
+    """Round to ``digits`` significant digits (``None``: keep), and turn -0.0 into 0.0.
+
+    With ``d = digits - 1 - floor(log10 |x|)`` decimal places: ``rint(x * 10**d) / 10**d`` for
+    ``d >= 0`` and ``rint(x / 10**-d) * 10**-d`` for ``d < 0``. The power of ten is exact for
+    ``|d| <= 22``, so the result is the double nearest to the rounded decimal and prints as
+    that decimal. Values that would need ``|d| > 22`` (below about 1e-16 or above 1e28 in
+    magnitude, for 7 digits) are kept as they are.
+    """
+    if digits is None:
+        kept: npt.NDArray[np.float64] = x + 0.0  # -0.0 + 0.0 == +0.0
+        return kept
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        magnitude = np.floor(np.log10(np.abs(x)))
+        places = digits - 1 - np.where(np.isfinite(magnitude), magnitude, 0.0)
+        exact = np.abs(places) <= 22
+        power = 10.0 ** np.where(exact, np.abs(places), 0.0)
+        rounded = np.where(places >= 0, np.rint(x * power) / power, np.rint(x / power) * power)
+    out: npt.NDArray[np.float64] = np.where(exact, rounded, x) + 0.0
     return out
 
 
@@ -1163,71 +1208,71 @@ def _check_digits(digits: int | None) -> None:
     if digits is not None and (
         isinstance(digits, bool)
         or not isinstance(digits, (int, np.integer))
-        or not 0 <= digits <= 17
+        or not 1 <= digits <= 17
     ):
         raise ValueError(
-            f"digits must be an integer 0..17 or None (full precision), got {digits!r}"
+            f"digits must be an integer 1..17 or None (full precision), got {digits!r}"
         )
 
 
-def _arrow_columns(df: pd.DataFrame, *, digits: int | None) -> list[Any]:
+def _arrow_columns(df: pd.DataFrame, *, digits: int | None) -> tuple[list[Any], dict[int, Any]]:
     """One pyarrow array per column, as the CSV writer should print it.
 
     Booleans become the text True/False (as pandas writes them). Floats are rounded to
-    ``digits`` decimals; a float column with few distinct values (person measures are a function
-    of the raw score and the answered items, so a million rows hold a few thousand values) is
-    dictionary-encoded with each distinct value printed once (Python's shortest round-trip
-    ``repr``, which reads back to the same double as the writer's own formatting). Everything
-    else goes through pyarrow's pandas conversion.
+    ``digits`` significant digits; a float column with few distinct values (person measures are
+    a function of the raw score and the answered items, so a million rows hold a few thousand
+    values) is dictionary-encoded with each distinct value formatted once, by pyarrow's own
+    float formatting, so that the text is the same whichever way a column is written.
+    Everything else goes through pyarrow's pandas conversion. Also returns, for the
+    dictionary-encoded numbers, the same numbers as plain floats (see :class:`_ArrowCSV`).
     """
     import pyarrow as pa
 
     n = len(df)
     arrays: list[Any] = []
-    for c in df.columns:
+    plain: dict[int, Any] = {}
+    for j, c in enumerate(df.columns):
         col = df[c]
         dtype = col.dtype
         if pd.api.types.is_bool_dtype(dtype):
-            values = col.to_numpy(dtype=object)
-            missing = pd.isna(values)
-            codes = np.where(missing, 0, values.astype(bool)).astype(np.int8)
+            missing = col.isna().to_numpy(dtype=bool)
+            codes = col.fillna(False).to_numpy(dtype=bool).astype(np.int8)
             arrays.append(
                 pa.DictionaryArray.from_arrays(
-                    pa.array(codes, mask=missing.astype(bool)), pa.array(["False", "True"])
+                    pa.array(codes, mask=missing), pa.array(["False", "True"])
                 )
             )
         elif pd.api.types.is_float_dtype(dtype):
-            arrays.append(_float_array(_csv_float(col.to_numpy(dtype=np.float64), digits), n))
+            x = _csv_float(col.to_numpy(dtype=np.float64), digits)
+            encoded = _few_values(x, n)
+            if encoded is None:
+                arrays.append(pa.array(x, from_pandas=True))  # NaN -> null (an empty cell)
+            else:
+                arrays.append(encoded[0])
+                plain[j] = encoded[1]
         else:
             arrays.append(pa.array(col, from_pandas=True))
-    return arrays
+    return arrays, plain
 
 
-def _float_array(x: npt.NDArray[np.float64], n: int) -> Any:
-    """A float column for the CSV writer: dictionary-encoded when it has few distinct values."""
+def _few_values(x: npt.NDArray[np.float64], n: int) -> tuple[Any, Any] | None:
+    """A float column with few distinct values as (dictionary of their text, the floats)."""
     import pyarrow as pa
 
     sample = x[: min(n, 20_000)]
-    if n >= 1000 and pd.unique(sample).size <= sample.size // 20:
-        codes, uniques = pd.factorize(x, use_na_sentinel=True)
-        if uniques.size <= n // 20:
-            text = [_float_text(float(u)) for u in uniques]
-            return pa.DictionaryArray.from_arrays(
-                pa.array(codes.astype(np.int32), mask=codes < 0), pa.array(text, pa.string())
-            )
-    return pa.array(x, from_pandas=True)  # NaN -> null (an empty cell)
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):  # pragma: no cover - factorize gives NaN the sentinel
-        return ""
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return repr(value)
+    if n < 1000 or pd.unique(sample).size > sample.size // 20:
+        return None
+    codes, uniques = pd.factorize(x, use_na_sentinel=True)
+    if uniques.size > n // 20:
+        return None
+    values = pa.array(np.asarray(uniques, dtype=np.float64))
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+    text = pa.DictionaryArray.from_arrays(indices, values.cast(pa.string()))
+    return text, values.take(indices)
 
 
 def _write_arrow_csv(
-    table: Any,
+    prepared: _ArrowCSV,
     columns: Sequence[object],
     handle: BinaryIO,
     *,
@@ -1251,7 +1296,7 @@ def _write_arrow_csv(
 
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([str(c) for c in columns])
-    starts = list(range(0, max(table.num_rows, 1), rows))
+    starts = list(range(0, max(prepared.table.num_rows, 1), rows))
     workers = max(1, min(threads or os.cpu_count() or 1, len(starts)))
     start = handle.tell()
     for style in ("none", "needed"):
@@ -1259,8 +1304,10 @@ def _write_arrow_csv(
         handle.truncate()
         handle.write(header.getvalue().encode("utf-8"))
         options = pa_csv.WriteOptions(quoting_style=style, include_header=False)
+        # quoting quotes every text value: numbers go back to floats, never quoted
+        table = prepared.table if style == "none" else prepared.unquoted_numbers()
 
-        def piece(first: int, options: Any = options) -> Any:
+        def piece(first: int, options: Any = options, table: Any = table) -> Any:
             sink = pa.BufferOutputStream()
             pa_csv.write_csv(table.slice(first, rows), sink, write_options=options)
             return sink.getvalue()

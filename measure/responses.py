@@ -689,7 +689,7 @@ def _small_integer_codes(series: pd.Series[Any]) -> tuple[NDArray[np.intp], list
     if seen.size == 0:
         return None
     lo, hi = seen.min().item(), seen.max().item()  # Python numbers: no int8 wrap-around
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 4096:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 4096 or abs(lo) > 2**52:
         return None
     base = int(lo)
     if x.dtype.kind == "f" and not np.array_equal(seen, np.floor(seen)):

@@ -77,6 +77,7 @@ def test_key_table_fit_equals_per_cell_fit(
 ) -> None:
     values, max_cat = _data(missing, seed)
     index, thresholds, persons = _persons(values, max_cat)
+    monkeypatch.setattr(mfit, "KEY_TABLE_CELLS_PER_ROW", 10**9)
     with_table = mfit.fit_tables(values, index, thresholds, persons)
     assert with_table.key_cells is not None
     monkeypatch.setattr(mfit, "KEY_TABLE_CELLS_PER_ROW", 0)
@@ -112,9 +113,12 @@ def test_person_fit_equals_its_definition(missing: float, seed: int) -> None:
 
 
 @pytest.mark.parametrize(("missing", "seed"), CASES)
-def test_point_measure_and_alpha_from_the_key_table(missing: float, seed: int) -> None:
+def test_point_measure_and_alpha_from_the_key_table(
+    missing: float, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     values, max_cat = _data(missing, seed)
     index, thresholds, persons = _persons(values, max_cat)
+    monkeypatch.setattr(mfit, "KEY_TABLE_CELLS_PER_ROW", 10**9)
     fit = mfit.fit_tables(values, index, thresholds, persons)
     assert fit.key_cells is not None
     np.testing.assert_allclose(
@@ -194,3 +198,11 @@ def test_item_moments_equal_the_moments_of_the_category_probabilities() -> None:
     got = item_moments(theta, thr, block=64)  # several blocks
     for a, b in zip(got, want, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+
+
+def test_huge_whole_numbers_are_reported_not_crashed() -> None:
+    from measure import responses as mresp
+
+    df = pd.DataFrame({"a": np.full(20_000, 1e19), "b": np.tile([0.0, 1.0], 10_000)})
+    rm = mresp.as_responses(df, invalid="missing", allow_empty_items=True)
+    assert len(rm.invalid) == 20_000 and rm.invalid[0].value == "1e+19"

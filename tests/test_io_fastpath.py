@@ -190,5 +190,93 @@ def test_fast_csv_writer_equals_pandas_on_large_tables(
 
 def test_digits_are_checked(tmp_path: Path) -> None:
     df = pd.DataFrame({"a": [1.0]})
-    with pytest.raises(ValueError, match=r"digits must be an integer 0\.\.17"):
-        mio.write_table_atomic(df, tmp_path / "a.csv", digits=-1)
+    with pytest.raises(ValueError, match=r"digits must be an integer 1\.\.17"):
+        mio.write_table_atomic(df, tmp_path / "a.csv", digits=0)
+
+
+def _careful(monkeypatch: pytest.MonkeyPatch, path: Path, **kwargs: object) -> mio.RawTable:
+    with monkeypatch.context() as patch:
+        patch.setattr(mio, "_read_text_fast", lambda *a, **k: None)
+        return mio.read_table(path, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_blank_line_right_after_the_header_keeps_row_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newline: str
+) -> None:
+    path = tmp_path / "gap.csv"
+    body = newline.join(f"{i},{i % 3}" for i in range(20_000))
+    path.write_bytes(("id,q" + newline + newline + body + newline).encode())
+    fast = mio.read_table(path, numeric=True)
+    careful = _careful(monkeypatch, path)
+    assert len(fast.data) == len(careful.data) == 20_001
+    np.testing.assert_array_equal(fast.row_numbers, careful.row_numbers)
+    assert fast.data.iloc[0].isna().all()
+
+
+def test_explicit_utf8_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfid,q\n" + b"".join(b"%d,%d\n" % (i, i % 3) for i in range(20_000))
+    )
+    auto = mio.read_table(path, numeric=True)
+    explicit = mio.read_table(path, numeric=True, encoding="utf-8")
+    assert explicit.data.shape == auto.data.shape == (20_000, 2)
+    pd.testing.assert_frame_equal(explicit.data, auto.data)
+
+
+def test_numeric_mode_keeps_hexadecimal_text(tmp_path: Path) -> None:
+    """pyarrow would read 0x1F as 31; such a cell is text, and the gate reports it."""
+    import measure
+
+    path = tmp_path / "hex.csv"
+    rows = [f"{i},{i % 3}" for i in range(20_000)]
+    rows[7] = "7,0x1F"
+    path.write_text("id,q\n" + "\n".join(rows) + "\n")
+    raw = mio.read_table(path, numeric=True, text_columns=["id"])
+    assert raw.data["q"].iloc[7] == "0x1F"
+    with pytest.raises(measure.ResponseDataError, match=r"row 9, .*column 'q': value '0x1F'"):
+        measure.as_responses(raw.data, id_column="id", row_numbers=raw.row_numbers)
+
+
+def test_few_valued_and_many_valued_float_columns_print_alike(tmp_path: Path) -> None:
+    """A number has one text whichever way its column is written (dictionary or plain), and
+    numbers stay unquoted when text values need quotes."""
+    n = 5000
+    few = np.tile([2.0, 1.23456789012e11, 0.5, np.nan], n // 4)
+    many = np.arange(n, dtype=float) / 7
+    many[:4] = [2.0, 1.23456789012e11, 0.5, np.nan]
+    df = pd.DataFrame({"few": few, "many": many, "s": ["x"] * n})
+    path = tmp_path / "t.csv"
+    mio.write_table_atomic(df, path)
+    lines = path.read_text().splitlines()
+    for k in range(1, 5):
+        a, b, _ = lines[k].split(",")
+        assert a == b
+    df.loc[3, "s"] = "needs, quotes"
+    mio.write_table_atomic(df, path)
+    lines = path.read_text().splitlines()
+    assert lines[1].split(",")[0] == lines[5].split(",")[0] == "2"  # unquoted, as before
+    back = pd.read_csv(path)
+    np.testing.assert_array_equal(back["few"].to_numpy(), few)
+
+
+def test_nullable_booleans_are_written(tmp_path: Path) -> None:
+    df = pd.DataFrame({"f": pd.array([True, None, False] * 600, dtype="boolean")})
+    path = tmp_path / "b.csv"
+    mio.write_table_atomic(df, path)
+    assert path.read_text().splitlines()[:4] == ["f", "True", "", "False"]
+
+
+def test_significant_digits() -> None:
+    x = np.array([1.23456789e-9, -0.0, -1e-12, 2.718281828, 123456789.0, 0.5, np.nan, np.inf])
+    got = mio._csv_float(x, 7)
+    assert [repr(float(v)) for v in got[:6]] == [
+        "1.234568e-09",
+        "0.0",
+        "-1e-12",
+        "2.718282",
+        "123456800.0",  # 7 significant digits above 1e7 too
+        "0.5",
+    ]
+    assert np.isnan(got[6]) and got[7] == np.inf
