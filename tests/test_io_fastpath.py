@@ -120,6 +120,7 @@ def test_fast_csv_writer_matches_pandas(tmp_path: Path, monkeypatch: pytest.Monk
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     mio.write_table_atomic(df, fast)
     monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
+    monkeypatch.setattr(mio, "_csv_cells", lambda d, digits: None)
     mio.write_table_atomic(df, slow)
     assert fast.read_text() == slow.read_text()
     df.loc[0, "reason"] = 'needs "quotes", really'
@@ -127,6 +128,50 @@ def test_fast_csv_writer_matches_pandas(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.undo()
     mio.write_table_atomic(df, fast)
     pd.testing.assert_frame_equal(pd.read_csv(fast), pd.read_csv(slow))
+    # the joined writer quotes as the csv module does: only the cell that needs it
+    assert fast.read_text() == slow.read_text()
+
+
+@pytest.mark.parametrize("n", [50, 250_000])
+def test_joined_writer_equals_the_csv_module_in_slices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int
+) -> None:
+    """Runs of few-valued columns merged, slices on two threads, quoting, missing cells: the
+    same text as pandas' writer (the csv module), for numbers that both print alike (not whole,
+    between 1e-4 and 1e15; elsewhere pyarrow and Python choose other notations for the same
+    double, e.g. 38 for 38.0)."""
+    rng = np.random.default_rng(2)
+    key = rng.integers(0, 30, n)
+    text = np.array(["ok", 'a "quoted", text', "line\nbreak", ""], dtype=object)
+    df = pd.DataFrame(
+        {
+            "person": [f"P{i}" for i in range(n)],
+            "status": text[key % 4],
+            "k1": (key * 0.25 + 0.125),
+            "k2": np.where(key == 3, np.nan, key * 1.5 + 0.25),
+            "flag": key % 2 == 0,
+            "fit": rng.integers(1, 10**6, n) / 1024 + 0.5 / 1024,
+            "count": key,
+        }
+    )
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    cells = mio._csv_cells(df, None)
+    assert cells is not None and (n < 1000 or isinstance(cells[1], mio._CodedRun))
+    with open(fast, "wb") as handle:
+        mio._write_joined_csv(cells, list(df.columns), handle, rows=7_777, threads=2)
+    monkeypatch.setattr(mio, "_csv_cells", lambda d, digits: None)
+    monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
+    mio.write_table_atomic(df, slow)
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_dates_go_through_the_arrow_writer(tmp_path: Path) -> None:
+    df = pd.DataFrame({"when": pd.to_datetime(["2024-01-02", "2024-03-04"]), "x": [1.5, 2.5]})
+    assert mio._csv_cells(df, None) is None
+    path = tmp_path / "d.csv"
+    mio.write_table_atomic(df, path)
+    back = pd.read_csv(path, parse_dates=["when"])
+    assert back["x"].tolist() == [1.5, 2.5] and back["when"].dt.day.tolist() == [2, 4]
 
 
 def test_fast_csv_writer_in_slices_falls_back_to_quoting(tmp_path: Path) -> None:
@@ -176,6 +221,7 @@ def test_fast_csv_writer_equals_pandas_on_large_tables(
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     mio.write_table_atomic(df, fast, digits=digits)
     monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
+    monkeypatch.setattr(mio, "_csv_cells", lambda d, digits: None)
     mio.write_table_atomic(df, slow, digits=digits)
     # the same cells as pandas' own writer (pyarrow prints a whole float as "1", pandas as
     # "1.0": the same number); floats read back to the rounded doubles exactly
