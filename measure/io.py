@@ -444,9 +444,9 @@ def _parse_simple_text(
 
     text_types = {c: pa.string() for c in header if not numeric or c in text_columns}
 
-    def parse(types: dict[str, Any]) -> Any:
+    def parse(types: dict[str, Any], data: Any = body) -> Any:
         return pa_csv.read_csv(
-            pa.py_buffer(body),
+            pa.py_buffer(data),
             read_options=pa_csv.ReadOptions(column_names=header, block_size=1 << 22),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
@@ -466,13 +466,33 @@ def _parse_simple_text(
         )
 
     try:
-        table = parse(text_types)
+        table = None
+        if numeric and len(body) > 1 << 22:
+            # survey codes in two bytes a cell, not eight: the types found in the first lines,
+            # with 16-bit integers; a later cell that does not fit makes pyarrow refuse, and
+            # the file is parsed again with the types inferred from all of it
+            cut = bytes(body[: 1 << 20]).rfind(b"\n")
+            probe = parse(text_types, bytes(body[: cut + 1])) if cut > 0 else None
+            small = (
+                {}
+                if probe is None
+                else {
+                    name: pa.int16() if pa.types.is_int64(typ) else typ
+                    for name, typ in zip(probe.column_names, probe.schema.types, strict=True)
+                }
+            )
+            try:
+                table = parse({**small, **text_types}) if small else None
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                table = None
+        if table is None:
+            table = parse(text_types)
         if numeric:  # what is neither an integer nor a float is read as text
             other = {
                 name: pa.string()
                 for name, typ in zip(table.column_names, table.schema.types, strict=True)
                 if not (
-                    pa.types.is_int64(typ) or pa.types.is_float64(typ) or pa.types.is_string(typ)
+                    pa.types.is_integer(typ) or pa.types.is_float64(typ) or pa.types.is_string(typ)
                 )
             }
             if other:
@@ -486,7 +506,7 @@ def _parse_simple_text(
         typ = column.type
         if pa.types.is_string(typ):  # object: str or None (as the careful reader gives)
             columns[f"c{j}"] = pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
-        elif pa.types.is_int64(typ):
+        elif pa.types.is_integer(typ):
             columns[f"c{j}"] = _compact_integers(column)
         else:  # float64, NaN for empty
             columns[f"c{j}"] = column.to_numpy(zero_copy_only=False).astype(np.float64)

@@ -326,3 +326,35 @@ def test_significant_digits() -> None:
         "0.5",
     ]
     assert np.isnan(got[6]) and got[7] == np.inf
+
+
+@pytest.mark.parametrize("late", ["3", "40000", "2.5", "x", ""])
+def test_large_file_typed_from_its_first_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: str
+) -> None:
+    """Files above 4 MB are parsed with 16-bit integers for the columns whose first lines are
+    whole numbers; a later cell that does not fit (a large number, a decimal, text) makes the
+    reader parse again with the types of the whole file. Either way: the careful reader's
+    cells."""
+    n = 400_000
+    rng = np.random.default_rng(4)
+    codes = rng.integers(0, 5, size=(n, 3))
+    lines = [f"{i},{a},{b},{c}" for i, (a, b, c) in enumerate(codes.tolist())]
+    lines[-10] = f"{n - 10},{late},1,1"
+    path = tmp_path / "big.csv"
+    path.write_text("id,q1,q2,q3\n" + "\n".join(lines) + "\n")
+    assert path.stat().st_size > 1 << 22
+    fast = mio.read_table(path, numeric=True, text_columns=["id"])
+    careful = _careful(monkeypatch, path)
+    want = careful.data["q1"].tolist()
+    got = fast.data["q1"].tolist()
+    assert [None if v is None else float(v) for v in want[:-10]] == [float(v) for v in got[:-10]]
+    if late in ("x",):
+        assert got[-10] == "x"
+    elif late == "":
+        assert np.isnan(got[-10])
+    else:
+        assert float(got[-10]) == float(late)
+    if late in ("3",):
+        assert fast.data["q1"].dtype == np.int8
+    assert fast.data["id"].tolist() == careful.data["id"].tolist()
