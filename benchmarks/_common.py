@@ -204,6 +204,9 @@ class StageTimes:
     calibrate: float
     write: float
     profiles: dict[str, str]
+    #: peak resident memory of the benchmark process (MB) before and after the write stage
+    peak_before_write_mb: float = 0.0
+    peak_after_write_mb: float = 0.0
 
     @property
     def total(self) -> float:
@@ -285,11 +288,21 @@ def stage_times(
 
     def _write() -> None:
         for name, df in tables.items():
-            mio.write_table_atomic(df, out_dir / f"{name}.csv", fmt="csv")
+            mio.write_table_atomic(df, out_dir / f"{name}.csv", fmt="csv", digits=7)
         (out_dir / "summary.json").write_text(json.dumps(summary, default=_json_default, indent=2))
 
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     _, t_write = _profiled("write", _write, profiles, profile, top)
-    return StageTimes(read=t_read, gate=t_gate, calibrate=t_cal, write=t_write, profiles=profiles)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return StageTimes(
+        read=t_read,
+        gate=t_gate,
+        calibrate=t_cal,
+        write=t_write,
+        profiles=profiles,
+        peak_before_write_mb=before,
+        peak_after_write_mb=after,
+    )
 
 
 def _json_default(obj: Any) -> Any:
