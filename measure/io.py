@@ -1348,8 +1348,6 @@ def _write_joined_csv(
     memory). The cells are those the csv module writes (QUOTE_MINIMAL): missing as empty,
     booleans as True/False, numbers unquoted, text quoted only where it needs quotes.
     """
-    from collections import deque
-    from concurrent.futures import Future, ThreadPoolExecutor
 
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -1378,19 +1376,29 @@ def _write_joined_csv(
             line = pc.binary_join_element_wise(line, "", "\n")
         return _string_bytes(line)
 
-    starts = list(range(0, n, rows))
+    _write_in_order(handle, piece, list(range(0, n, rows)), threads)
+
+
+def _write_in_order(
+    handle: BinaryIO, piece: Any, starts: Sequence[int], threads: int | None
+) -> None:
+    """Write ``piece(start)`` for every start, in order, formatting on a pool of threads with at
+    most two pieces per thread in memory (pyarrow's kernels release the GIL)."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     workers = max(1, min(threads or os.cpu_count() or 1, len(starts)))
     if workers == 1:
         for first in starts:
-            handle.write(piece(first))
+            handle.write(memoryview(piece(first)))
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         todo = deque(starts)
-        pending: deque[Future[memoryview]] = deque()
+        pending: deque[Future[Any]] = deque()
         while todo or pending:
             while todo and len(pending) < 2 * workers:
                 pending.append(pool.submit(piece, todo.popleft()))
-            handle.write(pending.popleft().result())
+            handle.write(memoryview(pending.popleft().result()))
 
 
 def _string_bytes(array: Any) -> memoryview:
@@ -1565,8 +1573,6 @@ def _write_arrow_csv(
     written in order, with at most two slices per thread in memory at a time, so that memory
     stays bounded for millions of rows.
     """
-    from collections import deque
-    from concurrent.futures import Future, ThreadPoolExecutor
 
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -1574,7 +1580,6 @@ def _write_arrow_csv(
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([str(c) for c in columns])
     starts = list(range(0, max(prepared.table.num_rows, 1), rows))
-    workers = max(1, min(threads or os.cpu_count() or 1, len(starts)))
     start = handle.tell()
     for style in ("none", "needed"):
         handle.seek(start)
@@ -1590,13 +1595,7 @@ def _write_arrow_csv(
             return sink.getvalue()
 
         try:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                todo = deque(starts)
-                pending: deque[Future[Any]] = deque()
-                while todo or pending:
-                    while todo and len(pending) < 2 * workers:
-                        pending.append(pool.submit(piece, todo.popleft()))
-                    handle.write(memoryview(pending.popleft().result()))
+            _write_in_order(handle, piece, starts, threads)
         except pa.ArrowInvalid:
             if style == "needed":
                 raise
