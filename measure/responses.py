@@ -913,7 +913,7 @@ def _check_ids(
             "column (id_column=None, CLI: no --id-column) to number persons by row."
         )
     counted = ~blank_rows
-    ids_s = pd.Series(ids[counted])
+    ids_s = pd.Series(ids[counted], dtype=object)  # hashing the str objects: no Arrow copy
     dup = ids_s.duplicated(keep=False).to_numpy()
     if not dup.any():
         return
