@@ -1151,11 +1151,7 @@ def write_table_atomic(
                 with _atomic_file(target) as handle:
                     _write_joined_csv(cells, list(table.columns), handle)
                 return
-            arrow = _arrow_table(table, digits)
-            if arrow is not None:
-                with _atomic_file(target) as handle:
-                    _write_arrow_csv(arrow, list(table.columns), handle)
-                return
+            # dates and mixed objects: pandas' own writer (slower, the same cells)
             text = round_floats(df, digits).to_csv(index=index, lineterminator="\n")
             content = text.encode("utf-8")
     with _atomic_file(target) as handle:
@@ -1180,8 +1176,8 @@ class _Plain:
 
 def _csv_cells(df: pd.DataFrame, digits: int | None) -> list[_CodedRun | _Plain] | None:
     """The table as runs of cell text for :func:`_write_joined_csv`, or ``None`` when a column
-    is of a kind this writer does not format (dates, mixed objects): then pyarrow's or pandas'
-    writer is used.
+    is of a kind this writer does not format (dates, mixed objects): then pandas' writer is
+    used.
 
     Floats are rounded to ``digits`` significant digits. A column with few distinct values
     (every person measure is a function of the raw score and the answered items) is factorised,
@@ -1201,6 +1197,8 @@ def _csv_cells(df: pd.DataFrame, digits: int | None) -> list[_CodedRun | _Plain]
     parts: list[_CodedRun | _Plain] = []
     for c in df.columns:
         col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # written as its values
+            col = col.astype(col.dtype.categories.dtype)
         dtype = col.dtype
         coded: tuple[npt.NDArray[np.int32], Any] | None = None
         if pd.api.types.is_bool_dtype(dtype):
@@ -1223,14 +1221,14 @@ def _csv_cells(df: pd.DataFrame, digits: int | None) -> list[_CodedRun | _Plain]
                 if coded is not None
                 else _Plain(pa.array(_csv_float(x, digits), from_pandas=True), "number")
             )
-        elif pd.api.types.is_integer_dtype(dtype) and not isinstance(
-            dtype, pd.api.extensions.ExtensionDtype
-        ):
-            x = col.to_numpy()
-            coded = _few_distinct(x, n, lambda u: pa.array(np.asarray(u[:-1], dtype=np.int64)))
-            if coded is not None:  # the missing slot of an integer column is never used
-                coded = (coded[0], pa.concat_arrays([coded[1], pa.nulls(1, pa.int64())]))
-            plain = None if coded is not None else _Plain(pa.array(x), "number")
+        elif pd.api.types.is_integer_dtype(dtype):  # numpy or nullable (missing: empty)
+            ints: Any = (
+                col if isinstance(dtype, pd.api.extensions.ExtensionDtype) else col.to_numpy()
+            )
+            coded = _few_distinct(ints, n, lambda u: pa.array(u, pa.int64(), from_pandas=True))
+            plain = (
+                None if coded is not None else _Plain(pa.array(ints, from_pandas=True), "number")
+            )
         elif pd.api.types.is_string_dtype(dtype) or pd.api.types.infer_dtype(col, skipna=True) in (
             "string",
             "empty",
@@ -1417,39 +1415,6 @@ def _string_bytes(array: Any) -> memoryview:
     return memoryview(data)[begin:end]
 
 
-@dataclass(frozen=True)
-class _ArrowCSV:
-    """A table prepared for pyarrow's CSV writer.
-
-    ``plain``: for the columns whose numbers were dictionary-encoded as text, the same numbers
-    as floats (used when quoting becomes necessary, so that numbers are never quoted).
-    """
-
-    table: Any
-    plain: dict[int, Any]
-
-    def unquoted_numbers(self) -> Any:
-        table = self.table
-        for j, values in self.plain.items():
-            table = table.set_column(j, table.column_names[j], values)
-        return table
-
-
-def _arrow_table(df: pd.DataFrame, digits: int | None) -> _ArrowCSV | None:
-    """The table as pyarrow arrays for the CSV writer, or ``None`` when pyarrow is missing or
-    cannot convert a column (mixed-type object columns): then pandas writes the file."""
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return None
-    try:
-        arrays, plain = _arrow_columns(df, digits=digits)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None
-    table = pa.Table.from_arrays(arrays, names=[f"c{j}" for j in range(len(arrays))])
-    return _ArrowCSV(table=table, plain=plain)
-
-
 def round_floats(df: pd.DataFrame, digits: int | None) -> pd.DataFrame:
     """``df`` with every float column as CSV tables print it: rounded to ``digits``
     significant digits (``None``: not rounded), and a negative zero written as 0."""
@@ -1498,109 +1463,6 @@ def _check_digits(digits: int | None) -> None:
         raise ValueError(
             f"digits must be an integer 1..17 or None (full precision), got {digits!r}"
         )
-
-
-def _arrow_columns(df: pd.DataFrame, *, digits: int | None) -> tuple[list[Any], dict[int, Any]]:
-    """One pyarrow array per column, as the CSV writer should print it.
-
-    Booleans become the text True/False (as pandas writes them). Floats are rounded to
-    ``digits`` significant digits; a float column with few distinct values (person measures are
-    a function of the raw score and the answered items, so a million rows hold a few thousand
-    values) is dictionary-encoded with each distinct value formatted once, by pyarrow's own
-    float formatting, so that the text is the same whichever way a column is written.
-    Everything else goes through pyarrow's pandas conversion. Also returns, for the
-    dictionary-encoded numbers, the same numbers as plain floats (see :class:`_ArrowCSV`).
-    """
-    import pyarrow as pa
-
-    n = len(df)
-    arrays: list[Any] = []
-    plain: dict[int, Any] = {}
-    for j, c in enumerate(df.columns):
-        col = df[c]
-        dtype = col.dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            missing = col.isna().to_numpy(dtype=bool)
-            codes = col.fillna(False).to_numpy(dtype=bool).astype(np.int8)
-            arrays.append(
-                pa.DictionaryArray.from_arrays(
-                    pa.array(codes, mask=missing), pa.array(["False", "True"])
-                )
-            )
-        elif pd.api.types.is_float_dtype(dtype):
-            x = _csv_float(col.to_numpy(dtype=np.float64), digits)
-            encoded = _few_values(x, n)
-            if encoded is None:
-                arrays.append(pa.array(x, from_pandas=True))  # NaN -> null (an empty cell)
-            else:
-                arrays.append(encoded[0])
-                plain[j] = encoded[1]
-        else:
-            arrays.append(pa.array(col, from_pandas=True))
-    return arrays, plain
-
-
-def _few_values(x: npt.NDArray[np.float64], n: int) -> tuple[Any, Any] | None:
-    """A float column with few distinct values as (dictionary of their text, the floats)."""
-    import pyarrow as pa
-
-    sample = x[: min(n, 20_000)]
-    if n < 1000 or pd.unique(sample).size > sample.size // 20:
-        return None
-    codes, uniques = pd.factorize(x, use_na_sentinel=True)
-    if uniques.size > n // 20:
-        return None
-    values = pa.array(np.asarray(uniques, dtype=np.float64))
-    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    text = pa.DictionaryArray.from_arrays(indices, values.cast(pa.string()))
-    return text, values.take(indices)
-
-
-def _write_arrow_csv(
-    prepared: _ArrowCSV,
-    columns: Sequence[object],
-    handle: BinaryIO,
-    *,
-    rows: int = 100_000,
-    threads: int | None = None,
-) -> None:
-    """CSV through pyarrow's writer, slice by slice, formatted on every core.
-
-    An order of magnitude faster than pandas for large tables, with the same cells as pandas
-    writes them (booleans as True/False, missing as empty). Values are unquoted unless some
-    text value needs quotes (a comma, a quote, a line break); then every text value is quoted.
-    Slices of ``rows`` rows are formatted in a pool of threads (pyarrow releases the GIL) and
-    written in order, with at most two slices per thread in memory at a time, so that memory
-    stays bounded for millions of rows.
-    """
-
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow([str(c) for c in columns])
-    starts = list(range(0, max(prepared.table.num_rows, 1), rows))
-    start = handle.tell()
-    for style in ("none", "needed"):
-        handle.seek(start)
-        handle.truncate()
-        handle.write(header.getvalue().encode("utf-8"))
-        options = pa_csv.WriteOptions(quoting_style=style, include_header=False)
-        # quoting quotes every text value: numbers go back to floats, never quoted
-        table = prepared.table if style == "none" else prepared.unquoted_numbers()
-
-        def piece(first: int, options: Any = options, table: Any = table) -> Any:
-            sink = pa.BufferOutputStream()
-            pa_csv.write_csv(table.slice(first, rows), sink, write_options=options)
-            return sink.getvalue()
-
-        try:
-            _write_in_order(handle, piece, starts, threads)
-        except pa.ArrowInvalid:
-            if style == "needed":
-                raise
-            continue
-        return
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

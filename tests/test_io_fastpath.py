@@ -119,7 +119,6 @@ def test_fast_csv_writer_matches_pandas(tmp_path: Path, monkeypatch: pytest.Monk
     df.loc[3, "measure"] = np.nan
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     mio.write_table_atomic(df, fast)
-    monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
     monkeypatch.setattr(mio, "_csv_cells", lambda d, digits: None)
     mio.write_table_atomic(df, slow)
     assert fast.read_text() == slow.read_text()
@@ -160,12 +159,11 @@ def test_joined_writer_equals_the_csv_module_in_slices(
     with open(fast, "wb") as handle:
         mio._write_joined_csv(cells, list(df.columns), handle, rows=7_777, threads=2)
     monkeypatch.setattr(mio, "_csv_cells", lambda d, digits: None)
-    monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
     mio.write_table_atomic(df, slow)
     assert fast.read_bytes() == slow.read_bytes()
 
 
-def test_dates_go_through_the_arrow_writer(tmp_path: Path) -> None:
+def test_dates_go_through_pandas_writer(tmp_path: Path) -> None:
     df = pd.DataFrame({"when": pd.to_datetime(["2024-01-02", "2024-03-04"]), "x": [1.5, 2.5]})
     assert mio._csv_cells(df, None) is None
     path = tmp_path / "d.csv"
@@ -174,14 +172,12 @@ def test_dates_go_through_the_arrow_writer(tmp_path: Path) -> None:
     assert back["x"].tolist() == [1.5, 2.5] and back["when"].dt.day.tolist() == [2, 4]
 
 
-def test_fast_csv_writer_in_slices_falls_back_to_quoting(tmp_path: Path) -> None:
+def test_fast_csv_writer_in_slices_quotes_where_needed(tmp_path: Path) -> None:
     df = pd.DataFrame({"a": np.arange(25, dtype=float) / 3, "s": ["x"] * 25})
     df.loc[17, "s"] = "has, comma"
     path = tmp_path / "sliced.csv"
     with open(path, "wb") as handle:
-        mio._write_arrow_csv(
-            mio._arrow_table(df, None), list(df.columns), handle, rows=4, threads=2
-        )
+        mio._write_joined_csv(mio._csv_cells(df, None), list(df.columns), handle, rows=4, threads=2)
     back = pd.read_csv(path)
     pd.testing.assert_frame_equal(back, df)
     assert path.read_text().splitlines()[0] == "a,s"
@@ -220,7 +216,6 @@ def test_fast_csv_writer_equals_pandas_on_large_tables(
     df = _person_like_table(5000)
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     mio.write_table_atomic(df, fast, digits=digits)
-    monkeypatch.setattr(mio, "_arrow_table", lambda d, digits: None)
     monkeypatch.setattr(mio, "_csv_cells", lambda d, digits: None)
     mio.write_table_atomic(df, slow, digits=digits)
     # the same cells as pandas' own writer (pyarrow prints a whole float as "1", pandas as
@@ -358,3 +353,27 @@ def test_large_file_typed_from_its_first_lines(
     if late in ("3",):
         assert fast.data["q1"].dtype == np.int8
     assert fast.data["id"].tolist() == careful.data["id"].tolist()
+
+
+@pytest.mark.parametrize("n", [50, 5000])
+def test_joined_writer_nullable_integers_and_categories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int
+) -> None:
+    """Nullable integers (missing: an empty cell) and categorical text are written by the fast
+    writer with the cells of pandas' writer."""
+    rng = np.random.default_rng(8)
+    counts = pd.array(rng.integers(0, 9, n), dtype="Int64")
+    counts[::7] = pd.NA
+    df = pd.DataFrame(
+        {
+            "n": counts,
+            "big": pd.array(rng.integers(0, 10**9, n), dtype="Int64"),
+            "group": pd.Categorical(rng.choice(["Norrby", "Söderås, väst"], n)),
+        }
+    )
+    assert mio._csv_cells(df, 7) is not None
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    mio.write_table_atomic(df, fast)
+    monkeypatch.setattr(mio, "_csv_cells", lambda d, digits: None)
+    mio.write_table_atomic(df, slow)
+    assert fast.read_bytes() == slow.read_bytes()
