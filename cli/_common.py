@@ -539,23 +539,43 @@ def json_clean(obj: Any) -> Any:
     return obj
 
 
+@dataclass(frozen=True)
+class OutputOptions:
+    """What ``options.output_options`` parsed: the format of the tables and how they are
+    written (``digits``: significant digits of numbers in CSV tables, ``None``: full)."""
+
+    fmt: str = "csv"
+    excel_friendly: bool = False
+    digits: int | None = 7
+    force: bool = False
+
+    @classmethod
+    def take(cls, params: dict[str, Any]) -> OutputOptions:
+        """Remove this class's fields from click's keyword arguments and return them as one."""
+        return cls(**{f.name: params.pop(f.name) for f in fields(cls) if f.name in params})
+
+    def check(
+        self, out_dir: Path, names: list[str], extra: Mapping[str, Path] | None = None
+    ) -> None:
+        """Refuse a bad combination of options, or existing output without --force (the tables
+        ``names`` and any ``extra`` files), before any work is done."""
+        check_format(self.fmt, self.excel_friendly)
+        check_overwrite({**output_paths(out_dir, names, self.fmt), **(extra or {})}, self.force)
+
+
 def write_outputs(
     tables: Mapping[str, pd.DataFrame],
     summary: Mapping[str, Any],
     out_dir: Path,
+    options: OutputOptions,
     *,
-    fmt: str,
-    excel_friendly: bool,
-    force: bool,
-    digits: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Write every table (atomically, one file each, or one workbook) and summary.json.
-
-    ``digits``: decimals of floats in CSV tables (``None``: full precision)."""
+    """Write every table (atomically, one file each, or one workbook) and summary.json."""
+    fmt = options.fmt
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = output_paths(out_dir, list(tables), fmt)
-    check_overwrite(paths, force)
+    check_overwrite(paths, options.force)
     if fmt == "xlsx":
         if progress:
             progress("workbook")
@@ -568,8 +588,8 @@ def write_outputs(
                 df,
                 paths[name],
                 fmt=fmt,  # type: ignore[arg-type]
-                excel_friendly=excel_friendly,
-                digits=digits,
+                excel_friendly=options.excel_friendly,
+                digits=options.digits,
             )
     write_json_atomic(json_clean(dict(summary)), paths["summary"])
     return paths

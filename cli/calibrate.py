@@ -20,12 +20,11 @@ from measure.cli import options as opt
 from measure.cli._common import (
     STATUS_WORDS,
     InputOptions,
+    OutputOptions,
     Progress,
     add_score_unit_columns,
     add_unit_columns,
     check_carried_names,
-    check_format,
-    check_overwrite,
     check_responses,
     check_row_count,
     collect_warnings,
@@ -34,7 +33,6 @@ from measure.cli._common import (
     load_instrument_option,
     mark_blank_rows,
     min_answered_default,
-    output_paths,
     read_input,
     reporting_unit,
     write_outputs,
@@ -119,10 +117,7 @@ def calibrate_cmd(
     unit_name: str | None,
     unit_intercept: float | None,
     unit_slope: float | None,
-    fmt: str,
-    excel_friendly: bool,
-    digits: int,
-    force: bool,
+    outputs: OutputOptions,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -134,13 +129,10 @@ def calibrate_cmd(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    check_format(fmt, excel_friendly)
-    targets = output_paths(out, TABLES + (["dif"] if dif_column else []), fmt)
-    if report:
-        targets["report"] = out / "report.html"
+    extra = {"report": out / "report.html"} if report else {}
     if save_reference_path is not None:
-        targets["reference"] = Path(save_reference_path)
-    check_overwrite(targets, force)
+        extra["reference"] = Path(save_reference_path)
+    outputs.check(out, TABLES + (["dif"] if dif_column else []), extra)
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
@@ -263,15 +255,7 @@ def calibrate_cmd(
                 )
                 tables["dif"] = dif_csv_table(dif_source)
             progress.stage("writing")
-            paths = write_outputs(
-                tables,
-                summary,
-                out,
-                fmt=fmt,
-                excel_friendly=excel_friendly,
-                force=force,
-                digits=digits,
-            )
+            paths = write_outputs(tables, summary, out, outputs)
             if save_reference_path is not None:
                 from measure.reference import reference_from_calibration, save_reference
 

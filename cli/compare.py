@@ -16,10 +16,8 @@ import pandas as pd
 
 from measure.cli import options as opt
 from measure.cli._common import (
-    check_format,
-    check_overwrite,
+    OutputOptions,
     handle_errors,
-    output_paths,
     read_data,
     write_outputs,
 )
@@ -112,10 +110,7 @@ def compare_cmd(
     below: bool,
     use_unit: bool,
     level: float,
-    fmt: str,
-    excel_friendly: bool,
-    digits: int,
-    force: bool,
+    outputs: OutputOptions,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -128,12 +123,11 @@ def compare_cmd(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    check_format(fmt, excel_friendly)
     if occasion_column is not None and len(files) != 1:
         raise click.UsageError("--occasion-column needs exactly one FILE")
     if occasion_column is None and labels is not None and len(labels) != len(files):
         raise click.UsageError(f"--labels gives {len(labels)} labels for {len(files)} file(s)")
-    check_overwrite(output_paths(out, TABLES, fmt), force)
+    outputs.check(out, TABLES)
     measure_col, se_col, link_col = (
         ("measure_unit", "se_unit", "link_se_unit") if use_unit else ("measure", "se", "link_se")
     )
@@ -188,15 +182,7 @@ def compare_cmd(
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
-        paths = write_outputs(
-            result.tables(),
-            summary,
-            out,
-            fmt=fmt,
-            excel_friendly=excel_friendly,
-            force=force,
-            digits=digits,
-        )
+        paths = write_outputs(result.tables(), summary, out, outputs)
     if not quiet:
         click.echo(plain_summary(result.groups, result.group_change, summary, paths))
 

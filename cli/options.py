@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from measure.cli._common import InputOptions
+from measure.cli._common import InputOptions, OutputOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -279,5 +279,15 @@ def input_options(*, with_max_code: bool = True, with_carried: bool = True) -> C
 
 #: a linear reporting unit
 unit_options = compose(unit_name, unit_intercept, unit_slope)
-#: writing the tables
-output_options = compose(fmt, excel_friendly, digits, force, quiet, verbose)
+
+
+def output_options(f: F) -> F:
+    """Writing the tables: the command gets --format, --excel-friendly, --digits and --force as
+    one :class:`~measure.cli._common.OutputOptions` argument, ``outputs``, and --quiet and
+    --verbose as they are."""
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        return f(*args, outputs=OutputOptions.take(kwargs), **kwargs)
+
+    return compose(fmt, excel_friendly, digits, force, quiet, verbose)(cast(F, command))

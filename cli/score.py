@@ -18,16 +18,14 @@ from measure.cli import options as opt
 from measure.cli._common import (
     STATUS_WORDS,
     InputOptions,
+    OutputOptions,
     Progress,
-    check_format,
-    check_overwrite,
     check_row_count,
     collect_warnings,
     handle_errors,
     load_instrument_option,
     mark_blank_rows,
     min_answered_default,
-    output_paths,
     read_input,
     write_outputs,
 )
@@ -71,10 +69,7 @@ def score_cmd(
     estimator: str,
     min_answered: int | None,
     drift_tolerance: float,
-    fmt: str,
-    excel_friendly: bool,
-    digits: int,
-    force: bool,
+    outputs: OutputOptions,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -86,8 +81,7 @@ def score_cmd(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    check_format(fmt, excel_friendly)
-    check_overwrite(output_paths(out, TABLES, fmt), force)
+    outputs.check(out, TABLES)
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
@@ -155,15 +149,7 @@ def score_cmd(
                 }
             )
             progress.stage("writing")
-            paths = write_outputs(
-                tables,
-                summary,
-                out,
-                fmt=fmt,
-                excel_friendly=excel_friendly,
-                force=force,
-                digits=digits,
-            )
+            paths = write_outputs(tables, summary, out, outputs)
         finally:
             progress.done()
     if not quiet:

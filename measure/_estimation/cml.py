@@ -76,7 +76,7 @@ class PersonIndex:
     pattern_items: tuple[IntArray, ...]  #: answered items of every pattern (incl. all-extreme)
     pattern_masks: NDArray[np.bool_]  #: (G, I) the same as a boolean matrix
     #: (I, M + 1) answers in each category of each item, every person (extremes included)
-    answer_counts: NDArray[np.int64] | None = None
+    answer_counts: NDArray[np.int64]
 
 
 def dense_unique(code: IntArray, upper: int) -> tuple[IntArray, IntArray]:
