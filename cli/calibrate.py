@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from measure.calibrate import calibrate
+from measure.calibration import calibrate
 from measure.cli import options as opt
 from measure.cli._common import (
     STATUS_WORDS,

@@ -1,7 +1,7 @@
 """``measure compare``: group means, change and decision risk from scored persons files.
 
 Thin: reads the persons tables written by ``measure score`` (or ``measure calibrate``), turns the
-measure and SE columns into numbers, and calls :func:`measure.compare.compare`; the tables are
+measure and SE columns into numbers, and calls :func:`measure.comparison.compare`; the tables are
 written atomically. Exit 0 on success, 1 on a data error, 2 on a usage error.
 """
 
@@ -21,7 +21,7 @@ from measure.cli._common import (
     read_data,
     write_outputs,
 )
-from measure.compare import compare
+from measure.comparison import compare
 from measure.io import to_numeric_cells
 
 TABLES = ["groups", "group_change", "individual_change", "decision_persons", "decision_groups"]

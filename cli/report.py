@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from measure.calibrate import calibrate
+from measure.calibration import calibrate
 from measure.cli import options as opt
 from measure.cli._common import (
     InputOptions,

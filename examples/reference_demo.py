@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 import measure
-from measure.compare import compare
+from measure.comparison import compare
 from measure.linking import link, sample_dif
 from measure.reference import load_reference, reference_from_calibration, save_reference
 from measure.scoring import score

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 # names that are also submodule names are bound eagerly: a lazy binding would be replaced by
 # the submodule object as soon as the submodule is imported
-from measure.calibrate import calibrate
-from measure.compare import compare
+from measure.calibration import calibrate
+from measure.comparison import compare
 from measure.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     from measure._estimation.cml import (
         SolverOptions,
     )
-    from measure.calibrate import (
+    from measure.calibration import (
         calibrate,
     )
-    from measure.compare import (
+    from measure.comparison import (
         Comparison,
         compare,
         decision_risk,
@@ -89,7 +89,7 @@ _LAZY: dict[str, str] = {
     "calibrate_counts": "measure.counts",
     "count_sql": "measure.counts",
     "Calibration": "measure.results",
-    "Comparison": "measure.compare",
+    "Comparison": "measure.comparison",
     "Instrument": "measure.instrument",
     "Link": "measure.linking",
     "PersonStatus": "measure.results",
@@ -101,10 +101,10 @@ _LAZY: dict[str, str] = {
     "as_responses": "measure.responses",
     "category_probabilities": "measure.models",
     "cronbach_alpha": "measure.results",
-    "decision_risk": "measure.compare",
-    "group_change": "measure.compare",
-    "group_means": "measure.compare",
-    "individual_change": "measure.compare",
+    "decision_risk": "measure.comparison",
+    "group_change": "measure.comparison",
+    "group_means": "measure.comparison",
+    "individual_change": "measure.comparison",
     "item_moments": "measure.models",
     "link": "measure.linking",
     "list_instruments": "measure.instrument",

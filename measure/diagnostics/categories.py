@@ -347,7 +347,7 @@ def collapse_categories(cal: Calibration, mapping: Mapping_) -> Calibration:
 
     Same model, person estimator and person ids; anchors are not carried over.
     """
-    from measure.calibrate import calibrate
+    from measure.calibration import calibrate
 
     checked = _check_mapping(cal, mapping)
     values = cal.values.astype(np.int64)

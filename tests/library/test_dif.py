@@ -26,7 +26,7 @@ from measure.diagnostics import (
 )
 from measure.diagnostics.dif import mh_from_counts
 
-REF = Path(__file__).parent / "reference" / "erm"
+REF = Path(__file__).parents[1] / "reference" / "erm"
 MODELS = {"RM": "rasch", "PCM": "pcm", "RSM": "rsm"}
 
 

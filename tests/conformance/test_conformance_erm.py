@@ -27,7 +27,7 @@ import pytest
 
 import measure
 
-REF = Path(__file__).parent / "reference" / "erm"
+REF = Path(__file__).parents[1] / "reference" / "erm"
 MODEL = {"RM": "rasch", "PCM": "pcm", "RSM": "rsm"}
 
 

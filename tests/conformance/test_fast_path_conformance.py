@@ -23,7 +23,7 @@ import measure
 from measure import io as mio
 from measure.cli.main import cli
 
-REF = Path(__file__).parent / "reference" / "erm"
+REF = Path(__file__).parents[1] / "reference" / "erm"
 CASES = sorted(p.stem for p in (REF / "ref").glob("*.json"))
 MODEL = {"RM": "rasch", "PCM": "pcm", "RSM": "rsm"}
 

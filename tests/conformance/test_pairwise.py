@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import measure
-from measure.calibrate import AUTO_PAIRWISE_PATTERNS
+from measure.calibration import AUTO_PAIRWISE_PATTERNS
 
 THR = [
     [-1.2, 0.1, 1.0],
