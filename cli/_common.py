@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, NamedTuple
 
 import click
 import numpy as np
@@ -26,7 +26,6 @@ import pandas as pd
 from measure.exceptions import MeasureError, MeasureWarning
 from measure.instrument import (
     Instrument,
-    ModelName,
     ReportingUnit,
     instrument_ids,
     load_instrument,
@@ -36,7 +35,6 @@ from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 from measure.units import persons_in_unit, score_table_in_unit
 
 EXIT_DATA_ERROR = 1  # data, instrument, convergence or file errors (usage errors exit 2 via click)
-BLANK_ROW_REASON = "blank row in the file: no answers"
 #: person statuses in words, for the plain summaries
 STATUS_WORDS = {
     "ok": "measured",
@@ -428,22 +426,6 @@ def check_responses(
     )
 
 
-def default_model(model: str | None, inst: Instrument | None, rm: ResponseMatrix) -> ModelName:
-    """--model, else the instrument's model, else rasch for 0/1 items and pcm otherwise."""
-    if model:
-        return cast(ModelName, model)  # one of click's choices
-    if inst is not None:
-        return inst.default_model
-    return "rasch" if bool(np.all(rm.max_category == 1)) else "pcm"
-
-
-def min_answered_default(min_answered: int | None, inst: Instrument | None) -> int:
-    """--min-answered, else the instrument's minimum, else 1."""
-    if min_answered is not None:
-        return min_answered
-    return inst.min_answered if inst is not None else 1
-
-
 # --------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------
@@ -452,15 +434,6 @@ def min_answered_default(min_answered: int | None, inst: Instrument | None) -> i
 def add_unit_columns(persons: pd.DataFrame, unit: ReportingUnit) -> pd.DataFrame:
     """measure_unit, se_unit, ci_lower_unit, ci_upper_unit (see :mod:`measure.units`)."""
     return persons_in_unit(persons, unit)
-
-
-def mark_blank_rows(persons: pd.DataFrame, blank: np.ndarray[Any, Any] | None) -> pd.DataFrame:
-    """The reason for rows of the file that were blank (no answers, no id)."""
-    if blank is None or not blank.any():
-        return persons
-    persons = persons.copy()
-    persons.loc[blank, "reason"] = BLANK_ROW_REASON
-    return persons
 
 
 def check_row_count(persons: pd.DataFrame, summary: Mapping[str, Any], n_rows: int) -> None:

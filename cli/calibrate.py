@@ -11,11 +11,12 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
-from measure.calibration import calibrate
+from measure._estimation.items import Method
+from measure.calibration import PersonEstimator, calibrate, default_min_answered
 from measure.cli import options as opt
 from measure.cli._common import (
     STATUS_WORDS,
@@ -24,28 +25,20 @@ from measure.cli._common import (
     Progress,
     add_score_unit_columns,
     add_unit_columns,
-    check_carried_names,
     check_responses,
     check_row_count,
     collect_warnings,
-    default_model,
     handle_errors,
     load_instrument_option,
-    mark_blank_rows,
-    min_answered_default,
     read_input,
     reporting_unit,
     write_outputs,
 )
+from measure.models import ModelName
 from measure.responses import MAX_LISTED
+from measure.results import PERSON_COLUMNS
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
-#: columns of persons.csv that a carried (--keep/--group) column must not shadow
-PERSON_COLUMNS = (
-    "person row status n_answered raw_score max_score measure se ci_lower ci_upper wle wle_se "
-    "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
-    "ci_lower_unit ci_upper_unit"
-).split()
 
 _METHOD_WORDS = {"CML": "conditional ML"}
 
@@ -150,7 +143,7 @@ def calibrate_cmd(
 
             progress.stage("checking answers")
             rm = check_responses(table, inputs, inst)
-            needed = min_answered_default(min_answered, inst)
+            needed = default_min_answered(min_answered, inst)
             if needed > rm.n_items:
                 origin = (
                     "--min-answered"
@@ -161,26 +154,22 @@ def calibrate_cmd(
                     f"{origin} is more than the {rm.n_items} item(s) used; give a smaller "
                     "--min-answered"
                 )
-            chosen_model = default_model(model, inst, rm)
 
             progress.stage(f"calibrating {rm.n_items} items, {rm.n_persons} rows")
             warned: list[str] = []
             with collect_warnings(warned, echo=not quiet, verbose=verbose):
                 cal = calibrate(
                     rm,
-                    model=chosen_model,
+                    model=cast("ModelName | None", model),  # one of click's choices
+                    instrument=inst,
                     null_categories="collapse" if collapse_null else "error",
-                    person_estimator=estimator,  # type: ignore[arg-type]
+                    person_estimator=cast("PersonEstimator", estimator),
                     min_answered=needed,
-                    method=method,  # type: ignore[arg-type]
+                    method=cast("Method", method),
+                    keep={col: frame[col].to_numpy() for col in carried},
                 )
 
-            persons = mark_blank_rows(cal.persons, rm.blank_rows)
-            check_carried_names(carried, persons.columns)
-            if carried:
-                persons = persons.copy()
-                for pos, col in enumerate(carried, start=1):
-                    persons.insert(pos, col, frame[col].to_numpy())
+            persons = cal.persons
             score_table = cal.score_table()
             if unit is not None:
                 persons = add_unit_columns(persons, unit)
@@ -192,7 +181,7 @@ def calibrate_cmd(
                 "score_table": score_table,
             }
 
-            summary = cal.summary()
+            summary = cal.summary().to_dict()
             n_rows = len(frame)
             check_row_count(persons, summary, n_rows)
             summary.update(

@@ -19,10 +19,8 @@ from measure.cli._common import (
     InputOptions,
     check_responses,
     collect_warnings,
-    default_model,
     handle_errors,
     load_instrument_option,
-    min_answered_default,
     read_input,
 )
 from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
@@ -160,10 +158,10 @@ def report_cmd(
         with collect_warnings(warned, echo=not quiet, verbose=verbose):
             cal = calibrate(
                 rm,
-                model=default_model(model, inst, rm),
+                model=model,  # type: ignore[arg-type]  # one of click's choices or None
+                instrument=inst,
                 null_categories="collapse" if collapse_null else "error",
                 person_estimator=estimator,  # type: ignore[arg-type]
-                min_answered=min_answered_default(None, inst),
             )
             a = write_calibration_report(
                 cal,

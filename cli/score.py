@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from measure.calibration import default_min_answered
 from measure.cli import options as opt
 from measure.cli._common import (
     STATUS_WORDS,
@@ -24,13 +25,12 @@ from measure.cli._common import (
     collect_warnings,
     handle_errors,
     load_instrument_option,
-    mark_blank_rows,
-    min_answered_default,
     read_input,
     write_outputs,
 )
 from measure.reference import load_reference
-from measure.scoring import PERSON_COLUMNS, score
+from measure.results import PERSON_COLUMNS
+from measure.scoring import score
 
 TABLES = ["persons", "anchors", "score_table"]
 
@@ -103,7 +103,7 @@ def score_cmd(
                     inst = load_instrument_option(ref.instrument_id)
             table = read_input(data, inputs, inst, reserved=PERSON_COLUMNS, progress=progress)
             raw, frame = table.raw, table.frame
-            needed = min_answered_default(min_answered, inst)
+            needed = default_min_answered(min_answered, inst)
 
             progress.stage(f"scoring {len(frame)} rows")
             warned: list[str] = []
@@ -128,13 +128,13 @@ def score_cmd(
                     source=raw.source,
                     row_numbers=raw.row_numbers,
                 )
-            persons = mark_blank_rows(result.persons, getattr(result.responses, "blank_rows", None))
+            persons = result.persons
             tables = {
                 "persons": persons,
                 "anchors": result.anchor_drift,
                 "score_table": result.score_table(),
             }
-            summary = result.summary()
+            summary = result.summary().to_dict()
             n_rows = len(frame)
             check_row_count(persons, summary, n_rows)
             summary.update(

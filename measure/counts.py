@@ -41,16 +41,14 @@ from numpy.typing import NDArray
 
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
-from measure._estimation.design import (
-    Anchors,
-    anchored_mask,
-    parse_anchors,
-)
-from measure._estimation.items import estimate_items
+from measure._estimation.design import Anchors, parse_anchors
 from measure.exceptions import NullCategoryError, ResponseDataError
 from measure.models import MODELS, ModelName, check_model
+from measure.pipeline import estimate
 from measure.reference import ReferenceScale, UnitSpec, reference_from_thresholds
-from measure.results import PersonStatus
+from measure.results import item_tables
+from measure.status import PersonStatus
+from measure.summary import Summary, short_repr
 
 __all__ = ["CountsCalibration", "calibrate_counts", "count_sql"]
 
@@ -168,7 +166,7 @@ def count_sql(
 # ----------------------------------------------------------------------------- result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CountsCalibration:
     """Result of :func:`calibrate_counts`. Immutable; tables are keyed by the item ids.
 
@@ -205,6 +203,34 @@ class CountsCalibration:
     @property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(self.items["item"].tolist())
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            model=self.model,
+            n_persons=self.n_persons,
+            n_items=len(self.items),
+            loglik=round(float(self.loglik), 4),
+        )
+
+    def summary(self) -> Summary:
+        """Key figures (as ``Calibration.summary()``, for what counts determine)."""
+        return Summary(
+            "calibration from counts",
+            {
+                "model": self.model,
+                "method": "CML",
+                "method_detail": "conditional maximum likelihood from counts (calibrate_counts)",
+                "n_persons": self.n_persons,
+                "n_informative": self.n_informative,
+                "n_items": len(self.items),
+                "n_missing_patterns": self.n_patterns,
+                "loglik": float(self.loglik),
+                "iterations": int(self.iterations),
+                "gradient_norm": float(self.gradient_norm),
+                "status_counts": dict(self.status_counts),
+            },
+        )
 
     def to_reference(
         self,
@@ -363,9 +389,7 @@ def calibrate_counts(
         n_informative=n_informative,
     )
     anchor_values = parse_anchors(anchors, names, max_cat, model) if anchors is not None else {}
-    est = estimate_items(stats, max_cat, names, model, anchor_values, solver=solver)
-    result, cov, thresholds = est.result, est.cov, est.thresholds
-    anchored = anchored_mask(anchor_values, names, max_cat)
+    item = estimate(stats, max_cat, names, model, anchor_values, solver=solver)
 
     n_item = (masks[pattern_of_row] * n[:, None]).sum(axis=0).astype(np.int64)
     status = {s.value: 0 for s in PersonStatus}
@@ -373,74 +397,22 @@ def calibrate_counts(
     status[PersonStatus.EXTREME_MIN.value] = int(n[row_answered & (raw == 0)].sum())
     status[PersonStatus.EXTREME_MAX.value] = int(n[row_answered & (raw == row_top)].sum())
     status[PersonStatus.OK.value] = n_informative
-    items_tab, thr_tab = _tables(model, names, max_cat, thresholds, cov, anchored, n_item)
+    items_tab, thr_tab = item_tables(item, names, max_cat, model, n_item)
     return CountsCalibration(
         model=model,
         items=items_tab,
         thresholds=thr_tab,
-        loglik=float(result.loglik),
-        iterations=int(result.iterations),
-        gradient_norm=float(result.gradient_norm),
+        loglik=item.loglik,
+        iterations=item.iterations,
+        gradient_norm=item.gradient_norm,
         n_persons=int(n.sum()),
         n_informative=n_informative,
         n_patterns=int(answered.sum()),
         status_counts=status,
-        threshold_matrix=thresholds,
-        threshold_cov=cov,
+        threshold_matrix=item.thresholds,
+        threshold_cov=item.cov,
         max_category=max_cat,
     )
-
-
-def _tables(
-    model: str,
-    names: list[str],
-    max_cat: IntArray,
-    thresholds: FloatArray,
-    cov: FloatArray,
-    anchored: NDArray[np.bool_],
-    n_item: IntArray,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Items and thresholds tables with the columns and SEs of ``Calibration``."""
-    n_items = len(names)
-    offs = np.concatenate([[0], np.cumsum(max_cat)[:-1]]).astype(np.int64)
-    se_t = np.sqrt(np.clip(np.diag(cov), 0, None))
-    j_col = np.repeat(np.arange(n_items), max_cat)
-    cat_col = np.concatenate([np.arange(1, int(m) + 1) for m in max_cat]).astype(np.int64)
-    thr = pd.DataFrame(
-        {
-            "item": [names[j] for j in j_col],
-            "category": cat_col,
-            "threshold": thresholds[j_col, cat_col - 1],
-            "se": se_t,
-            "anchored": anchored[j_col, cat_col - 1],
-        }
-    )
-    a = np.zeros((n_items, cov.shape[0]))
-    for j in range(n_items):
-        a[j, offs[j] : offs[j] + max_cat[j]] = 1.0 / max_cat[j]
-    loc = np.nanmean(thresholds, axis=1)
-    loc_se = np.sqrt(np.clip(np.diag(a @ cov @ a.T), 0, None))
-    if model == "rsm":
-        m = int(max_cat[0])
-        tau = thresholds - loc[:, None]
-        b = np.zeros((m, cov.shape[0]))
-        for k in range(m):
-            b[k, k] = 1.0
-            b[k, :m] -= 1.0 / m
-        tau_se = np.sqrt(np.clip(np.diag(b @ cov @ b.T), 0, None))
-        thr["tau"] = tau[0, cat_col - 1]
-        thr["tau_se"] = tau_se[cat_col - 1]
-    items = pd.DataFrame(
-        {
-            "item": names,
-            "n": n_item,
-            "location": loc,
-            "se": loc_se,
-            "max_category": max_cat,
-            "anchored": anchored.any(axis=1),
-        }
-    )
-    return items, thr
 
 
 # ----------------------------------------------------------------------------- checks

@@ -23,6 +23,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from measure.models import item_moments
+from measure.reliability import cronbach_alpha
 
 if TYPE_CHECKING:
     from measure._estimation.cml import PersonIndex
@@ -198,7 +199,7 @@ def point_measure_from_cells(cells: NDArray[np.int64], key_measure: FloatArray) 
 def cronbach_alpha_from_cells(
     cells: NDArray[np.int64], key_pattern_mask: NDArray[np.bool_], key_score: NDArray[np.int64]
 ) -> float:
-    """Cronbach's alpha (as :func:`measure.results.cronbach_alpha`) from the key table.
+    """Cronbach's alpha (as :func:`measure.reliability.cronbach_alpha`) from the key table.
 
     Persons who answered every item are the keys whose pattern is complete; their total is the
     key's raw score.
@@ -235,8 +236,6 @@ def item_alpha(values: NDArray[np.integer], persons: PersonResults, fit: FitTabl
     """Cronbach's alpha: from the key table when there is one."""
     if fit.key_cells is not None:
         return cronbach_alpha_from_cells(fit.key_cells, persons.key_mask, persons.key_score)
-    from measure.results import cronbach_alpha
-
     return cronbach_alpha(values)
 
 

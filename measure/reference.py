@@ -49,7 +49,7 @@ from measure._estimation.persons import raw_score_table
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
 from measure.models import MODELS
-from measure.results import PersonStatus
+from measure.status import PersonStatus
 from measure.units import persons_in_unit, score_table_in_unit
 
 if TYPE_CHECKING:

@@ -199,7 +199,9 @@ def as_responses(
     invalid : ``"error"`` (default) raises on any invalid cell; ``"missing"`` sets them missing
         and lists them in ``ResponseMatrix.invalid``.
     source : name used in messages (e.g. the file name).
-    row_numbers : row number of each data row in the source (default 1, 2, ...).
+    row_numbers : row number of each data row in the source. Default: the row of a file or sheet
+        holding the table with its header as row 1 (the first data row is row 2, as
+        ``measure calibrate`` numbers the rows of a CSV file); for an array, 1, 2, ...
     decimal : decimal separator of numbers stored as text (``"."`` or ``","``); ``"2,0"`` is
         code 2 only with ``decimal=","``.
     exclude : columns that are never items by default (covariates carried along).
@@ -237,15 +239,17 @@ def as_responses(
     if isinstance(min_category, bool) or not isinstance(min_category, (int, np.integer)):
         raise ValueError(f"min_category must be an integer, got {min_category!r}")
     min_category = int(min_category)
+    first_row = 2  # a table: the header is row 1, as in the file or sheet it came from
     if isinstance(data, np.ndarray):
         if data.ndim != 2:
             raise ResponseDataError(f"{source}: responses must be a 2-D table, got {data.ndim}-D")
         data = pd.DataFrame(data, columns=[f"item{j + 1}" for j in range(data.shape[1])])
+        first_row = 1  # an array has no header row
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame or a 2-D array, got {type(data)!r}")
     n = len(data)
     rows = (
-        np.arange(1, n + 1, dtype=np.int64)
+        np.arange(first_row, first_row + n, dtype=np.int64)
         if row_numbers is None
         else np.asarray(row_numbers, dtype=np.int64)
     )

@@ -13,68 +13,30 @@ from numpy.typing import NDArray
 from measure._estimation.persons import (
     EXTREME_MAX,
     EXTREME_MIN,
-    OK,
     STATUS_NAMES,
     raw_score_table,
 )
+from measure.fit import MISFIT_RULE, misfitting
+from measure.pipeline import Fit, ItemFit
+from measure.reliability import cronbach_alpha, separation_reliability
 from measure.responses import ResponseMatrix
 from measure.status import PersonStatus
+from measure.summary import Summary, short_repr
 
 if TYPE_CHECKING:
-    from measure._estimation.persons import PersonResults
-    from measure.fit import FitTables
     from measure.reference import ReferenceScale
 
-__all__ = ["Calibration", "PersonStatus", "separation_reliability", "cronbach_alpha"]
+__all__ = [
+    "Calibration",
+    "PersonStatus",
+    "cronbach_alpha",
+    "item_tables",
+    "persons_table",
+    "separation_reliability",
+]
 
 FloatArray = NDArray[np.float64]
 Z95 = 1.959963984540054
-
-
-def separation_reliability(measures: FloatArray, se: FloatArray) -> dict[str, float]:
-    """Separation reliability, separation index G and strata H.
-
-    ``R = (var(m) - mean(se^2)) / var(m)`` (variance with n - 1, as eRm ``SepRel``);
-    ``G = sqrt(R / (1 - R))`` (0 when R <= 0); ``H = (4G + 1) / 3`` (Wright 2002,
-    rasch.org/rmt/rmt163f.htm).
-    """
-    ok = np.isfinite(measures) & np.isfinite(se)
-    m, s = measures[ok], se[ok]
-    if m.size < 2:
-        return {"reliability": float("nan"), "separation": float("nan"), "strata": float("nan")}
-    var = float(np.var(m, ddof=1))
-    mse = float(np.mean(s**2))
-    rel = (var - mse) / var if var > 0 else float("nan")
-    g = float(np.sqrt(rel / (1 - rel))) if 0 < rel < 1 else 0.0
-    return {"reliability": rel, "separation": g, "strata": (4 * g + 1) / 3}
-
-
-def cronbach_alpha(values: NDArray[np.integer]) -> float:
-    """Cronbach's alpha over persons who answered every item.
-
-    ``alpha = k / (k - 1) * (1 - sum_i var(x_i) / var(sum_i x_i))`` (variances with n - 1).
-    Computed item by item, without a float copy of the whole matrix.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> round(cronbach_alpha(np.array([[0, 0], [1, 1], [1, 0], [2, 2]])), 3)
-    0.914
-    """
-    k = values.shape[1]
-    complete = np.flatnonzero((values >= 0).all(axis=1))
-    if complete.size < 2 or k < 2:
-        return float("nan")
-    total = np.zeros(complete.size)
-    item_var = 0.0
-    for j in range(k):
-        col = values[complete, j].astype(np.float64)
-        item_var += float(col.var(ddof=1))
-        total += col
-    total_var = float(total.var(ddof=1))
-    if total_var <= 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - item_var / total_var))
 
 
 def text_column(
@@ -114,7 +76,124 @@ _REASONS = {
 }
 
 
-@dataclass(frozen=True)
+#: columns of ``persons`` (kept data columns must not use these names)
+PERSON_COLUMNS = frozenset(
+    "person row status n_answered raw_score max_score measure se ci_lower ci_upper wle wle_se "
+    "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
+    "ci_lower_unit ci_upper_unit".split()
+)
+
+#: the reason of a blank row of the file (every cell empty, no id)
+BLANK_ROW_REASON = "blank row in the file: no answers"
+
+
+def item_tables(
+    item: ItemFit,
+    items: Sequence[str],
+    max_category: NDArray[np.int64],
+    model: str,
+    n_answers: NDArray[np.int64],
+    fit_columns: dict[str, Any] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The items and thresholds tables of a calibration (also of :func:`calibrate_counts`).
+
+    ``fit_columns`` (n_fit, infit_msq, ..., pt_measure_corr) go between ``se`` and
+    ``max_category`` when the persons were measured.
+    """
+    n_items = len(items)
+    j_col = np.repeat(np.arange(n_items), max_category)
+    cat_col = np.concatenate([np.arange(1, int(m) + 1) for m in max_category]).astype(np.int64)
+    se_t = np.sqrt(np.clip(np.diag(item.cov), 0, None))
+    thr = pd.DataFrame(
+        {
+            "item": [items[int(j)] for j in j_col],
+            "category": cat_col,
+            "threshold": item.thresholds[j_col, cat_col - 1],
+            "se": se_t,
+            "anchored": item.anchored[j_col, cat_col - 1],
+        }
+    )
+    if item.tau is not None and item.tau_se is not None:
+        thr["tau"] = item.tau[cat_col - 1]
+        thr["tau_se"] = item.tau_se[cat_col - 1]
+    columns: dict[str, Any] = {"item": list(items), "n": np.asarray(n_answers, dtype=np.int64)}
+    fit_columns = dict(fit_columns or {})
+    if "n_fit" in fit_columns:
+        columns["n_fit"] = fit_columns.pop("n_fit")
+    columns.update(location=item.locations, se=item.location_se)
+    columns.update(fit_columns)
+    columns.update(max_category=max_category, anchored=item.anchored.any(axis=1))
+    return pd.DataFrame(columns), thr
+
+
+def persons_table(
+    fit: Fit,
+    responses: ResponseMatrix,
+    person_estimator: str,
+    keep: Sequence[tuple[str, Any]] = (),
+) -> pd.DataFrame:
+    """One row per input row, in input order: ids, status, counts, measures, fit, reason.
+
+    The per-key measures are gathered straight into one float block (no per-person
+    temporaries, no consolidation copy); the other columns are inserted around it. ``keep``:
+    (name, values) of data columns carried after ``person``.
+    """
+    persons, tables = fit.persons, fit.fit
+    if persons is None or tables is None:
+        raise ValueError("persons_table needs a fit with persons measured")
+    codes = persons.status_code
+    reasons = np.array([_REASONS[name] for name in STATUS_NAMES], dtype=object)
+    if person_estimator == "mle":
+        reasons[EXTREME_MIN] = "lowest possible score: the maximum-likelihood measure is -infinity"
+        reasons[EXTREME_MAX] = "highest possible score: the maximum-likelihood measure is +infinity"
+    index = fit.counted.index
+    if person_estimator == "wle":
+        k_measure, k_se = persons.key_wle, persons.key_wle_se
+    else:
+        k_measure, k_se = persons.key_mle, persons.key_mle_se
+    per_key = {
+        "measure": k_measure,
+        "se": k_se,
+        "ci_lower": k_measure - Z95 * k_se,
+        "ci_upper": k_measure + Z95 * k_se,
+        "wle": persons.key_wle,
+        "wle_se": persons.key_wle_se,
+        "mle": persons.key_mle,
+        "mle_se": persons.key_mle_se,
+    }
+    per_person = dict(
+        zip(("infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd"), tables.person, strict=True)
+    )
+    names = list(per_key) + list(per_person)
+    block = np.empty((len(names), codes.shape[0]))
+    for row, values_ in enumerate(per_key.values()):
+        persons.per_person(values_, out=block[row])
+    for row, values_ in enumerate(per_person.values(), start=len(per_key)):
+        block[row] = values_
+    per = pd.DataFrame(block.T, columns=names, copy=False)
+    leading: list[tuple[str, Any]] = [("person", text_column(responses.persons))]
+    leading += [(name, np.asarray(values)) for name, values in keep]
+    leading += [
+        ("row", responses.rows),
+        ("status", text_column(STATUS_NAMES, codes)),
+        ("n_answered", index.n_answered),
+        ("raw_score", index.raw_score),
+        ("max_score", index.max_score),
+    ]
+    for pos, (name, column) in enumerate(leading):
+        per.insert(pos, name, column)
+    blank = responses.blank_rows
+    if blank is not None and blank.any():
+        reason_codes = codes.astype(np.int64)
+        reasons = np.append(reasons, BLANK_ROW_REASON)
+        reason_codes[blank] = reasons.size - 1
+        per["reason"] = text_column(reasons, reason_codes)
+    else:
+        per["reason"] = text_column(reasons, codes)
+    return per
+
+
+@dataclass(frozen=True, repr=False)
 class Calibration:
     """Result of :func:`measure.calibrate`. Immutable; tables are keyed by the user's ids.
 
@@ -125,9 +204,9 @@ class Calibration:
         outfit_zstd, pt_measure_corr, max_category, anchored.
     thresholds : one row per item and category 1..m: item, category, threshold, se, anchored;
         for rsm also tau and tau_se (the shared Andrich thresholds).
-    persons : one row per input row in input order: person, row, status, n_answered,
-        raw_score, max_score, measure, se, ci_lower, ci_upper, wle, wle_se, mle, mle_se,
-        infit_msq, infit_zstd, outfit_msq, outfit_zstd, reason.
+    persons : one row per input row in input order: person, any kept data columns, row,
+        status, n_answered, raw_score, max_score, measure, se, ci_lower, ci_upper, wle, wle_se,
+        mle, mle_se, infit_msq, infit_zstd, outfit_msq, outfit_zstd, reason.
     """
 
     model: str
@@ -138,17 +217,19 @@ class Calibration:
     iterations: int
     converged: bool
     gradient_norm: float
-    threshold_matrix: FloatArray = field(repr=False)
-    threshold_cov: FloatArray = field(repr=False)
-    max_category: NDArray[np.int64] = field(repr=False)
-    responses: ResponseMatrix = field(repr=False)
-    values: NDArray[np.int16] = field(repr=False)
+    threshold_matrix: FloatArray
+    threshold_cov: FloatArray
+    max_category: NDArray[np.int64]
+    responses: ResponseMatrix
+    values: NDArray[np.int16]
     person_estimator: str = "wle"
     category_map: dict[str, list[int]] = field(default_factory=dict)
     n_patterns: int = 1
     reliability: dict[str, float] = field(default_factory=dict)
     method: str = "cml"
     method_reason: str = ""
+    min_answered: int = 1
+    kept_columns: tuple[str, ...] = ()  #: data columns carried into ``persons``
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -161,180 +242,72 @@ class Calibration:
                 "pairwise conditional maximum likelihood (consistent; sandwich standard errors; "
                 "loglik is the composite pairwise log-likelihood)"
             )
+        if self.method == "anchored":
+            return "every threshold anchored (nothing estimated); conditional log-likelihood"
         return "conditional maximum likelihood (exact, elementary symmetric functions)"
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            model=self.model,
+            method=self.method,
+            n_persons=len(self.persons),
+            n_items=len(self.item_ids),
+            loglik=round(float(self.loglik), 4),
+        )
 
     # ------------------------------------------------------------------ building
     @classmethod
     def build(
         cls,
-        *,
-        model: str,
+        fit: Fit,
         responses: ResponseMatrix,
-        values: NDArray[np.int16],
-        max_category: NDArray[np.int64],
-        thresholds: FloatArray,
-        threshold_cov: FloatArray,
-        anchored: NDArray[np.bool_],
-        loglik: float,
-        iterations: int,
-        converged: bool,
-        gradient_norm: float,
-        persons: PersonResults,
-        fit: FitTables,
-        person_estimator: str,
-        category_map: dict[str, list[int]],
-        n_patterns: int,
-        pt_measure: FloatArray,
-        method: str = "cml",
-        method_reason: str = "",
-        alpha: float | None = None,
-        person_counts: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None,
+        *,
+        person_estimator: str = "wle",
+        keep: Sequence[tuple[str, Any]] = (),
+        min_answered: int = 1,
     ) -> Calibration:
-        items = list(responses.items)
-        n_items = len(items)
-        offs = np.concatenate([[0], np.cumsum(max_category)[:-1]]).astype(int)
-        se_t = np.sqrt(np.clip(np.diag(threshold_cov), 0, None))
-        # thresholds table
-        rows_item, rows_cat, rows_val, rows_se, rows_anch = [], [], [], [], []
-        for j, it in enumerate(items):
-            for k in range(1, int(max_category[j]) + 1):
-                rows_item.append(it)
-                rows_cat.append(k)
-                rows_val.append(thresholds[j, k - 1])
-                rows_se.append(se_t[offs[j] + k - 1])
-                rows_anch.append(bool(anchored[j, k - 1]))
-        thr = pd.DataFrame(
+        """The tables of one pipeline pass (``fit``, with persons) over ``responses``."""
+        if fit.fit is None or fit.pt_measure is None:
+            raise ValueError("Calibration.build needs a fit with persons measured")
+        i_infit, i_infit_z, i_outfit, i_outfit_z = fit.fit.item
+        items, thresholds = item_tables(
+            fit.item,
+            list(fit.items),
+            fit.max_category,
+            fit.model,
+            fit.counted.index.answer_counts.sum(axis=1),
             {
-                "item": rows_item,
-                "category": rows_cat,
-                "threshold": rows_val,
-                "se": rows_se,
-                "anchored": rows_anch,
-            }
-        )
-        # locations and their SEs
-        a = np.zeros((n_items, threshold_cov.shape[0]))
-        for j in range(n_items):
-            a[j, offs[j] : offs[j] + max_category[j]] = 1.0 / max_category[j]
-        loc = np.nanmean(thresholds, axis=1)
-        loc_cov = a @ threshold_cov @ a.T
-        loc_se = np.sqrt(np.clip(np.diag(loc_cov), 0, None))
-        if model == "rsm":
-            m = int(max_category[0])
-            tau = thresholds - loc[:, None]
-            # tau_k = delta_1k - location_1: linear in delta
-            b = np.zeros((m, threshold_cov.shape[0]))
-            for k in range(m):
-                b[k, k] = 1.0
-                b[k, :m] -= 1.0 / m
-            tau_se = np.sqrt(np.clip(np.diag(b @ threshold_cov @ b.T), 0, None))
-            thr["tau"] = [tau[0, k - 1] for k in rows_cat]
-            thr["tau_se"] = [tau_se[k - 1] for k in rows_cat]
-        i_infit, i_infit_z, i_outfit, i_outfit_z = fit.item
-        answers = (values >= 0).sum(axis=0)
-        item_tab = pd.DataFrame(
-            {
-                "item": items,
-                "n": answers,
-                "n_fit": fit.item_n.astype(int),
-                "location": loc,
-                "se": loc_se,
+                "n_fit": fit.fit.item_n.astype(np.int64),
                 "infit_msq": i_infit,
                 "infit_zstd": i_infit_z,
                 "outfit_msq": i_outfit,
                 "outfit_zstd": i_outfit_z,
-                "pt_measure_corr": pt_measure,
-                "max_category": max_category,
-                "anchored": anchored.any(axis=1),
-            }
+                "pt_measure_corr": fit.pt_measure,
+            },
         )
-        # persons table: the per-key measures gathered straight into one float block (no
-        # per-person temporaries, no consolidation copy), the other columns inserted around it
-        codes = persons.status_code
-        reasons = np.array([_REASONS[name] for name in STATUS_NAMES], dtype=object)
-        if person_estimator == "mle":
-            reasons[EXTREME_MIN] = (
-                "lowest possible score: the maximum-likelihood measure is -infinity"
-            )
-            reasons[EXTREME_MAX] = (
-                "highest possible score: the maximum-likelihood measure is +infinity"
-            )
-        if person_counts is not None:
-            answered, raw, maxs = person_counts
-        else:
-            answered = (values >= 0).sum(axis=1)
-            raw = np.where(values >= 0, values, 0).sum(axis=1)
-            maxs = (values >= 0).astype(np.int64) @ max_category
-        if person_estimator == "wle":
-            k_measure, k_se = persons.key_wle, persons.key_wle_se
-        else:
-            k_measure, k_se = persons.key_mle, persons.key_mle_se
-        per_key = {
-            "measure": k_measure,
-            "se": k_se,
-            "ci_lower": k_measure - Z95 * k_se,
-            "ci_upper": k_measure + Z95 * k_se,
-            "wle": persons.key_wle,
-            "wle_se": persons.key_wle_se,
-            "mle": persons.key_mle,
-            "mle_se": persons.key_mle_se,
-        }
-        per_person = dict(
-            zip(("infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd"), fit.person, strict=True)
-        )
-        names = list(per_key) + list(per_person)
-        block = np.empty((len(names), codes.shape[0]))
-        for row, values_ in enumerate(per_key.values()):
-            persons.per_person(values_, out=block[row])
-        for row, values_ in enumerate(per_person.values(), start=len(per_key)):
-            block[row] = values_
-        per = pd.DataFrame(block.T, columns=names, copy=False)
-        for pos, (name, column) in enumerate(
-            [
-                ("person", text_column(responses.persons)),
-                ("row", responses.rows),
-                ("status", text_column(STATUS_NAMES, codes)),
-                ("n_answered", answered),
-                ("raw_score", raw),
-                ("max_score", maxs),
-            ]
-        ):
-            per.insert(pos, name, column)
-        per["reason"] = text_column(reasons, codes)
-        ok = codes == OK
-        at = {name: row for row, name in enumerate(names)}
-        rel = separation_reliability(block[at["wle"]][ok], block[at["wle_se"]][ok])
-        rel_mle = separation_reliability(block[at["mle"]][ok], block[at["mle_se"]][ok])
-        item_rel = separation_reliability(loc, loc_se)
-        reliability = {
-            "person_reliability": rel["reliability"],
-            "person_separation": rel["separation"],
-            "person_strata": rel["strata"],
-            "person_reliability_mle": rel_mle["reliability"],
-            "item_reliability": item_rel["reliability"],
-            "item_separation": item_rel["separation"],
-            "cronbach_alpha": cronbach_alpha(values) if alpha is None else alpha,
-        }
         return cls(
-            model=model,
-            items=item_tab,
-            thresholds=thr,
-            persons=per,
-            loglik=loglik,
-            iterations=iterations,
-            converged=converged,
-            gradient_norm=gradient_norm,
-            threshold_matrix=thresholds,
-            threshold_cov=threshold_cov,
-            max_category=max_category,
+            model=fit.model,
+            items=items,
+            thresholds=thresholds,
+            persons=persons_table(fit, responses, person_estimator, keep),
+            loglik=fit.item.loglik,
+            iterations=fit.item.iterations,
+            converged=fit.item.converged,
+            gradient_norm=fit.item.gradient_norm,
+            threshold_matrix=fit.item.thresholds,
+            threshold_cov=fit.item.cov,
+            max_category=fit.max_category,
             responses=responses,
-            values=values,
+            values=fit.values,
             person_estimator=person_estimator,
-            category_map=category_map,
-            n_patterns=n_patterns,
-            reliability=reliability,
-            method=method,
-            method_reason=method_reason,
+            category_map=fit.category_map,
+            n_patterns=fit.n_patterns,
+            reliability=dict(fit.reliability),
+            method=fit.item.method,
+            method_reason=fit.item.method_reason,
+            min_answered=min_answered,
+            kept_columns=tuple(name for name, _ in keep),
         )
 
     # ------------------------------------------------------------------ extractors
@@ -367,18 +340,15 @@ class Calibration:
         counts = self.persons["status"].value_counts()
         return {s.value: int(counts.get(s.value, 0)) for s in PersonStatus}
 
-    def summary(self) -> dict[str, Any]:
-        """Key figures as a JSON-serialisable dict (written as summary.json by the CLI)."""
-        from measure.fit import MISFIT_RULE, misfitting
+    def summary(self) -> Summary:
+        """Key figures (``to_dict()`` is what the CLI writes as summary.json)."""
+        return Summary("calibration", self._figures())
 
+    def _figures(self) -> dict[str, Any]:
         misfit = misfitting(self.items)
-
-        def clean(v: float) -> float | None:
-            return None if not np.isfinite(v) else float(v)
-
         return {
             "model": self.model,
-            "method": "CML" if self.method == "cml" else "pairwise CML",
+            "method": {"cml": "CML", "pairwise": "pairwise CML"}.get(self.method, self.method),
             "method_detail": self.method_detail,
             "method_reason": self.method_reason,
             "person_estimator": self.person_estimator,
@@ -390,7 +360,7 @@ class Calibration:
             "converged": bool(self.converged),
             "gradient_norm": float(self.gradient_norm),
             "status_counts": self.status_counts(),
-            "reliability": {k: clean(v) for k, v in self.reliability.items()},
+            "reliability": dict(self.reliability),
             "misfitting_items": misfit,
             "misfit_rule": MISFIT_RULE,
             "collapsed_categories": self.category_map,

@@ -33,20 +33,26 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from measure._estimation import cml
-from measure._estimation.cml import SolverOptions
-from measure._estimation.items import estimate_items
-from measure._estimation.persons import measure_persons as _measure_persons
+from measure.calibration import default_min_answered, kept_columns
 from measure.exceptions import (
-    ConvergenceError,
     MeasureError,
     ReferenceScaleError,
     ResponseDataError,
 )
-from measure.fit import MISFIT_RULE, item_alpha, item_point_measure, misfitting
-from measure.fit import fit_tables as _fit
+from measure.fit import MISFIT_RULE, misfitting
+from measure.pipeline import (
+    DISPLACEMENT_NO_INFORMATION,
+    DISPLACEMENT_NOT_FINITE,
+    DISPLACEMENT_OK,
+    DISPLACEMENT_SKIPPED,
+    displacements,
+    estimate,
+)
+from measure.pipeline import fit as pipeline_fit
 from measure.reference import ReferenceScale
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses, normalise_label
-from measure.results import Calibration, PersonStatus
+from measure.results import PERSON_COLUMNS, Calibration, PersonStatus
+from measure.summary import Summary, short_repr
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument
@@ -62,12 +68,15 @@ DRIFT_RULE = (
     "includes the reference's SE of the item)"
 )
 
-#: columns of ``Scoring.persons`` (kept data columns must not use these names)
-PERSON_COLUMNS = frozenset(
-    "person row status n_answered raw_score max_score measure se ci_lower ci_upper wle wle_se "
-    "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
-    "ci_lower_unit ci_upper_unit".split()
-)
+_DISPLACEMENT_REASONS = {
+    DISPLACEMENT_OK: "",
+    DISPLACEMENT_NO_INFORMATION: "no answers from persons with a non-extreme score",
+    DISPLACEMENT_NOT_FINITE: (
+        "no finite displacement: the new answers to this item are all at one end relative to "
+        "the others (too few or too uniform answers)"
+    ),
+    DISPLACEMENT_SKIPPED: "not computed",
+}
 
 
 def _scipy_stats() -> Any:
@@ -77,7 +86,7 @@ def _scipy_stats() -> Any:
     return scipy_stats
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Scoring:
     """Result of :func:`score`. Immutable; tables are keyed by the user's ids.
 
@@ -118,49 +127,55 @@ class Scoring:
         counts = self.persons["status"].value_counts()
         return {s.value: int(counts.get(s.value, 0)) for s in PersonStatus}
 
-    def summary(self) -> dict[str, Any]:
-        """Key figures as a JSON-serialisable dict (written as summary.json by the CLI)."""
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            model=self.reference.model,
+            n_persons=len(self.persons),
+            items_scored=len(self.items_scored),
+            drifting=int(self.anchor_drift["drift"].sum()),
+        )
 
-        def clean(v: Any) -> Any:
-            if isinstance(v, (float, np.floating)):
-                return float(v) if np.isfinite(v) else None
-            return v
-
+    def summary(self) -> Summary:
+        """Key figures (``to_dict()`` is what the CLI writes as summary.json)."""
         drift = self.anchor_drift
         unit = self.reference.reporting_unit
-        return {
-            "reference": {
-                "instrument_id": self.reference.instrument_id,
-                "instrument_version": self.reference.instrument_version,
-                "model": self.reference.model,
-                "content_hash": self.reference.content_hash,
-                "created": self.reference.created,
+        return Summary(
+            "scoring on a reference scale",
+            {
+                "reference": {
+                    "instrument_id": self.reference.instrument_id,
+                    "instrument_version": self.reference.instrument_version,
+                    "model": self.reference.model,
+                    "content_hash": self.reference.content_hash,
+                    "created": self.reference.created,
+                },
+                "reporting_unit": None
+                if unit is None
+                else {
+                    "name": unit.name,
+                    "intercept": unit.intercept,
+                    "slope": unit.slope,
+                    "definition": self.reference.unit_definition,
+                },
+                "method": "anchored: every threshold fixed at the reference; persons by "
+                + ("Warm's WLE" if self.person_estimator == "wle" else "ML"),
+                "person_estimator": self.person_estimator,
+                "n_persons": int(len(self.persons)),
+                "items_scored": list(self.items_scored),
+                "items_not_administered": list(self.items_not_administered),
+                "status_counts": self.status_counts(),
+                "reliability": {
+                    k: v
+                    for k, v in self.calibration.reliability.items()
+                    if not k.startswith("item_")
+                },
+                "drift_rule": DRIFT_RULE.format(tol=self.drift_tolerance),
+                "drifting_items": drift.loc[drift["drift"], "item"].tolist(),
+                "global_fit": dict(self.global_fit),
+                "invalid_cells_set_missing": len(self.responses.invalid),
             },
-            "reporting_unit": None
-            if unit is None
-            else {
-                "name": unit.name,
-                "intercept": unit.intercept,
-                "slope": unit.slope,
-                "definition": self.reference.unit_definition,
-            },
-            "method": "anchored: every threshold fixed at the reference; persons by "
-            + ("Warm's WLE" if self.person_estimator == "wle" else "ML"),
-            "person_estimator": self.person_estimator,
-            "n_persons": int(len(self.persons)),
-            "items_scored": list(self.items_scored),
-            "items_not_administered": list(self.items_not_administered),
-            "status_counts": self.status_counts(),
-            "reliability": {
-                k: clean(v)
-                for k, v in self.calibration.reliability.items()
-                if not k.startswith("item_")
-            },
-            "drift_rule": DRIFT_RULE.format(tol=self.drift_tolerance),
-            "drifting_items": drift.loc[drift["drift"], "item"].tolist(),
-            "global_fit": {k: clean(v) for k, v in self.global_fit.items()},
-            "invalid_cells_set_missing": len(self.responses.invalid),
-        }
+        )
 
 
 # ----------------------------------------------------------------------------- the gate
@@ -326,7 +341,7 @@ def score(
     min_category: int = 0,
     reverse: Iterable[str] = (),
     decimal: str = ".",
-    min_answered: int = 1,
+    min_answered: int | None = None,
     person_estimator: Literal["wle", "mle"] = "wle",
     invalid: InvalidPolicy = "error",
     keep: Sequence[str] = (),
@@ -351,7 +366,8 @@ def score(
     decimal, invalid, source, row_numbers : as :func:`measure.responses.as_responses` (the
         input gate). Codes above a reference item's top category are invalid cells.
     items : the reference items to score (default: every reference item found in the data).
-    min_answered : fewer answered items than this gives status ``too_few_answers``.
+    min_answered : fewer answered items than this gives status ``too_few_answers``. Default:
+        the instrument's minimum, else 1.
     person_estimator : "wle" (default) or "mle" for the ``measure`` column.
     keep : data columns carried unchanged into ``persons`` (after ``person``).
     drift_tolerance : logits; an item drifts when ``|displacement|`` exceeds it and ``|z| > 1.96``.
@@ -379,19 +395,7 @@ def score(
         raise ValueError(f"person_estimator={person_estimator!r} is not one of 'wle', 'mle'")
     if not drift_tolerance >= 0:
         raise ValueError(f"drift_tolerance must be >= 0, got {drift_tolerance}")
-    keep = list(keep)
-    if keep:
-        if not isinstance(data, pd.DataFrame):
-            raise ValueError("keep= needs a DataFrame")
-        missing = [c for c in keep if c not in data.columns]
-        if missing:
-            raise ValueError(f"keep column(s) not found: {', '.join(missing)}")
-        clash = [c for c in keep if c in PERSON_COLUMNS]
-        if clash:
-            raise ValueError(
-                f"keep column(s) {', '.join(map(repr, clash))} have the name of a persons "
-                "column; rename them in the data"
-            )
+    kept = kept_columns(data, keep, PERSON_COLUMNS)
     opts = _GateOptions(
         id_column=id_column,
         instrument=instrument,
@@ -406,47 +410,33 @@ def score(
         row_numbers=row_numbers,
     )
     rm = _gate(data, reference, items, opts)
-    values = rm.values
     max_cat = rm.max_category
     pos = {it: j for j, it in enumerate(reference.item_ids)}
     idx = np.array([pos[it] for it in rm.items], dtype=np.int64)
     thresholds = reference.threshold_matrix[idx][:, : int(max_cat.max())]
-    stats, index = cml.count(values, max_cat)
-    persons = _measure_persons(values, index, thresholds, max_cat, min_answered)
-    fit_tables = _fit(values, index, thresholds, persons)
-    delta = np.concatenate([thresholds[j, : int(m)] for j, m in enumerate(max_cat)])
-    a_map = cml.beta_to_delta_map(max_cat)
-    anchored_ll = cml.evaluate(stats, delta, a_map, np.zeros((delta.size, 0)), hessian=False).loglik
-    n_par = int(max_cat.sum())
-    cal = Calibration.build(
-        model=reference.model,
-        responses=rm,
-        values=values,
-        max_category=max_cat,
-        thresholds=thresholds,
-        threshold_cov=np.zeros((n_par, n_par)),
-        anchored=~np.isnan(thresholds),
-        loglik=anchored_ll,
-        iterations=0,
-        converged=True,
-        gradient_norm=0.0,
-        persons=persons,
-        fit=fit_tables,
-        person_estimator=person_estimator,
-        category_map={},
-        n_patterns=len(index.pattern_items),
-        pt_measure=item_point_measure(values, persons, fit_tables),
-        alpha=item_alpha(values, persons, fit_tables),
+    anchors = {
+        (j, k): float(thresholds[j, k - 1])
+        for j, m in enumerate(max_cat)
+        for k in range(1, int(m) + 1)
+    }
+    needed = default_min_answered(min_answered, instrument)
+    fit = pipeline_fit(
+        rm.values,
+        max_cat,
+        list(rm.items),
+        reference.model,
+        anchors=anchors,
+        min_answered=needed,
+        source=rm.source,
     )
-    per = cal.persons
-    if keep:
-        assert isinstance(data, pd.DataFrame)
-        per = per.copy()
-        for k, col in enumerate(keep, start=1):
-            per.insert(k, col, data[col].to_numpy())
-    per = reference.with_unit(per)
-
-    drift = _drift_table(stats, delta, max_cat, rm.items, reference, drift_tolerance, check_drift)
+    cal = Calibration.build(
+        fit, rm, person_estimator=person_estimator, keep=kept, min_answered=needed
+    )
+    per = reference.with_unit(cal.persons)
+    stats = fit.counted.stats
+    drift = _drift_table(
+        stats, fit.item.delta, max_cat, rm.items, reference, drift_tolerance, check_drift
+    )
     item_fit = cal.items[
         ["item", "n", "infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd", "pt_measure_corr"]
     ]
@@ -472,7 +462,7 @@ def score(
             "reason",
         ]
     ]
-    global_fit = _global_fit(rm, reference, anchored_ll, cal, check_drift, stats)
+    global_fit = _global_fit(rm, reference, fit.item.loglik, cal, check_drift, stats)
     return Scoring(
         reference=reference,
         persons=per,
@@ -505,31 +495,13 @@ def _drift_table(
     compute: bool,
 ) -> pd.DataFrame:
     n_items = max_cat.size
-    offs = np.concatenate([[0], np.cumsum(max_cat)[:-1]]).astype(int)
-    disp = np.full(n_items, np.nan)
-    se = np.full(n_items, np.nan)
-    reasons = [""] * n_items
     informative = stats.category_counts.sum(axis=1)
-    options = SolverOptions(max_iter=60)
-    for j in range(n_items):
-        if not compute:
-            reasons[j] = "not computed"
-            continue
-        if informative[j] == 0:
-            reasons[j] = "no answers from persons with a non-extreme score"
-            continue
-        design = np.zeros((delta.size, 1))
-        design[offs[j] : offs[j] + int(max_cat[j]), 0] = 1.0
-        try:
-            res = cml.fit(stats, design, delta, options=options)
-        except ConvergenceError:
-            reasons[j] = (
-                "no finite displacement: the new answers to this item are all at one end "
-                "relative to the others (too few or too uniform answers)"
-            )
-            continue
-        disp[j] = float(res.delta[offs[j]] - delta[offs[j]])
-        se[j] = float(np.sqrt(res.cov_delta[offs[j], offs[j]]))
+    if compute:
+        disp, se, codes = displacements(stats, delta, max_cat)
+    else:
+        disp, se = np.full(n_items, np.nan), np.full(n_items, np.nan)
+        codes = np.full(n_items, DISPLACEMENT_SKIPPED, dtype=np.int8)
+    reasons = [_DISPLACEMENT_REASONS[int(c)] for c in codes]
     ref_items = reference.items.set_index("item")
     anchor_loc = ref_items.loc[list(items), "location"].to_numpy(dtype=float)
     se_ref = ref_items.loc[list(items), "se"].to_numpy(dtype=float)
@@ -607,7 +579,7 @@ def _global_fit(
         )
         return out
     try:  # the free fit must be exact CML: its log-likelihood is compared with the anchored one
-        free = estimate_items(stats, m, list(rm.items), reference.model, {}, method="cml").result
+        free = estimate(stats, m, list(rm.items), reference.model, {}, method="cml")
     except (MeasureError, ValueError) as exc:
         out["note"] = "likelihood-ratio test not available: " + str(exc).splitlines()[0]
         return out

@@ -2,7 +2,8 @@
 
 Diagnostics (Andersen's LR test, DIF) re-estimate the item parameters in parts of the data. They
 need the conditional log-likelihood, the thresholds and their covariance, nothing about persons,
-so they call the CML core directly rather than :func:`measure.calibrate`.
+so they run the pipeline (:func:`measure.pipeline.fit`) with ``persons=False`` on the sub-matrix,
+never the public API (no second pass through the input gate).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
-from measure._estimation.items import Method, estimate_items
+from measure._estimation.items import Method
+from measure.pipeline import count, location_matrix
+from measure.pipeline import fit as pipeline_fit
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -44,8 +46,7 @@ def informative_gaps(
     ``rsm`` every item needs informative answers in at least two categories and every category
     must be used by some item.
     """
-    stats, _ = cml.count(values, max_cat)
-    counts = stats.category_counts
+    counts = count(values, max_cat).stats.category_counts
     gaps: dict[int, list[int]] = {}
     for j, m in enumerate(max_cat):
         c = counts[j, : int(m) + 1]
@@ -80,44 +81,26 @@ def fit_items(
     only where the log-likelihood is not needed (DIF). ``"cml"`` is exact CML always.
     Raises :class:`measure.ConvergenceError` when the parameters are not identified.
     """
-    stats, _ = cml.count(values, max_cat)
     items = [str(j) for j in range(max_cat.size)]
-    est = estimate_items(
-        stats,
+    fit = pipeline_fit(
+        values,
         max_cat,
         items,
         model,
-        {},
-        values=values,
         method=method,
         solver=solver,
+        persons=False,
+        null_categories="ignore",  # the callers check estimability (informative_gaps)
     )
-    result, delta, cov, thresholds, used = (
-        est.result,
-        est.delta,
-        est.cov,
-        est.thresholds,
-        est.method,
-    )
+    item = fit.item
     weights = location_matrix(max_cat)
     return SubFit(
-        thresholds=thresholds,
-        cov=cov,
-        locations=weights @ delta,
-        location_cov=weights @ cov @ weights.T,
-        loglik=float(result.loglik),
-        npar=est.n_free,
-        n_informative=int(stats.n_informative),
-        method=used,
+        thresholds=item.thresholds,
+        cov=item.cov,
+        locations=weights @ item.delta,
+        location_cov=weights @ item.cov @ weights.T,
+        loglik=item.loglik,
+        npar=item.n_free,
+        n_informative=int(fit.counted.stats.n_informative),
+        method=item.method,
     )
-
-
-def location_matrix(max_cat: IntArray) -> FloatArray:
-    """``A`` with ``locations = A @ delta`` (mean of each item's thresholds)."""
-    n_par = int(max_cat.sum())
-    a = np.zeros((max_cat.size, n_par))
-    pos = 0
-    for j, m in enumerate(max_cat):
-        a[j, pos : pos + int(m)] = 1.0 / int(m)
-        pos += int(m)
-    return a

@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 from measure.diagnostics._residuals import Residuals, residuals
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import MeasureError
+from measure.models import check_model
+from measure.pipeline import fit as pipeline_fit
 from measure.results import Calibration
 
 __all__ = [
@@ -345,25 +347,35 @@ def _check_mapping(cal: Calibration, mapping: Mapping_) -> dict[int, NDArray[np.
 def collapse_categories(cal: Calibration, mapping: Mapping_) -> Calibration:
     """Re-calibrate the calibration's own data with categories merged by ``mapping``.
 
-    Same model, person estimator and person ids; anchors are not carried over.
+    Same model, person estimator, minimum of answered items, persons (ids and rows) and kept
+    columns: the recoded matrix goes through the pipeline again, not through the input gate.
+    Anchors are not carried over.
     """
-    from measure.calibration import calibrate
-
     checked = _check_mapping(cal, mapping)
-    values = cal.values.astype(np.int64)
+    values = cal.values.copy()
+    max_cat = cal.max_category.copy()
     for j, arr in checked.items():
         col = values[:, j]
         values[:, j] = np.where(col >= 0, arr[np.clip(col, 0, None)], -1)
-    frame = pd.DataFrame(
-        np.where(values >= 0, values, np.nan),
-        columns=list(cal.item_ids),
-        index=pd.Index(list(cal.responses.persons)),
-    )
-    return calibrate(
-        frame,
-        model=cal.model,  # type: ignore[arg-type]
-        person_estimator=cal.person_estimator,  # type: ignore[arg-type]
+        max_cat[j] = int(arr[-1])
+    items = list(cal.item_ids)
+    check_model(cal.model, items, max_cat, cal.responses.source)
+    fit = pipeline_fit(
+        values,
+        max_cat,
+        items,
+        cal.model,
+        method=cal.method if cal.method in ("cml", "pairwise") else "auto",  # type: ignore[arg-type]
+        min_answered=cal.min_answered,
         source=cal.responses.source,
+    )
+    kept = [(c, cal.persons[c].to_numpy()) for c in cal.kept_columns]
+    return Calibration.build(
+        fit,
+        cal.responses,
+        person_estimator=cal.person_estimator,
+        keep=kept,
+        min_answered=cal.min_answered,
     )
 
 

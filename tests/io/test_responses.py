@@ -84,7 +84,7 @@ def test_missing_codes_compare_with_the_value_in_the_data() -> None:
 def test_decimal_comma_codes() -> None:
     df = pd.DataFrame({"q1": ["1,0", "2", "0,0"], "q2": ["1", "0", "1,00"]})
     assert as_responses(df, decimal=",").values.tolist() == [[1, 1], [2, 0], [0, 1]]
-    with pytest.raises(ResponseDataError, match=r"row 1, person '1', column 'q1': value '1,0'"):
+    with pytest.raises(ResponseDataError, match=r"row 2, person '1', column 'q1': value '1,0'"):
         as_responses(df)  # decimal point: "1,0" is not a number
 
 
@@ -107,14 +107,14 @@ def test_boolean_cells_are_not_merged_with_codes() -> None:
     df = pd.DataFrame({"q": pd.Series([1, True, 0, False], dtype=object)})
     rm = as_responses(df, invalid="missing")
     assert rm.values.ravel().tolist() == [1, -1, 0, -1]
-    assert [(c.row, c.value) for c in rm.invalid] == [(2, "True"), (4, "False")]
+    assert [(c.row, c.value) for c in rm.invalid] == [(3, "True"), (5, "False")]
 
 
 def test_top_category_declared_rejects_higher_codes() -> None:
     df = pd.DataFrame({"q": [1, 2, 3, 4]})
     with pytest.raises(
         ResponseDataError,
-        match=r"^data: 1 invalid cell:\n  row 4, person '4', column 'q': value '4' is not "
+        match=r"^data: 1 invalid cell:\n  row 5, person '4', column 'q': value '4' is not "
         r"allowed \(allowed: integers 1\.\.3; or an empty cell\)",
     ):
         as_responses(df, max_category=2, min_category=1)
@@ -170,7 +170,7 @@ def test_spss_value_without_a_known_label_is_invalid() -> None:
     rm = as_responses(df, instrument=WHO5, value_labels={"who5_1": labels}, invalid="missing")
     assert rm.values[:, 0].tolist() == [0, 1, -1, -1]
     bad = [(c.row, c.value, c.label) for c in rm.invalid]
-    assert bad == [(3, "3", "Ibland"), (4, "4", None)]
+    assert bad == [(4, "3", "Ibland"), (5, "4", None)]
     assert (
         "(value label 'Ibland') is not allowed (allowed: values labelled "
         in rm.invalid[0].describe()
@@ -332,7 +332,7 @@ def test_many_invalid_cells_count_and_first_ten_in_row_order() -> None:
     listed = [line for line in text.splitlines() if line.startswith("  row")]
     assert len(listed) == MAX_LISTED
     assert [line.split(",")[0].strip() for line in listed] == [
-        f"row {r}" for r in [1, 2, 3, 4, 5, 6, 7, 7, 8, 8]
+        f"row {r}" for r in [2, 3, 4, 5, 6, 7, 8, 8, 9, 9]  # the header is row 1
     ]
     assert len(err.value.problems) == MAX_LISTED
     assert err.value.problems[0]["column"] == "a"

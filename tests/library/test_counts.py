@@ -208,7 +208,7 @@ def test_reference_scores_persons_chunk_by_chunk_as_calibrate(tmp_path: Path):
         chunk = result.fetch_df_chunk(1)  # 2048 rows at a time
         if chunk.empty:
             break
-        rows = np.arange(start, start + len(chunk)) + 1
+        rows = np.arange(start, start + len(chunk)) + 2  # the header is row 1
         parts.append(
             measure.score(
                 chunk, ref, id_column="person", check_drift=False, row_numbers=rows

@@ -118,3 +118,34 @@ def test_cli_on_a_semicolon_bom_export(inst_id: str, tmp_path: Path) -> None:
     assert summary["rows_read"] == N == sum(summary["status_counts"].values())
     if inst.reporting_unit is not None:
         assert {"measure_unit", "se_unit", "ci_lower_unit", "ci_upper_unit"} <= set(persons)
+
+
+@pytest.mark.parametrize("inst_id", SHIPPED)
+def test_api_and_cli_give_the_same_tables(inst_id: str, tmp_path: Path) -> None:
+    """The library applies the instrument's model and minimum of answers, numbers the rows as
+    the file does and carries kept columns: the CLI only parses, calls and writes."""
+    inst = load_instrument(inst_id)
+    export, _, _ = simulate(inst, seed=SHIPPED.index(inst_id) + 31)
+    export.insert(1, "kommun", np.where(np.arange(N) % 3 == 0, "Norrby", "Söderås"))
+    path = tmp_path / "export.csv"
+    export.to_csv(path, index=False)
+    out = tmp_path / "out"
+    args = ["calibrate", str(path), "--out", str(out), "--instrument", inst_id]
+    result = CliRunner().invoke(cli, [*args, "--id-column", "id", "--keep", "kommun"])
+    assert result.exit_code == 0, result.output
+    api = measure.calibrate(export, id_column="id", instrument=inst, keep=["kommun"])
+    assert api.model == inst.default_model
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["model"] == api.model and summary["min_answered"] == inst.min_answered
+    for name in ("persons", "items", "thresholds"):
+        written = pd.read_csv(out / f"{name}.csv", keep_default_na=False, na_values=[""])
+        table = getattr(api, name)
+        common = [c for c in written.columns if c in table.columns]
+        assert common == list(table.columns), name  # the CLI adds only unit columns
+        for col in common:
+            got, want = written[col], table[col]
+            if pd.api.types.is_float_dtype(want):
+                np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-12, equal_nan=True)
+            else:
+                assert got.fillna("").astype(str).tolist() == want.astype(str).tolist(), (name, col)
+    assert api.persons["row"].tolist() == list(range(2, N + 2))

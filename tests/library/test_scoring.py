@@ -82,7 +82,7 @@ def test_one_person(ref: ReferenceScale):
     assert p["se"] == pytest.approx(table.loc[20, "wle_se"])
     assert len(result.anchor_drift) == 10
     assert result.global_fit["note"].startswith("likelihood-ratio test not available")
-    json.dumps(result.summary())  # serialisable
+    json.dumps(result.summary().to_dict(), allow_nan=False)  # strict JSON
 
 
 def test_one_person_who_skipped_items_and_a_short_form(ref: ReferenceScale):
@@ -112,7 +112,7 @@ def test_statuses_and_row_order_as_calibrate(ref: ReferenceScale):
     result = score(data, ref, id_column="id", min_answered=2, check_drift=False)
     per = result.persons
     assert per["person"].tolist() == ["z", "a", "m", "b", "c"]
-    assert per["row"].tolist() == [1, 2, 3, 4, 5]
+    assert per["row"].tolist() == [2, 3, 4, 5, 6]  # the header is row 1
     assert per["status"].tolist() == [
         "extreme_min",
         "no_answers",
@@ -136,7 +136,7 @@ def test_keep_columns_are_carried(ref: ReferenceScale):
 
 def test_code_above_the_reference_top_is_located(ref: ReferenceScale):
     data = pd.DataFrame({"id": ["p1", "p2"], "item1": [1, 4], "item2": [0, 1]})
-    with pytest.raises(ResponseDataError, match=r"row 2, person 'p2', column 'item1'.*'4'"):
+    with pytest.raises(ResponseDataError, match=r"row 3, person 'p2', column 'item1'.*'4'"):
         score(data, ref, id_column="id")
     result = score(data, ref, id_column="id", invalid="missing", check_drift=False)
     assert result.persons["n_answered"].tolist() == [2, 1]

@@ -321,7 +321,7 @@ def test_invalid_cell_located() -> None:
     df = pd.DataFrame({"id": ["p1", "p2", "p3"], "q1": [0, 1, 1], "q2": ["1", "x", "0"]})
     with pytest.raises(
         measure.ResponseDataError,
-        match=r"row 2, person 'p2', column 'q2': value 'x' is not allowed \(allowed: integers",
+        match=r"row 3, person 'p2', column 'q2': value 'x' is not allowed \(allowed: integers",
     ):
         measure.calibrate(df, id_column="id")
 

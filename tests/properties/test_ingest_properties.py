@@ -224,7 +224,7 @@ def test_gate_gives_the_oracle_codes_or_a_documented_error(
         assert any(r in str(err) for r in reasons), str(err)
         return
     assert rm.n_persons == len(frame)
-    assert rm.rows.tolist() == list(range(1, len(frame) + 1))
+    assert rm.rows.tolist() == list(range(2, len(frame) + 2))  # the header is row 1
     np.testing.assert_array_equal(rm.values, expected)
     assert rm.n_invalid == (n_bad if policy == "missing" else 0)
     if use_ids:
@@ -254,7 +254,7 @@ def test_calibrate_returns_one_row_per_input_row_or_a_measure_error(
             return
     assert len(cal.persons) == len(frame)
     assert sum(cal.status_counts().values()) == len(frame)
-    assert cal.persons["row"].tolist() == list(range(1, len(frame) + 1))
+    assert cal.persons["row"].tolist() == list(range(2, len(frame) + 2))  # header: row 1
 
 
 def _csv_text(frame: pd.DataFrame) -> str:
