@@ -332,7 +332,8 @@ def test_many_invalid_cells_count_and_first_ten_in_row_order() -> None:
     listed = [line for line in text.splitlines() if line.startswith("  row")]
     assert len(listed) == MAX_LISTED
     assert [line.split(",")[0].strip() for line in listed] == [
-        f"row {r}" for r in [2, 3, 4, 5, 6, 7, 8, 8, 9, 9]  # the header is row 1
+        f"row {r}"
+        for r in [2, 3, 4, 5, 6, 7, 8, 8, 9, 9]  # the header is row 1
     ]
     assert len(err.value.problems) == MAX_LISTED
     assert err.value.problems[0]["column"] == "a"

@@ -10,8 +10,8 @@ import pytest
 import measure
 from measure import pipeline
 from measure._estimation import cml
-from measure.diagnostics.categories import collapse_categories
 from measure.diagnostics._subfit import fit_items
+from measure.diagnostics.categories import collapse_categories
 from measure.reliability import separation_reliability
 
 THRESHOLDS = [[-1.5, -0.5, 0.5], [-1.0, 0.0, 1.0], [-0.5, 0.5, 1.5], [0.0, 0.5, 1.0], [-1, 0, 2]]
