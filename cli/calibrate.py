@@ -246,7 +246,8 @@ def calibrate_cmd(
             progress.stage("writing")
             paths = write_outputs(tables, summary, out, outputs)
             if save_reference_path is not None:
-                from measure.reference import reference_from_calibration, save_reference
+                from measure.reference import save_reference
+                from measure.results import reference_from_calibration
 
                 ref = reference_from_calibration(
                     cal, instrument=inst, reporting_unit=unit or reference_unit

@@ -33,7 +33,8 @@ import pandas as pd
 import measure
 from measure.comparison import compare
 from measure.linking import link, sample_dif
-from measure.reference import load_reference, reference_from_calibration, save_reference
+from measure.reference import load_reference, save_reference
+from measure.results import reference_from_calibration
 from measure.scoring import score
 
 ITEMS = [f"q{i + 1}" for i in range(10)]

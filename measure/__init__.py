@@ -61,7 +61,6 @@ if TYPE_CHECKING:
     from measure.reference import (
         ReferenceScale,
         load_reference,
-        reference_from_calibration,
         reference_from_thresholds,
         save_reference,
     )
@@ -73,6 +72,7 @@ if TYPE_CHECKING:
         Calibration,
         PersonStatus,
         cronbach_alpha,
+        reference_from_calibration,
         separation_reliability,
     )
     from measure.scoring import (
@@ -110,7 +110,7 @@ _LAZY: dict[str, str] = {
     "list_instruments": "measure.instrument",
     "load_instrument": "measure.instrument",
     "load_reference": "measure.reference",
-    "reference_from_calibration": "measure.reference",
+    "reference_from_calibration": "measure.results",
     "reference_from_thresholds": "measure.reference",
     "sample_dif": "measure.linking",
     "save_reference": "measure.reference",

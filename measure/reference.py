@@ -54,7 +54,6 @@ from measure.units import persons_in_unit, score_table_in_unit
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument
-    from measure.results import Calibration
 
 __all__ = [
     "FORMAT",
@@ -62,7 +61,7 @@ __all__ = [
     "ReferenceScale",
     "UnitSpec",
     "load_reference",
-    "reference_from_calibration",
+    "reference_from_estimates",
     "reference_from_dict",
     "reference_from_thresholds",
     "save_reference",
@@ -450,35 +449,6 @@ def _check_thresholds(thr: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- building
 
 
-def _sample_stats(cal: Calibration) -> dict[str, Any]:
-    per = cal.persons
-    status = per["status"].to_numpy(dtype=object)
-    wle = per["wle"].to_numpy(dtype=float)
-    wse = per["wle_se"].to_numpy(dtype=float)
-    ok = np.isin(status, _MEASURED) & np.isfinite(wle) & np.isfinite(wse)
-    m, s = wle[ok], wse[ok]
-    out: dict[str, Any] = {
-        "n_persons": int(len(per)),
-        "status_counts": cal.status_counts(),
-        "measure": "wle",
-        "n_measured": int(ok.sum()),
-    }
-    if m.size:
-        var = float(np.var(m, ddof=1)) if m.size > 1 else float("nan")
-        out.update(
-            mean=float(np.mean(m)),
-            sd=math.sqrt(var) if m.size > 1 else float("nan"),
-            sd_true=math.sqrt(max(var - float(np.mean(s**2)), 0.0)) if m.size > 1 else float("nan"),
-            mean_se=float(np.mean(s)),
-            min=float(np.min(m)),
-            max=float(np.max(m)),
-            percentiles={f"p{q:02d}": float(np.percentile(m, q)) for q in (5, 25, 50, 75, 95)},
-        )
-    out["reliability"] = dict(cal.reliability)
-    cleaned: dict[str, Any] = _clean(out)
-    return cleaned
-
-
 def _make_unit(
     spec: UnitSpec, sample: Mapping[str, Any], thresholds: FloatArray, max_cat: NDArray[np.int64]
 ) -> tuple[ReportingUnit | None, str | None]:
@@ -522,79 +492,47 @@ def _make_unit(
     )
 
 
-def reference_from_calibration(
-    cal: Calibration,
+def reference_from_estimates(
     *,
+    model: str,
+    items: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    threshold_matrix: FloatArray,
+    max_category: NDArray[np.int64],
+    sample: Mapping[str, Any],
+    calibration: Mapping[str, Any],
+    category_map: Mapping[str, Sequence[int]] | None = None,
     instrument_id: str | None = None,
     instrument_version: str | None = None,
     reporting_unit: UnitSpec = None,
     instrument: Instrument | None = None,
     created: str | None = None,
 ) -> ReferenceScale:
-    """Freeze a calibration as a reference scale.
+    """A reference scale from estimated item parameters and a description of the sample.
 
-    Parameters
-    ----------
-    cal : a converged :class:`~measure.Calibration`.
-    instrument_id, instrument_version : recorded in the reference (default: from ``instrument``).
-    reporting_unit : a :class:`~measure.instrument.ReportingUnit` (``unit = intercept + slope *
-        logit``), ``"mean50_sd10"`` (mean 50 and SD 10 of the calibration sample's WLE
-        measures, persons with extreme scores included) or ``"0-100"`` (0 and 100 at the WLE of
-        the lowest and highest possible raw score on all items). Default: the instrument's unit,
-        else none.
-    instrument : an :class:`~measure.instrument.Instrument` giving id, version and unit.
-    created : creation time to record (ISO 8601); default now (UTC).
-
-    Returns
-    -------
-    ReferenceScale
-
-    Examples
-    --------
-    >>> import measure
-    >>> from measure.reference import reference_from_calibration
-    >>> sim = measure.simulate_responses(n_persons=300, thresholds=[[-1.0], [0.0], [1.0]], rng=1)
-    >>> ref = reference_from_calibration(measure.calibrate(sim.responses, model="rasch"),
-    ...                                  reporting_unit="mean50_sd10")
-    >>> round(float(ref.to_unit(ref.sample["mean"])), 6)
-    50.0
+    The building block of :func:`measure.reference_from_calibration` (which describes the
+    calibration sample and calls this); ``items`` has item, max_category, location, se and
+    ``thresholds`` item, category, threshold, se. See that function for ``reporting_unit``.
     """
-    if not cal.converged:
-        raise ReferenceScaleError("the calibration did not converge; it cannot be a reference")
-    thr_mat = np.asarray(cal.threshold_matrix, dtype=float)
     if instrument is not None:
         instrument_id = instrument_id or instrument.id
         instrument_version = instrument_version or instrument.version
         if reporting_unit is None:
             reporting_unit = instrument.reporting_unit
-    items = cal.items[["item", "max_category", "location", "se"]]
-    thresholds = cal.thresholds[["item", "category", "threshold", "se"]]
-    sample = _sample_stats(cal)
-    unit, definition = _make_unit(reporting_unit, sample, thr_mat, cal.max_category)
-    n_patterns = int(cal.n_patterns)
-    calibration = {
-        "method": "CML",
-        "method_detail": cal.method,
-        "loglik": float(cal.loglik),
-        "iterations": int(cal.iterations),
-        "converged": bool(cal.converged),
-        "person_estimator": cal.person_estimator,
-        "n_missing_patterns": n_patterns,
-        "anchored_items": [str(i) for i in cal.items.loc[cal.items["anchored"], "item"]],
-    }
+    unit, definition = _make_unit(reporting_unit, sample, threshold_matrix, max_category)
     if created is None:
         created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return ReferenceScale(
-        model=cal.model,
+        model=model,
         items=items,
         thresholds=thresholds,
-        sample=sample,
+        sample=dict(sample),
         reporting_unit=unit,
         unit_definition=definition,
         instrument_id=instrument_id,
         instrument_version=instrument_version,
-        category_map={k: tuple(v) for k, v in cal.category_map.items()},
-        calibration=calibration,
+        category_map={k: tuple(v) for k, v in (category_map or {}).items()},
+        calibration=dict(calibration),
         package_version=_package_version(),
         created=created,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,15 +17,17 @@ from measure._estimation.persons import (
     STATUS_NAMES,
     raw_score_table,
 )
+from measure.exceptions import ReferenceScaleError
 from measure.fit import MISFIT_RULE, misfitting
 from measure.pipeline import Fit, ItemFit
+from measure.reference import ReferenceScale, UnitSpec, reference_from_estimates
 from measure.reliability import cronbach_alpha, separation_reliability
 from measure.responses import ResponseMatrix
 from measure.status import PersonStatus
-from measure.summary import Summary, short_repr
+from measure.summary import Summary, json_ready, short_repr
 
 if TYPE_CHECKING:
-    from measure.reference import ReferenceScale
+    from measure.instrument import Instrument
 
 __all__ = [
     "Calibration",
@@ -32,6 +35,7 @@ __all__ = [
     "cronbach_alpha",
     "item_tables",
     "persons_table",
+    "reference_from_calibration",
     "separation_reliability",
 ]
 
@@ -329,11 +333,9 @@ class Calibration:
     def to_reference(self, **kwargs: Any) -> ReferenceScale:
         """Freeze this calibration as a reference scale (anchors for later scoring).
 
-        Keyword arguments go to :func:`measure.reference.reference_from_calibration`
-        (``instrument_id``, ``instrument_version``, ``reporting_unit``, ``instrument``).
+        Keyword arguments go to :func:`reference_from_calibration` (``instrument_id``,
+        ``instrument_version``, ``reporting_unit``, ``instrument``, ``created``).
         """
-        from measure.reference import reference_from_calibration
-
         return reference_from_calibration(self, **kwargs)
 
     def status_counts(self) -> dict[str, int]:
@@ -366,3 +368,103 @@ class Calibration:
             "collapsed_categories": self.category_map,
             "invalid_cells_set_missing": len(self.responses.invalid),
         }
+
+
+# ----------------------------------------------------------------------------- reference
+
+
+def reference_from_calibration(
+    cal: Calibration,
+    *,
+    instrument_id: str | None = None,
+    instrument_version: str | None = None,
+    reporting_unit: UnitSpec = None,
+    instrument: Instrument | None = None,
+    created: str | None = None,
+) -> ReferenceScale:
+    """Freeze a calibration as a reference scale.
+
+    Parameters
+    ----------
+    cal : a converged :class:`~measure.Calibration`.
+    instrument_id, instrument_version : recorded in the reference (default: from ``instrument``).
+    reporting_unit : a :class:`~measure.instrument.ReportingUnit` (``unit = intercept + slope *
+        logit``), ``"mean50_sd10"`` (mean 50 and SD 10 of the calibration sample's WLE
+        measures, persons with extreme scores included) or ``"0-100"`` (0 and 100 at the WLE of
+        the lowest and highest possible raw score on all items). Default: the instrument's unit,
+        else none.
+    instrument : an :class:`~measure.instrument.Instrument` giving id, version and unit.
+    created : creation time to record (ISO 8601); default now (UTC).
+
+    Returns
+    -------
+    ReferenceScale
+
+    Examples
+    --------
+    >>> import measure
+    >>> sim = measure.simulate_responses(n_persons=300, thresholds=[[-1.0], [0.0], [1.0]], rng=1)
+    >>> ref = measure.reference_from_calibration(measure.calibrate(sim.responses, model="rasch"),
+    ...     reporting_unit="mean50_sd10")
+    >>> round(float(ref.to_unit(ref.sample["mean"])), 6)
+    50.0
+    """
+    if not cal.converged:
+        raise ReferenceScaleError("the calibration did not converge; it cannot be a reference")
+    calibration = {
+        "method": "CML",
+        "method_detail": cal.method,
+        "loglik": float(cal.loglik),
+        "iterations": int(cal.iterations),
+        "converged": bool(cal.converged),
+        "person_estimator": cal.person_estimator,
+        "n_missing_patterns": int(cal.n_patterns),
+        "anchored_items": [str(i) for i in cal.items.loc[cal.items["anchored"], "item"]],
+    }
+    return reference_from_estimates(
+        model=cal.model,
+        items=cal.items[["item", "max_category", "location", "se"]],
+        thresholds=cal.thresholds[["item", "category", "threshold", "se"]],
+        threshold_matrix=np.asarray(cal.threshold_matrix, dtype=float),
+        max_category=cal.max_category,
+        sample=_sample_stats(cal),
+        calibration=calibration,
+        category_map=cal.category_map,
+        instrument_id=instrument_id,
+        instrument_version=instrument_version,
+        reporting_unit=reporting_unit,
+        instrument=instrument,
+        created=created,
+    )
+
+
+_MEASURED = (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value)
+
+
+def _sample_stats(cal: Calibration) -> dict[str, Any]:
+    per = cal.persons
+    status = per["status"].to_numpy(dtype=object)
+    wle = per["wle"].to_numpy(dtype=float)
+    wse = per["wle_se"].to_numpy(dtype=float)
+    ok = np.isin(status, _MEASURED) & np.isfinite(wle) & np.isfinite(wse)
+    m, s = wle[ok], wse[ok]
+    out: dict[str, Any] = {
+        "n_persons": int(len(per)),
+        "status_counts": cal.status_counts(),
+        "measure": "wle",
+        "n_measured": int(ok.sum()),
+    }
+    if m.size:
+        var = float(np.var(m, ddof=1)) if m.size > 1 else float("nan")
+        out.update(
+            mean=float(np.mean(m)),
+            sd=math.sqrt(var) if m.size > 1 else float("nan"),
+            sd_true=math.sqrt(max(var - float(np.mean(s**2)), 0.0)) if m.size > 1 else float("nan"),
+            mean_se=float(np.mean(s)),
+            min=float(np.min(m)),
+            max=float(np.max(m)),
+            percentiles={f"p{q:02d}": float(np.percentile(m, q)) for q in (5, 25, 50, 75, 95)},
+        )
+    out["reliability"] = dict(cal.reliability)
+    cleaned: dict[str, Any] = json_ready(out)
+    return cleaned

@@ -380,7 +380,7 @@ def score(
     Examples
     --------
     >>> import measure
-    >>> from measure.reference import reference_from_calibration
+    >>> from measure.results import reference_from_calibration
     >>> sim = measure.simulate_responses(n_persons=300, thresholds=[[-1.0], [0.0], [1.0]], rng=1)
     >>> ref = reference_from_calibration(measure.calibrate(sim.responses, model="rasch"))
     >>> one = score(sim.responses.iloc[:1], ref)

@@ -9,7 +9,7 @@ import pytest
 import measure
 from measure.exceptions import DataQualityWarning, ReferenceScaleError
 from measure.linking import Link, link, sample_dif
-from measure.reference import reference_from_calibration
+from measure.results import reference_from_calibration
 
 LOCATIONS = np.linspace(-2.0, 2.0, 10)
 SHIFTED = ["item3", "item7"]

@@ -16,11 +16,11 @@ from measure.reference import (
     FORMAT_VERSION,
     ReferenceScale,
     load_reference,
-    reference_from_calibration,
     reference_from_dict,
     reference_from_thresholds,
     save_reference,
 )
+from measure.results import reference_from_calibration
 from measure.scoring import score
 
 THRESHOLDS = [[-1.5, -0.5, 0.5], [-1.0, 0.0, 1.0], [-0.5, 0.5, 1.5], [0.0, 0.5, 1.0], [-2.0, -1.0]]

@@ -15,10 +15,10 @@ from measure.cli.score import score_cmd
 from measure.exceptions import NullCategoryWarning, ReferenceScaleError, ResponseDataError
 from measure.reference import (
     ReferenceScale,
-    reference_from_calibration,
     reference_from_thresholds,
     save_reference,
 )
+from measure.results import reference_from_calibration
 from measure.scoring import Scoring, score
 
 #: ten partial-credit items, locations spread over -1.5..1.5
