@@ -431,12 +431,8 @@ PERSONS = Schema(
     one_row_per="input row, in input order",
     description="Every data row of the input, with its status and measure.",
     parts=(
-        Part(
-            "unit",
-            "a reporting unit (the instrument's, --unit-intercept/--unit-slope, or the "
-            "reference scale's)",
-        ),
         Part("link", "a link onto a reference scale (Link.apply)"),
+        Part("unit", "a reporting unit"),
         Part("link_unit", "a link and a reporting unit"),
     ),
     slot=Slot(
@@ -466,6 +462,13 @@ PERSONS = Schema(
         _c("mle_se", "float", "standard error of the MLE", LOGITS),
         *(_c(c.name, c.dtype, c.meaning + "; empty at extreme scores", c.unit) for c in _FIT),
         _c("reason", "text", "why a measure is missing or extreme, in words (empty when ok)"),
+        _c(
+            "link_se",
+            "float",
+            "standard error of the link, shared by every linked measure",
+            LOGITS,
+            part="link",
+        ),
         _c("measure_unit", "float", "intercept + slope * measure", UNIT, part="unit"),
         _c("se_unit", "float", "|slope| * se", UNIT, part="unit"),
         _c(
@@ -473,13 +476,6 @@ PERSONS = Schema(
         ),
         _c(
             "ci_upper_unit", "float", "upper end of the 95% interval in the unit", UNIT, part="unit"
-        ),
-        _c(
-            "link_se",
-            "float",
-            "standard error of the link, shared by every linked measure",
-            LOGITS,
-            part="link",
         ),
         _c("link_se_unit", "float", "|slope| * link_se", UNIT, part="link_unit"),
     ),
@@ -835,7 +831,7 @@ def markdown_table(schema: Schema) -> str:
     for c in schema.columns:
         meaning = c.meaning
         if c.values:
-            meaning += " (" + ", ".join(f"`{v}`" for v in c.values) + ")"
+            meaning += "; values " + ", ".join(f"`{v}`" for v in c.values)
         if c.part:
             meaning = f"*only with {when[c.part]}:* {meaning}"
         lines.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {_cell(meaning)} |")
@@ -857,6 +853,9 @@ def markdown_files(command: str) -> str:
             extra = ", ".join(f"`{n}`" for n in s.part_columns(p.name))
             cols += f"; with {p.when}: + {extra}"
         lines.append(f"| `{s.file}.csv` | {s.one_row_per} | {_cell(cols)} |")
+    lines.append(
+        "| `summary.json` | — | key figures, counts, settings and warnings (strict JSON) |"
+    )
     return "\n".join(lines)
 
 
