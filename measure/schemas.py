@@ -183,6 +183,22 @@ class Schema:
                 out.extend(variable)
         return tuple(out)
 
+    def names_after(self, column: str, *parts: str) -> tuple[str, ...]:
+        """The names after ``column`` (base and ``parts``), e.g. the columns that follow the
+        user's grouping columns.
+
+        >>> COMPARE_GROUPS.names_after("occasion")[:3]
+        ('n', 'n_excluded', 'mean')
+        """
+        names = self.names(*parts)
+        if column not in names:
+            raise KeyError(f"{self.name}: no column {column!r}")
+        return names[names.index(column) + 1 :]
+
+    def dtypes(self, *parts: str) -> dict[str, DType]:
+        """Declared type of every column of the base and ``parts``, in order."""
+        return {n: self.column(n).dtype for n in self.names(*parts)}
+
     def _check_parts(self, parts: Iterable[str]) -> None:
         known = self.part_names()
         unknown = [p for p in parts if p not in known]
