@@ -38,15 +38,9 @@ from measure.cli._common import (
     write_outputs,
 )
 from measure.responses import MAX_LISTED
+from measure.schemas import RESERVED_PERSON_COLUMNS
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
-#: columns of persons.csv that a carried (--keep/--group) column must not shadow
-PERSON_COLUMNS = (
-    "person row status n_answered raw_score max_score measure se ci_lower ci_upper wle wle_se "
-    "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
-    "ci_lower_unit ci_upper_unit"
-).split()
-
 _METHOD_WORDS = {"CML": "conditional ML"}
 
 
@@ -143,7 +137,7 @@ def calibrate_cmd(
                 inputs,
                 inst,
                 carry=[dif_column] if dif_column else [],
-                reserved=PERSON_COLUMNS,
+                reserved=RESERVED_PERSON_COLUMNS,
                 progress=progress,
             )
             raw, frame, carried = table.raw, table.frame, table.carried
