@@ -297,3 +297,13 @@ def test_compare_csv_headers_are_the_schemas(cli_outputs: Path) -> None:
     assert not (out / "individual_change.csv").exists()
     assert _header(out / "decision_persons.csv") == list(S.COMPARE_DECISION_PERSONS.names("below"))
     assert _header(out / "groups.csv") == list(S.COMPARE_GROUPS.names())
+
+
+@pytest.mark.parametrize("name", ["reason", "link_se", "measure_unit"])
+def test_cli_rejects_a_kept_column_with_a_reserved_name(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "data.csv"
+    data("pcm", n=30).rename(columns={"region": name}).to_csv(path, index=False)
+    args = ["calibrate", str(path), "--id-column", "id", "--keep", name, "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--quiet"])
+    assert result.exit_code == 2
+    assert f"column(s) '{name}' have the name of a persons.csv column" in result.output
