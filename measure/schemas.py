@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -304,6 +304,35 @@ class Schema:
         if not missing and not extra:
             parts.append("order " + ", ".join(have) + "; expected " + ", ".join(expected))
         return "; ".join(parts)
+
+    def frame(
+        self,
+        data: Mapping[str, Any],
+        *parts: str,
+        variable: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """A table from column arrays, in the declared order, checked.
+
+        ``data`` must hold exactly the columns of the base, ``parts`` and ``variable``
+        (any order); raises :class:`SchemaError` otherwise, or when a type disagrees.
+
+        >>> SCORE_TABLE.frame({"wle": [0.0], "raw_score": [1], "wle_se": [1.0], "mle": [0.0],
+        ...                    "mle_se": [1.1]}).columns.tolist()[:2]
+        ['raw_score', 'wle']
+        """
+        names = self.names(*parts, variable=variable)
+        missing = [n for n in names if n not in data]
+        extra = [str(k) for k in data if k not in names]
+        if missing or extra:
+            raise SchemaError(
+                f"{self.name}: "
+                + "; ".join(
+                    ([f"missing {', '.join(missing)}"] if missing else [])
+                    + ([f"undeclared {', '.join(extra)}"] if extra else [])
+                )
+            )
+        df = pd.DataFrame({n: data[n] for n in names})
+        return self.check(df, parts=parts, variable=variable, values=False)
 
     def empty(self, *parts: str, variable: Sequence[str] = ()) -> pd.DataFrame:
         """A table without rows, with the declared columns and types (user columns as text)."""
@@ -585,13 +614,13 @@ DIF = Schema(
         _c("se", "float", "standard error of the contrast", LOGITS),
         _c("z", "float", "contrast / se"),
         _c("p", "float", "two-sided p-value of z", PROB),
-        _c("ets_class", "text", "ETS class A, B or C (empty when not estimable)", values=_ETS),
+        _c("ets_class", "text", "ETS class (empty when not estimable)", values=_ETS),
         _c("anchor", "bool", "the item was an anchor in the final (purified) alignment"),
         _c("mh_logit", "float", "Mantel-Haenszel ln alpha (dichotomous items only)", LOGITS),
         _c("mh_se", "float", "standard error of mh_logit (Robins-Breslow-Greenland)", LOGITS),
         _c("mh_chi2", "float", "Mantel-Haenszel chi-square (continuity corrected)"),
         _c("mh_p", "float", "p-value of mh_chi2", PROB),
-        _c("mh_class", "text", "ETS class of mh_logit", values=_ETS),
+        _c("mh_class", "text", "ETS class of mh_logit (dichotomous items only)", values=_ETS),
         _c("note", "text", "why a contrast is missing (empty when there is one)"),
     ),
 )
@@ -600,7 +629,7 @@ DIF_CSV = DIF.subset(
     "dif",
     ("item", "group", "reference", "contrast", "se", "z", "p", "ets_class"),
     file="dif",
-    library="dif_csv_table() (CLI)",
+    library="measure.cli.report.dif_csv_table()",
 )
 
 DIF_GROUPS = Schema(

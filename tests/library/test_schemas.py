@@ -117,6 +117,32 @@ def test_order_puts_columns_in_place(calibrations: dict[str, measure.Calibration
         S.PERSONS.order(persons.drop(columns="se"), variable=[])
 
 
+def test_frame_builds_a_checked_table_in_order() -> None:
+    cols = {"anchored": [False], "item": ["a"], "category": [1], "threshold": [0.5], "se": [0.1]}
+    thr = S.THRESHOLDS.frame(cols)
+    assert list(thr.columns) == list(S.THRESHOLDS.names())
+    with pytest.raises(S.SchemaError, match=r"thresholds: missing tau, tau_se"):
+        S.THRESHOLDS.frame(cols, "rsm")
+    with pytest.raises(S.SchemaError, match=r"undeclared extra"):
+        S.THRESHOLDS.frame({**cols, "extra": [1]})
+    with pytest.raises(S.SchemaError, match=r"'category' is float64, expected int"):
+        S.THRESHOLDS.frame({**cols, "category": [1.0]})
+
+
+def test_names_after_and_dtypes() -> None:
+    assert S.COMPARE_GROUP_CHANGE.names_after("to_occasion")[:3] == ("n_pre", "n_post", "n_pairs")
+    assert S.PERSONS.names_after("reason", "unit")[0] == "measure_unit"
+    assert S.SCORE_TABLE.dtypes() == {
+        "raw_score": "int",
+        "wle": "float",
+        "wle_se": "float",
+        "mle": "float",
+        "mle_se": "float",
+    }
+    with pytest.raises(KeyError, match="no column 'tau'"):
+        S.THRESHOLDS.names_after("tau")
+
+
 # ----------------------------------------------------------------------------- (a) the docs
 
 
