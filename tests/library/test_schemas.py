@@ -38,9 +38,11 @@ THRESHOLDS = {
 
 def data(model: str, n: int = 300, seed: int = 1) -> pd.DataFrame:
     sim = measure.simulate_responses(
-        thresholds=THRESHOLDS[model], n_persons=n, item_names=ITEMS, rng=seed
+        thresholds=THRESHOLDS[model], n_persons=n, item_names=ITEMS, missing=0.2, rng=seed
     )
-    frame = sim.responses.copy()
+    frame = sim.responses.astype("Int64")
+    frame.iloc[0, :] = pd.NA  # no answers
+    frame.iloc[1, 1:] = pd.NA  # one answer
     frame.insert(0, "id", [f"p{i:03d}" for i in range(n)])
     frame["region"] = np.where(np.arange(n) % 2 == 0, "north", "south")
     return frame
@@ -49,7 +51,7 @@ def data(model: str, n: int = 300, seed: int = 1) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def calibrations() -> dict[str, measure.Calibration]:
     return {
-        m: measure.calibrate(data(m), id_column="id", model=m, exclude=["region"])
+        m: measure.calibrate(data(m), id_column="id", model=m, exclude=["region"], min_answered=2)
         for m in THRESHOLDS
     }
 
@@ -181,7 +183,9 @@ def test_calibrate_tables_conform(calibrations: dict[str, measure.Calibration], 
     S.THRESHOLDS.check(cal.thresholds, parts=["rsm"] if model == "rsm" else [], variable=[])
     S.PERSONS.check(cal.persons, parts=[], variable=[])
     S.SCORE_TABLE.check(cal.score_table(), parts=[], variable=[])
-    assert set(cal.persons["status"]) <= {s.value for s in PersonStatus}
+    # every status is there, with persons without a measure: the types hold for them too
+    assert set(cal.persons["status"]) == {s.value for s in PersonStatus}
+    assert cal.persons["measure"].iloc[:2].isna().all()
 
 
 def test_anchored_calibration_conforms(calibrations: dict[str, measure.Calibration]) -> None:
