@@ -240,8 +240,12 @@ def test_dif_tables_conform(calibrations: dict[str, measure.Calibration]) -> Non
 @pytest.mark.parametrize("paired", [True, False])
 def test_compare_tables_conform(calibrations: dict[str, measure.Calibration], paired: bool) -> None:
     ref = reference_from_calibration(calibrations["pcm"])
-    pre = score(data("pcm", n=150, seed=6), ref, id_column="id", keep=["region"]).persons
-    post = score(data("pcm", n=150, seed=7), ref, id_column="id", keep=["region"]).persons
+    pre = score(
+        data("pcm", n=150, seed=6), ref, id_column="id", keep=["region"], check_drift=False
+    ).persons
+    post = score(
+        data("pcm", n=150, seed=7), ref, id_column="id", keep=["region"], check_drift=False
+    ).persons
     result = compare({"pre": pre, "post": post}, by="region", paired=paired, threshold=0.0)
     tables = result.tables()
     expected = {"groups", "group_change", "decision_persons", "decision_groups"}
