@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 DType = Literal["text", "int", "float", "bool"]
-_DTYPES: tuple[str, ...] = ("text", "int", "float", "bool")
+_DTYPES: tuple[str, ...] = get_args(DType)
 
 
 class SchemaError(MeasureError, ValueError):
