@@ -36,10 +36,9 @@ from measure.cli._common import (
 )
 from measure.models import ModelName
 from measure.responses import MAX_LISTED
-from measure.results import PERSON_COLUMNS
+from measure.schemas import RESERVED_PERSON_COLUMNS
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
-
 _METHOD_WORDS = {"CML": "conditional ML"}
 
 
@@ -136,7 +135,7 @@ def calibrate_cmd(
                 inputs,
                 inst,
                 carry=[dif_column] if dif_column else [],
-                reserved=PERSON_COLUMNS,
+                reserved=RESERVED_PERSON_COLUMNS,
                 progress=progress,
             )
             raw, frame, carried = table.raw, table.frame, table.carried

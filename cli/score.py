@@ -29,7 +29,7 @@ from measure.cli._common import (
     write_outputs,
 )
 from measure.reference import load_reference
-from measure.results import PERSON_COLUMNS
+from measure.schemas import RESERVED_PERSON_COLUMNS
 from measure.scoring import score
 
 TABLES = ["persons", "anchors", "score_table"]
@@ -101,7 +101,9 @@ def score_cmd(
 
                 if ref.instrument_id in instrument_ids():
                     inst = load_instrument_option(ref.instrument_id)
-            table = read_input(data, inputs, inst, reserved=PERSON_COLUMNS, progress=progress)
+            table = read_input(
+                data, inputs, inst, reserved=RESERVED_PERSON_COLUMNS, progress=progress
+            )
             raw, frame = table.raw, table.frame
             needed = default_min_answered(min_answered, inst)
 

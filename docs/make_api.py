@@ -9,6 +9,15 @@ import measure
 
 
 def summary(obj: object) -> str:
+    from measure.schemas import Schema
+
+    if isinstance(obj, Schema):
+        where = f"`{obj.file}.csv`; " if obj.file else ""
+        return f"schema of the `{obj.name}` table ({where}one row per {obj.one_row_per})"
+    if getattr(obj, "__origin__", None) is not None:
+        return "a type alias: " + str(obj).replace("typing.", "")
+    if not (inspect.isroutine(obj) or inspect.isclass(obj) or inspect.ismodule(obj)):
+        return f"a {type(obj).__name__} constant"
     doc = inspect.getdoc(obj) or ""
     return doc.split("\n\n")[0].replace("\n", " ")
 
@@ -45,7 +54,13 @@ def main() -> None:
         lines += [f"## {kind}", "", *groups.get(kind, []), ""]
     import importlib
 
-    for modname in ("measure.diagnostics", "measure.plotting", "measure.report", "measure.io"):
+    for modname in (
+        "measure.diagnostics",
+        "measure.plotting",
+        "measure.report",
+        "measure.io",
+        "measure.schemas",
+    ):
         mod = importlib.import_module(modname)
         names = getattr(mod, "__all__", None) or [
             n
@@ -56,7 +71,7 @@ def main() -> None:
         for name in sorted(names, key=str.lower):
             obj = getattr(mod, name)
             entry = f"- `{name}`"
-            if callable(obj) and not inspect.isclass(obj):
+            if inspect.isroutine(obj):
                 try:
                     entry = f"- `{name}{inspect.signature(obj)}`"
                 except (TypeError, ValueError):

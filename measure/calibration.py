@@ -15,7 +15,8 @@ from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method
 from measure.models import MODELS, ModelName, check_model
 from measure.pipeline import fit as pipeline_fit
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
-from measure.results import PERSON_COLUMNS, Calibration
+from measure.results import Calibration
+from measure.schemas import RESERVED_PERSON_COLUMNS
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument
@@ -181,7 +182,7 @@ def calibrate(
         raise ValueError(f"method={method!r} is not one of 'auto', 'cml', 'pairwise'")
     if null_categories not in ("error", "collapse"):
         raise ValueError(f"null_categories={null_categories!r} is not one of 'error', 'collapse'")
-    kept = kept_columns(data, keep, PERSON_COLUMNS)
+    kept = kept_columns(data, keep, RESERVED_PERSON_COLUMNS)
     rm = as_responses(
         data,
         items=items,

@@ -44,6 +44,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from measure.schemas import (
+    COMPARE_DECISION_GROUPS,
+    COMPARE_GROUP_CHANGE,
+    COMPARE_GROUPS,
+)
+
 __all__ = [
     "Comparison",
     "DecisionRisk",
@@ -346,20 +352,7 @@ def group_means(
                 **st,
             }
         )
-    cols = [
-        *keys,
-        "n",
-        "n_excluded",
-        "mean",
-        "sd",
-        "se",
-        "se_sampling",
-        "se_measurement",
-        "se_link",
-        "df",
-        "ci_lower",
-        "ci_upper",
-    ]
+    cols = [*keys, *COMPARE_GROUPS.names_after("occasion")]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -480,21 +473,7 @@ def group_change(
                 else float("nan")
             )
             rows.append(_change_row(row, change, se_tot, se_link, dfree, level))
-    cols = [
-        *keys,
-        "n_pre",
-        "n_post",
-        "n_pairs",
-        "mean_pre",
-        "mean_post",
-        "change",
-        "se",
-        "se_link",
-        "df",
-        "ci_lower",
-        "ci_upper",
-        "p_value",
-    ]
+    cols = [*keys, *COMPARE_GROUP_CHANGE.names_after("to_occasion")]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -651,22 +630,7 @@ def decision_risk(
                 ),
             }
         )
-    cols = [
-        *keys,
-        "n",
-        "n_excluded",
-        "expected_share",
-        "se",
-        "se_link",
-        "ci_lower",
-        "ci_upper",
-        "expected_count",
-        "share_of_point_estimates",
-        "normal_share",
-        "normal_se",
-        "normal_ci_lower",
-        "normal_ci_upper",
-    ]
+    cols = [*keys, *COMPARE_DECISION_GROUPS.names_after("occasion")]
     return DecisionRisk(
         persons=per,
         groups=pd.DataFrame(rows, columns=cols),

@@ -23,6 +23,7 @@ from measure.pipeline import Fit, ItemFit
 from measure.reference import ReferenceScale, UnitSpec, reference_from_estimates
 from measure.reliability import cronbach_alpha, separation_reliability
 from measure.responses import ResponseMatrix
+from measure.schemas import ITEMS, PERSONS, THRESHOLDS
 from measure.status import PersonStatus
 from measure.summary import Summary, json_ready, short_repr
 
@@ -80,13 +81,6 @@ _REASONS = {
 }
 
 
-#: columns of ``persons`` (kept data columns must not use these names)
-PERSON_COLUMNS = frozenset(
-    "person row status n_answered raw_score max_score measure se ci_lower ci_upper wle wle_se "
-    "mle mle_se infit_msq infit_zstd outfit_msq outfit_zstd reason measure_unit se_unit "
-    "ci_lower_unit ci_upper_unit".split()
-)
-
 #: the reason of a blank row of the file (every cell empty, no id)
 BLANK_ROW_REASON = "blank row in the file: no answers"
 
@@ -127,7 +121,10 @@ def item_tables(
     columns.update(location=item.locations, se=item.location_se)
     columns.update(fit_columns)
     columns.update(max_category=max_category, anchored=item.anchored.any(axis=1))
-    return pd.DataFrame(columns), thr
+    table = pd.DataFrame(columns)
+    if "infit_msq" in columns:
+        table = ITEMS.order(table)
+    return table, THRESHOLDS.order(thr)
 
 
 def persons_table(
@@ -194,7 +191,7 @@ def persons_table(
         per["reason"] = text_column(reasons, reason_codes)
     else:
         per["reason"] = text_column(reasons, codes)
-    return per
+    return PERSONS.order(per, parts=(), variable=[name for name, _ in keep])
 
 
 @dataclass(frozen=True, repr=False)

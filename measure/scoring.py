@@ -51,13 +51,14 @@ from measure.pipeline import (
 from measure.pipeline import fit as pipeline_fit
 from measure.reference import ReferenceScale
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses, normalise_label
-from measure.results import PERSON_COLUMNS, Calibration, PersonStatus
+from measure.results import Calibration, PersonStatus
+from measure.schemas import ANCHORS, PERSONS, RESERVED_PERSON_COLUMNS
 from measure.summary import Summary, short_repr
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument
 
-__all__ = ["DRIFT_RULE", "PERSON_COLUMNS", "Scoring", "score", "score_table"]
+__all__ = ["DRIFT_RULE", "Scoring", "score", "score_table"]
 
 FloatArray = NDArray[np.float64]
 Z95 = 1.959963984540054
@@ -395,7 +396,7 @@ def score(
         raise ValueError(f"person_estimator={person_estimator!r} is not one of 'wle', 'mle'")
     if not drift_tolerance >= 0:
         raise ValueError(f"drift_tolerance must be >= 0, got {drift_tolerance}")
-    kept = kept_columns(data, keep, PERSON_COLUMNS)
+    kept = kept_columns(data, keep, RESERVED_PERSON_COLUMNS)
     opts = _GateOptions(
         id_column=id_column,
         instrument=instrument,
@@ -432,7 +433,7 @@ def score(
     cal = Calibration.build(
         fit, rm, person_estimator=person_estimator, keep=kept, min_answered=needed
     )
-    per = reference.with_unit(cal.persons)
+    per = PERSONS.order(reference.with_unit(cal.persons), variable=[k for k, _ in kept])
     stats = fit.counted.stats
     drift = _drift_table(
         stats, fit.item.delta, max_cat, rm.items, reference, drift_tolerance, check_drift
@@ -441,27 +442,7 @@ def score(
         ["item", "n", "infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd", "pt_measure_corr"]
     ]
     drift = drift.merge(item_fit, on="item", how="left")
-    drift = drift[
-        [
-            "item",
-            "displacement",
-            "se",
-            "z",
-            "drift",
-            "se_new",
-            "se_reference",
-            "n",
-            "n_informative",
-            "anchor_location",
-            "new_location",
-            "infit_msq",
-            "infit_zstd",
-            "outfit_msq",
-            "outfit_zstd",
-            "pt_measure_corr",
-            "reason",
-        ]
-    ]
+    drift = drift[list(ANCHORS.names())]
     global_fit = _global_fit(rm, reference, fit.item.loglik, cal, check_drift, stats)
     return Scoring(
         reference=reference,

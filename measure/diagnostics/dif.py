@@ -47,6 +47,7 @@ from measure.diagnostics.lrtest import group_labels
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
 from measure.results import Calibration
+from measure.schemas import DIF, DIF_CSV
 
 __all__ = [
     "DIFResult",
@@ -60,39 +61,10 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: the columns written to ``dif.csv`` by the command line
-DIF_CSV_COLUMNS: tuple[str, ...] = (
-    "item",
-    "group",
-    "reference",
-    "contrast",
-    "se",
-    "z",
-    "p",
-    "ets_class",
-)
+#: the columns written to ``dif.csv`` by the command line (declared in :mod:`measure.schemas`)
+DIF_CSV_COLUMNS: tuple[str, ...] = DIF_CSV.names()
 
-TABLE_COLUMNS: tuple[str, ...] = (
-    "item",
-    "group",
-    "reference",
-    "n_group",
-    "n_reference",
-    "location_group",
-    "location_reference",
-    "contrast",
-    "se",
-    "z",
-    "p",
-    "ets_class",
-    "anchor",
-    "mh_logit",
-    "mh_se",
-    "mh_chi2",
-    "mh_p",
-    "mh_class",
-    "note",
-)
+TABLE_COLUMNS: tuple[str, ...] = DIF.names()
 
 
 def _scipy_stats() -> Any:
