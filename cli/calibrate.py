@@ -37,6 +37,7 @@ from measure.cli._common import (
     reporting_unit,
     write_outputs,
 )
+from measure.diagnostics.rules import reliability_use
 from measure.responses import MAX_LISTED
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
@@ -282,18 +283,7 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
     parts = [f"{v} {STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
     blank = f"; {s['blank_rows']} of them blank rows" if s["blank_rows"] else ""
     lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.")
-    rel = s["reliability"]["person_reliability"]
-    if rel is None:
-        lines.append("Person reliability: not available (too few persons with non-extreme scores).")
-    else:
-        verdict = (
-            "good enough for decisions about individuals (>= 0.85)"
-            if rel >= 0.85
-            else "good enough for comparing groups (>= 0.70), not for individual decisions"
-            if rel >= 0.70
-            else "too low for group comparisons (< 0.70): add or improve items"
-        )
-        lines.append(f"Person reliability {rel:.2f}: {verdict} [rule: Tennant & Conaghan 2007].")
+    lines.append(reliability_use(s["reliability"]["person_reliability"]))
     mis = s["misfitting_items"]
     lines.append(
         f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}"

@@ -46,7 +46,6 @@ __all__ = ["Link", "LinkMethod", "link", "sample_dif", "DEFAULT_TOLERANCE"]
 
 FloatArray = NDArray[np.float64]
 LinkMethod = Literal["mean-mean", "mean-sigma"]
-Z95 = 1.959963984540054
 DEFAULT_TOLERANCE = 0.5
 
 

@@ -46,9 +46,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from measure._estimation.person import solve as solve_persons
 from measure._estimation.persons import raw_score_table
+from measure._types import MODELS
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
-from measure.models import MODELS
 from measure.results import PersonStatus
 from measure.units import persons_in_unit, score_table_in_unit
 
@@ -75,8 +75,6 @@ FORMAT = "measure-reference-scale"
 
 FORMAT_VERSION = 1
 """The file format version this package writes and reads."""
-
-Z95 = 1.959963984540054
 
 #: a reporting unit: an explicit linear map, or one derived from the calibration
 UnitSpec = ReportingUnit | Literal["mean50_sd10", "0-100"] | None

@@ -19,12 +19,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from measure._types import INVALID_POLICIES, InvalidPolicy
 from measure.exceptions import ResponseDataError
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ __all__ = [
     "normalise_label",
 ]
 
-InvalidPolicy = Literal["error", "missing"]
 #: problems listed in a message (the count is always given in full)
 MAX_LISTED = 10
 #: highest category code accepted when an item's categories are not declared
@@ -230,8 +230,9 @@ def as_responses(
     """
     if isinstance(data, ResponseMatrix):
         return data
-    if invalid not in ("error", "missing"):
-        raise ValueError(f"invalid={invalid!r} is not one of 'error', 'missing'")
+    if invalid not in INVALID_POLICIES:
+        policies = ", ".join(repr(p) for p in INVALID_POLICIES)
+        raise ValueError(f"invalid={invalid!r} is not one of {policies}")
     if decimal not in _NUMBER:
         raise ValueError(f"decimal={decimal!r} is not one of '.', ','")
     if isinstance(min_category, bool) or not isinstance(min_category, (int, np.integer)):

@@ -1,17 +1,44 @@
 """Plain-language wording of verdicts and rules, in English and Swedish.
 
-Formatting only: every figure comes from the :class:`~measure.diagnostics.rules.Verdict`.
+Formatting only: every figure comes from the verdict (a
+:class:`~measure.diagnostics.rules.Verdict`) or from the caller. This module sits below
+:mod:`measure.diagnostics.rules`: it reads a verdict through the :class:`Verdict` protocol and
+never imports the rules module.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from measure.diagnostics.rules import Verdict
+__all__ = [
+    "LANGS",
+    "QUESTIONS",
+    "Verdict",
+    "num",
+    "pct",
+    "reliability_use_text",
+    "rule_text",
+    "verdict_text",
+]
 
-__all__ = ["verdict_text", "rule_text", "num", "pct", "LANGS", "QUESTIONS"]
+
+class Verdict(Protocol):
+    """What the wording reads from a verdict (:class:`measure.diagnostics.rules.Verdict`)."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def values(self) -> Mapping[str, Any]: ...
+
+    @property
+    def rule(self) -> str: ...
+
 
 LANGS: tuple[str, ...] = ("en", "sv")
 
@@ -485,6 +512,54 @@ def verdict_text(v: Verdict, lang: str = "en") -> str:
     if fn is None:
         return f"{v.topic}: {v.status}"
     return fn(v, lang)
+
+
+# ------------------------------------------------------------------------------ reliability
+
+
+def reliability_use_text(
+    reliability: float | None,
+    lang: str = "en",
+    *,
+    group_cut: float,
+    individual_cut: float,
+    source: str,
+) -> str:
+    """One sentence on what a person reliability allows: individual decisions, groups, neither.
+
+    The cut-offs come from the caller (:func:`measure.diagnostics.rules.reliability_use`).
+    """
+    lang = _lang(lang)
+    if reliability is None or not math.isfinite(float(reliability)):
+        return (
+            "Person reliability: not available (too few persons with non-extreme scores)."
+            if lang == "en"
+            else "Reliabilitet: kan inte beräknas (för få personer utan extrema poäng)."
+        )
+    r = num(reliability, lang)
+    g = num(group_cut, lang)
+    i = num(individual_cut, lang)
+    if reliability >= individual_cut:
+        use = (
+            f"good enough for decisions about individuals (>= {i})"
+            if lang == "en"
+            else f"tillräcklig för beslut om enskilda personer (>= {i})"
+        )
+    elif reliability >= group_cut:
+        use = (
+            f"good enough for comparing groups (>= {g}), not for individual decisions"
+            if lang == "en"
+            else f"tillräcklig för att jämföra grupper (>= {g}), inte för beslut om individer"
+        )
+    else:
+        use = (
+            f"too low for group comparisons (< {g}): add or improve items"
+            if lang == "en"
+            else f"för låg för gruppjämförelser (< {g}): lägg till eller förbättra frågor"
+        )
+    head = "Person reliability" if lang == "en" else "Reliabilitet"
+    rule = "rule" if lang == "en" else "regel"
+    return f"{head} {r}: {use} [{rule}: {source}]."
 
 
 # ------------------------------------------------------------------------------ rules
