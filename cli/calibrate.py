@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from measure._types import METHODS
 from measure.calibration import calibrate
 from measure.cli import options as opt
 from measure.cli._common import (
@@ -61,7 +62,7 @@ _METHOD_WORDS = {"CML": "conditional ML"}
 @opt.min_answered
 @click.option(
     "--method",
-    type=click.Choice(["auto", "cml", "pairwise"]),
+    type=click.Choice(METHODS),
     default="auto",
     show_default=True,
     help="Item estimation: exact conditional ML, pairwise conditional ML (for very sparse "

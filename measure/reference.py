@@ -47,6 +47,7 @@ from numpy.typing import ArrayLike, NDArray
 from measure._estimation.person import solve as solve_persons
 from measure._estimation.persons import raw_score_table
 from measure._types import MODELS
+from measure._version import __version__
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
 from measure.results import PersonStatus
@@ -81,12 +82,6 @@ UnitSpec = ReportingUnit | Literal["mean50_sd10", "0-100"] | None
 _UNIT_NAMES = ("mean50_sd10", "0-100")
 
 _MEASURED = (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value)
-
-
-def _package_version() -> str:
-    from measure import __version__
-
-    return __version__
 
 
 def _clean(value: Any) -> Any:
@@ -593,7 +588,7 @@ def reference_from_calibration(
         instrument_version=instrument_version,
         category_map={k: tuple(v) for k, v in cal.category_map.items()},
         calibration=calibration,
-        package_version=_package_version(),
+        package_version=__version__,
         created=created,
     )
 
@@ -686,7 +681,7 @@ def reference_from_thresholds(
         instrument_id=instrument_id,
         instrument_version=instrument_version,
         calibration={"method": "fixed", "source": source},
-        package_version=_package_version(),
+        package_version=__version__,
         created=created,
     )
 
@@ -747,7 +742,7 @@ def reference_from_dict(doc: Any, *, source: str = "reference") -> ReferenceScal
     if version > FORMAT_VERSION:
         raise ReferenceScaleError(
             f"{source}: format version {version} is newer than this package reads "
-            f"({FORMAT_VERSION}); upgrade measure (this is version {_package_version()})."
+            f"({FORMAT_VERSION}); upgrade measure (this is version {__version__})."
         )
     if version < 1:
         raise ReferenceScaleError(f"{source}: unknown format version {version}")
