@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, NamedTuple
 
 import click
 import numpy as np
@@ -272,10 +272,13 @@ def reporting_unit(
         if name is None:
             return base, "instrument"
         return ReportingUnit(name=name, intercept=base.intercept, slope=base.slope), "instrument"
-    if base is None and (intercept is None or slope is None):
-        raise click.UsageError("give both --unit-intercept and --unit-slope")
-    a = intercept if intercept is not None else base.intercept  # type: ignore[union-attr]
-    b = slope if slope is not None else base.slope  # type: ignore[union-attr]
+    if base is None:
+        if intercept is None or slope is None:
+            raise click.UsageError("give both --unit-intercept and --unit-slope")
+        a, b = intercept, slope
+    else:  # what is not given comes from the instrument's unit
+        a = intercept if intercept is not None else base.intercept
+        b = slope if slope is not None else base.slope
     if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
         raise click.BadParameter(
             "the reporting unit needs a finite intercept and a finite, non-zero slope",
@@ -428,10 +431,12 @@ def check_responses(
     )
 
 
-def default_model(model: str | None, inst: Instrument | None, rm: ResponseMatrix) -> ModelName:
+def default_model(
+    model: ModelName | None, inst: Instrument | None, rm: ResponseMatrix
+) -> ModelName:
     """--model, else the instrument's model, else rasch for 0/1 items and pcm otherwise."""
     if model:
-        return cast(ModelName, model)  # one of click's choices
+        return model
     if inst is not None:
         return inst.default_model
     return "rasch" if bool(np.all(rm.max_category == 1)) else "pcm"

@@ -11,14 +11,17 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
-from measure._types import METHODS
+from measure._types import METHODS, Method, ModelName, PersonEstimator
 from measure.calibration import calibrate
-from measure.cli import options as opt
-from measure.cli._common import (
+from measure.diagnostics.rules import reliability_use
+from measure.responses import MAX_LISTED
+
+from . import options as opt
+from ._common import (
     STATUS_WORDS,
     InputOptions,
     OutputOptions,
@@ -38,8 +41,6 @@ from measure.cli._common import (
     reporting_unit,
     write_outputs,
 )
-from measure.diagnostics.rules import reliability_use
-from measure.responses import MAX_LISTED
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
 #: columns of persons.csv that a carried (--keep/--group) column must not shadow
@@ -106,13 +107,13 @@ def calibrate_cmd(
     data: str,
     out_dir: str,
     inputs: InputOptions,
-    model: str | None,
+    model: ModelName | None,
     collapse_null: bool,
-    estimator: str,
+    estimator: PersonEstimator,
     min_answered: int | None,
-    method: str,
+    method: Method,
     save_reference_path: str | None,
-    reference_unit: str | None,
+    reference_unit: Literal["mean50_sd10", "0-100"] | None,
     dif_column: str | None,
     report: bool,
     lang: str,
@@ -172,9 +173,9 @@ def calibrate_cmd(
                     rm,
                     model=chosen_model,
                     null_categories="collapse" if collapse_null else "error",
-                    person_estimator=estimator,  # type: ignore[arg-type]
+                    person_estimator=estimator,
                     min_answered=needed,
-                    method=method,  # type: ignore[arg-type]
+                    method=method,
                 )
 
             persons = mark_blank_rows(cal.persons, rm.blank_rows)
@@ -232,7 +233,7 @@ def calibrate_cmd(
             assessment = None
             if report:
                 progress.stage("assessing and writing the report")
-                from measure.cli.report import write_calibration_report
+                from .report import write_calibration_report
 
                 assessment = write_calibration_report(
                     cal,
@@ -245,8 +246,9 @@ def calibrate_cmd(
                 )
             if dif_column:
                 progress.stage(f"DIF by {dif_column}")
-                from measure.cli.report import dif_csv_table
                 from measure.diagnostics import dif_analysis
+
+                from .report import dif_csv_table
 
                 dif_source = (
                     assessment

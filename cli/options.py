@@ -9,7 +9,8 @@ from typing import Any, TypeVar, cast
 import click
 
 from measure._types import INVALID_POLICIES, MODELS, PERSON_ESTIMATORS
-from measure.cli._common import InputOptions, OutputOptions
+
+from ._common import InputOptions, OutputOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,9 +13,13 @@ from typing import Any
 import click
 import pandas as pd
 
+from measure._types import ModelName, PersonEstimator
 from measure.calibration import calibrate
-from measure.cli import options as opt
-from measure.cli._common import (
+from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
+from measure.results import Calibration
+
+from . import options as opt
+from ._common import (
     InputOptions,
     check_responses,
     collect_warnings,
@@ -25,8 +29,6 @@ from measure.cli._common import (
     min_answered_default,
     read_input,
 )
-from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
-from measure.results import Calibration
 
 __all__ = ["report_cmd", "write_calibration_report", "dif_csv_table"]
 
@@ -123,10 +125,10 @@ def report_cmd(
     out_file: str,
     lang: str,
     inputs: InputOptions,
-    model: str | None,
+    model: ModelName | None,
     dif_column: str | None,
     collapse_null: bool,
-    estimator: str,
+    estimator: PersonEstimator,
     force: bool,
     quiet: bool,
     verbose: bool,
@@ -162,7 +164,7 @@ def report_cmd(
                 rm,
                 model=default_model(model, inst, rm),
                 null_categories="collapse" if collapse_null else "error",
-                person_estimator=estimator,  # type: ignore[arg-type]
+                person_estimator=estimator,
                 min_answered=min_answered_default(None, inst),
             )
             a = write_calibration_report(
@@ -189,10 +191,10 @@ def _command_line(
     out: str,
     lang: str,
     inputs: InputOptions,
-    model: str | None,
+    model: ModelName | None,
     dif: str | None,
     collapse_null: bool,
-    estimator: str,
+    estimator: PersonEstimator,
 ) -> str:
     parts = ["measure", "report", Path(data).name, "--out", Path(out).name, "--lang", lang]
     if inputs.id_column:

@@ -14,8 +14,12 @@ from typing import Any
 
 import click
 
-from measure.cli import options as opt
-from measure.cli._common import (
+from measure._types import PersonEstimator
+from measure.reference import load_reference
+from measure.scoring import PERSON_COLUMNS, score
+
+from . import options as opt
+from ._common import (
     STATUS_WORDS,
     InputOptions,
     OutputOptions,
@@ -29,8 +33,6 @@ from measure.cli._common import (
     read_input,
     write_outputs,
 )
-from measure.reference import load_reference
-from measure.scoring import PERSON_COLUMNS, score
 
 TABLES = ["persons", "anchors", "score_table"]
 
@@ -66,7 +68,7 @@ def score_cmd(
     reference_path: str | None,
     out_dir: str,
     inputs: InputOptions,
-    estimator: str,
+    estimator: PersonEstimator,
     min_answered: int | None,
     drift_tolerance: float,
     outputs: OutputOptions,
@@ -121,7 +123,7 @@ def score_cmd(
                     reverse=inputs.reverse,
                     decimal=raw.decimal,
                     min_answered=needed,
-                    person_estimator=estimator,  # type: ignore[arg-type]
+                    person_estimator=estimator,
                     invalid=inputs.invalid,
                     keep=table.carried,
                     drift_tolerance=drift_tolerance,
