@@ -50,7 +50,7 @@ from measure._types import MODELS
 from measure._version import __version__
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
-from measure.results import PersonStatus
+from measure.status import PersonStatus
 from measure.units import persons_in_unit, score_table_in_unit
 
 if TYPE_CHECKING:
