@@ -175,7 +175,7 @@ def compare_cmd(
             link_se=link_col,
             level=level,
         )
-        summary = result.summary()
+        summary = result.summary().to_dict()
         summary.update(
             {
                 "files": sources,

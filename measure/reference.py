@@ -51,6 +51,7 @@ from measure._version import __version__
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
 from measure.status import PersonStatus
+from measure.summary import Summary, json_ready, short_repr
 from measure.units import persons_in_unit, score_table_in_unit
 
 if TYPE_CHECKING:
@@ -82,22 +83,6 @@ UnitSpec = ReportingUnit | Literal["mean50_sd10", "0-100"] | None
 _UNIT_NAMES = ("mean50_sd10", "0-100")
 
 _MEASURED = (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value)
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars to Python, non-finite floats to None, tuples to lists."""
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return value
 
 
 def _canonical(payload: Mapping[str, Any]) -> str:
@@ -341,7 +326,7 @@ class ReferenceScale:
             "package_version": self.package_version,
             "created": self.created,
         }
-        cleaned: dict[str, Any] = _clean(content)
+        cleaned: dict[str, Any] = json_ready(content)
         return cleaned
 
     def _payload(self) -> dict[str, Any]:
@@ -353,16 +338,16 @@ class ReferenceScale:
         doc["content_hash"] = self.content_hash
         return doc
 
-    def summary(self) -> dict[str, Any]:
-        """Key facts as a JSON-serialisable dict."""
+    def summary(self) -> Summary:
+        """Key facts: instrument, model, items, calibration sample, reporting unit, hash."""
         unit = self.reporting_unit
-        return {
+        figures = {
             "instrument_id": self.instrument_id,
             "instrument_version": self.instrument_version,
             "model": self.model,
             "n_items": len(self.item_ids),
             "items": list(self.item_ids),
-            "sample": _clean(self.sample),
+            "sample": self.sample,
             "reporting_unit": None
             if unit is None
             else {
@@ -375,6 +360,17 @@ class ReferenceScale:
             "created": self.created,
             "content_hash": self.content_hash,
         }
+        return Summary("reference scale", figures)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            model=self.model,
+            n_items=len(self.item_ids),
+            instrument=self.instrument_id,
+            unit=None if self.reporting_unit is None else self.reporting_unit.name,
+            content_hash=self.content_hash[:19] + "...",
+        )
 
 
 # ----------------------------------------------------------------------------- validation
@@ -468,7 +464,7 @@ def _sample_stats(cal: Calibration) -> dict[str, Any]:
             percentiles={f"p{q:02d}": float(np.percentile(m, q)) for q in (5, 25, 50, 75, 95)},
         )
     out["reliability"] = dict(cal.reliability)
-    cleaned: dict[str, Any] = _clean(out)
+    cleaned: dict[str, Any] = json_ready(out)
     return cleaned
 
 

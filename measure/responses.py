@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from measure._types import INVALID_POLICIES, InvalidPolicy
 from measure.exceptions import ResponseDataError
+from measure.summary import Summary, short_repr
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument, Item
@@ -143,6 +144,34 @@ class ResponseMatrix:
     @property
     def n_blank_rows(self) -> int:
         return 0 if self.blank_rows is None else int(self.blank_rows.sum())
+
+    def summary(self) -> Summary:
+        """Source, persons, items, top categories, missing cells, invalid cells, blank rows."""
+        n_missing = int(np.count_nonzero(self.values < 0))
+        return Summary(
+            "responses",
+            {
+                "source": self.source,
+                "n_persons": self.n_persons,
+                "n_items": self.n_items,
+                "max_category": sorted({int(m) for m in self.max_category}),
+                "min_category": self.min_category,
+                "n_missing": n_missing,
+                "missing_share": n_missing / self.values.size if self.values.size else 0.0,
+                "n_invalid": self.n_invalid,
+                "n_blank_rows": self.n_blank_rows,
+                "reversed_items": list(self.reversed_items),
+            },
+        )
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            source=self.source if len(self.source) <= 40 else "..." + self.source[-37:],
+            n_persons=self.n_persons,
+            n_items=self.n_items,
+            n_invalid=self.n_invalid,
+        )
 
 
 # --------------------------------------------------------------------------------------------
