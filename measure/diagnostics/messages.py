@@ -2,7 +2,7 @@
 
 Formatting only: every figure comes from the verdict (a
 :class:`~measure.diagnostics.rules.Verdict`) or from the caller. This module sits below
-:mod:`measure.diagnostics.rules`: it reads a verdict through the :class:`Verdict` protocol and
+:mod:`measure.diagnostics.rules`: it reads a verdict through the :class:`VerdictLike` protocol and
 never imports the rules module.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 __all__ = [
     "LANGS",
     "QUESTIONS",
-    "Verdict",
+    "VerdictLike",
     "num",
     "pct",
     "reliability_use_text",
@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-class Verdict(Protocol):
+class VerdictLike(Protocol):
     """What the wording reads from a verdict (:class:`measure.diagnostics.rules.Verdict`)."""
 
     @property
@@ -135,7 +135,7 @@ def _lang(lang: str) -> str:
 # ------------------------------------------------------------------------------ verdicts
 
 
-def _reliability_group(v: Verdict, lang: str) -> str:
+def _reliability_group(v: VerdictLike, lang: str) -> str:
     r = num(v.values.get("reliability"), lang)
     cut = num(v.values.get("group_cut"), lang)
     if v.status == "info":
@@ -159,7 +159,7 @@ def _reliability_group(v: Verdict, lang: str) -> str:
     )
 
 
-def _reliability_individual(v: Verdict, lang: str) -> str:
+def _reliability_individual(v: VerdictLike, lang: str) -> str:
     r = num(v.values.get("reliability"), lang)
     cut = num(v.values.get("individual_cut"), lang)
     if v.status == "ok":
@@ -177,7 +177,7 @@ def _reliability_individual(v: Verdict, lang: str) -> str:
     )
 
 
-def _item_fit(v: Verdict, lang: str) -> str:
+def _item_fit(v: VerdictLike, lang: str) -> str:
     items: list[Mapping[str, Any]] = list(v.values.get("items", []))
     if not items:
         return (
@@ -216,7 +216,7 @@ def _item_fit(v: Verdict, lang: str) -> str:
     return text
 
 
-def _categories(v: Verdict, lang: str) -> str:
+def _categories(v: VerdictLike, lang: str) -> str:
     dis = list(v.values.get("disordered", []))
     merges = list(v.values.get("merges", []))
     low: list[Mapping[str, Any]] = list(v.values.get("low_count", []))
@@ -274,7 +274,7 @@ def _categories(v: Verdict, lang: str) -> str:
     return " ".join(parts)
 
 
-def _dimensionality(v: Verdict, lang: str) -> str:
+def _dimensionality(v: VerdictLike, lang: str) -> str:
     e = num(v.values.get("eigenvalue"), lang)
     cut = num(v.values.get("cut"), lang, 1)
     share = pct(v.values.get("share"), lang, 1)
@@ -299,7 +299,7 @@ def _dimensionality(v: Verdict, lang: str) -> str:
     )
 
 
-def _local_dependence(v: Verdict, lang: str) -> str:
+def _local_dependence(v: VerdictLike, lang: str) -> str:
     pairs: list[Mapping[str, Any]] = list(v.values.get("pairs", []))
     cut = num(v.values.get("cut"), lang)
     if not pairs:
@@ -325,7 +325,7 @@ def _local_dependence(v: Verdict, lang: str) -> str:
     )
 
 
-def _lr(v: Verdict, lang: str) -> str:
+def _lr(v: VerdictLike, lang: str) -> str:
     vals = v.values
     name = vals.get("name")
     if v.status == "info":
@@ -367,7 +367,7 @@ def _lr(v: Verdict, lang: str) -> str:
     ) + drop_txt
 
 
-def _dif(v: Verdict, lang: str) -> str:
+def _dif(v: VerdictLike, lang: str) -> str:
     vals = v.values
     name = vals.get("name")
     details: list[Mapping[str, Any]] = list(vals.get("details", []))
@@ -410,7 +410,7 @@ def _dif(v: Verdict, lang: str) -> str:
     )
 
 
-def _targeting(v: Verdict, lang: str) -> str:
+def _targeting(v: VerdictLike, lang: str) -> str:
     vals = v.values
     off = num(vals["offset"], lang)
     floor, ceil = pct(vals["floor"], lang), pct(vals["ceiling"], lang)
@@ -453,7 +453,7 @@ def _targeting(v: Verdict, lang: str) -> str:
     )
 
 
-def _precision(v: Verdict, lang: str) -> str:
+def _precision(v: VerdictLike, lang: str) -> str:
     vals = v.values
     lo, hi = vals.get("from"), vals.get("to")
     if lo is None or (isinstance(lo, float) and math.isnan(lo)):
@@ -472,7 +472,7 @@ def _precision(v: Verdict, lang: str) -> str:
     )
 
 
-def _sample_size(v: Verdict, lang: str) -> str:
+def _sample_size(v: VerdictLike, lang: str) -> str:
     n, mn = v.values["n"], v.values["min"]
     if v.status == "ok":
         return (
@@ -489,7 +489,7 @@ def _sample_size(v: Verdict, lang: str) -> str:
     )
 
 
-_VERDICTS: dict[str, Callable[[Verdict, str], str]] = {
+_VERDICTS: dict[str, Callable[[VerdictLike, str], str]] = {
     "reliability_group": _reliability_group,
     "reliability_individual": _reliability_individual,
     "item_fit": _item_fit,
@@ -505,7 +505,7 @@ _VERDICTS: dict[str, Callable[[Verdict, str], str]] = {
 }
 
 
-def verdict_text(v: Verdict, lang: str = "en") -> str:
+def verdict_text(v: VerdictLike, lang: str = "en") -> str:
     """The verdict in plain words (English or Swedish)."""
     lang = _lang(lang)
     fn = _VERDICTS.get(v.topic)
@@ -565,7 +565,7 @@ def reliability_use_text(
 # ------------------------------------------------------------------------------ rules
 
 
-def rule_text(v: Verdict, lang: str = "en") -> str:
+def rule_text(v: VerdictLike, lang: str = "en") -> str:
     """The rule behind a verdict in words (English or Swedish)."""
     lang = _lang(lang)
     if lang == "en":
