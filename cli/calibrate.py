@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import click
 
-from measure._types import METHODS, Method, ModelName, PersonEstimator
+from measure._types import LANGS, METHODS, Method, ModelName, PersonEstimator
 from measure.calibration import calibrate
 from measure.diagnostics.rules import reliability_use
 from measure.responses import MAX_LISTED
@@ -96,7 +96,7 @@ _METHOD_WORDS = {"CML": "conditional ML"}
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "sv"]),
+    type=click.Choice(LANGS),
     default="en",
     show_default=True,
     help="Language of the report.",

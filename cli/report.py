@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from measure._types import ModelName, PersonEstimator
+from measure._types import LANGS, ModelName, PersonEstimator
 from measure.calibration import calibrate
 from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
 from measure.results import Calibration
@@ -101,7 +101,7 @@ def _groups(cal: Calibration, frame: pd.DataFrame | None, column: str | None) ->
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "sv"]),
+    type=click.Choice(LANGS),
     default="en",
     show_default=True,
     help="Language of the report: English or Swedish.",

@@ -12,6 +12,8 @@ from typing import Final, Literal, get_args
 __all__ = [
     "INVALID_POLICIES",
     "InvalidPolicy",
+    "LANGS",
+    "Lang",
     "METHODS",
     "MODELS",
     "Method",
@@ -44,6 +46,10 @@ NULL_POLICIES: Final[tuple[str, ...]] = get_args(NullPolicy)
 InvalidPolicy = Literal["error", "missing"]
 """What to do with an answer outside an item's codes: raise, or treat it as missing."""
 INVALID_POLICIES: Final[tuple[str, ...]] = get_args(InvalidPolicy)
+
+Lang = Literal["en", "sv"]
+"""Languages of verdicts, reports and plot labels: English and Swedish."""
+LANGS: Final[tuple[str, ...]] = get_args(Lang)
 
 Z95: Final = 1.959963984540054
 """Two-sided 95% normal quantile, ``scipy.stats.norm.ppf(0.975)``."""

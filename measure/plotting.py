@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from measure._types import Z95
+from measure._types import LANGS, Z95
 from measure.exceptions import MissingDependencyError
 from measure.models import category_probabilities, item_moments
 from measure.results import Calibration
@@ -64,8 +64,8 @@ _LABELS: dict[str, dict[str, str]] = {
 
 
 def _t(key: str, lang: str) -> str:
-    if lang not in ("en", "sv"):
-        raise ValueError(f"lang={lang!r} is not one of 'en', 'sv'")
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} is not one of {', '.join(map(repr, LANGS))}")
     return _LABELS[key][lang]
 
 

@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from measure._types import LANGS
+
 __all__ = [
     "LANGS",
     "QUESTIONS",
@@ -39,8 +41,6 @@ class VerdictLike(Protocol):
     @property
     def rule(self) -> str: ...
 
-
-LANGS: tuple[str, ...] = ("en", "sv")
 
 #: the question each verdict answers
 QUESTIONS: dict[str, dict[str, str]] = {

@@ -32,6 +32,7 @@ def test_old_import_locations_are_the_shared_names() -> None:
         (_types.PersonEstimator, _types.PERSON_ESTIMATORS),
         (_types.NullPolicy, _types.NULL_POLICIES),
         (_types.InvalidPolicy, _types.INVALID_POLICIES),
+        (_types.Lang, _types.LANGS),
     ],
 )
 def test_each_tuple_lists_its_literal(literal: object, values: tuple[str, ...]) -> None:
