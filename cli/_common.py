@@ -270,10 +270,13 @@ def reporting_unit(
         if name is None:
             return base, "instrument"
         return ReportingUnit(name=name, intercept=base.intercept, slope=base.slope), "instrument"
-    if base is None and (intercept is None or slope is None):
-        raise click.UsageError("give both --unit-intercept and --unit-slope")
-    a = intercept if intercept is not None else base.intercept  # type: ignore[union-attr]
-    b = slope if slope is not None else base.slope  # type: ignore[union-attr]
+    if base is None:
+        if intercept is None or slope is None:
+            raise click.UsageError("give both --unit-intercept and --unit-slope")
+        a, b = intercept, slope
+    else:  # what is not given comes from the instrument's unit
+        a = intercept if intercept is not None else base.intercept
+        b = slope if slope is not None else base.slope
     if not (math.isfinite(a) and math.isfinite(b)) or b == 0:
         raise click.BadParameter(
             "the reporting unit needs a finite intercept and a finite, non-zero slope",

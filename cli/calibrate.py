@@ -11,14 +11,18 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal
 
 import click
 
-from measure._estimation.items import Method
-from measure.calibration import PersonEstimator, calibrate, default_min_answered
-from measure.cli import options as opt
-from measure.cli._common import (
+from measure._types import LANGS, METHODS, Method, ModelName, PersonEstimator
+from measure.calibration import calibrate, default_min_answered
+from measure.diagnostics.rules import reliability_use
+from measure.responses import MAX_LISTED
+from measure.schemas import RESERVED_PERSON_COLUMNS
+
+from . import options as opt
+from ._common import (
     STATUS_WORDS,
     InputOptions,
     OutputOptions,
@@ -34,9 +38,6 @@ from measure.cli._common import (
     reporting_unit,
     write_outputs,
 )
-from measure.models import ModelName
-from measure.responses import MAX_LISTED
-from measure.schemas import RESERVED_PERSON_COLUMNS
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
 _METHOD_WORDS = {"CML": "conditional ML"}
@@ -52,7 +53,7 @@ _METHOD_WORDS = {"CML": "conditional ML"}
 @opt.min_answered
 @click.option(
     "--method",
-    type=click.Choice(["auto", "cml", "pairwise"]),
+    type=click.Choice(METHODS),
     default="auto",
     show_default=True,
     help="Item estimation: exact conditional ML, pairwise conditional ML (for very sparse "
@@ -85,7 +86,7 @@ _METHOD_WORDS = {"CML": "conditional ML"}
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "sv"]),
+    type=click.Choice(LANGS),
     default="en",
     show_default=True,
     help="Language of the report.",
@@ -96,13 +97,13 @@ def calibrate_cmd(
     data: str,
     out_dir: str,
     inputs: InputOptions,
-    model: str | None,
+    model: ModelName | None,
     collapse_null: bool,
-    estimator: str,
+    estimator: PersonEstimator,
     min_answered: int | None,
-    method: str,
+    method: Method,
     save_reference_path: str | None,
-    reference_unit: str | None,
+    reference_unit: Literal["mean50_sd10", "0-100"] | None,
     dif_column: str | None,
     report: bool,
     lang: str,
@@ -159,12 +160,12 @@ def calibrate_cmd(
             with collect_warnings(warned, echo=not quiet, verbose=verbose):
                 cal = calibrate(
                     rm,
-                    model=cast("ModelName | None", model),  # one of click's choices
+                    model=model,
                     instrument=inst,
                     null_categories="collapse" if collapse_null else "error",
-                    person_estimator=cast("PersonEstimator", estimator),
+                    person_estimator=estimator,
                     min_answered=needed,
-                    method=cast("Method", method),
+                    method=method,
                     keep={col: frame[col].to_numpy() for col in carried},
                 )
 
@@ -218,7 +219,7 @@ def calibrate_cmd(
             assessment = None
             if report:
                 progress.stage("assessing and writing the report")
-                from measure.cli.report import write_calibration_report
+                from .report import write_calibration_report
 
                 assessment = write_calibration_report(
                     cal,
@@ -231,8 +232,9 @@ def calibrate_cmd(
                 )
             if dif_column:
                 progress.stage(f"DIF by {dif_column}")
-                from measure.cli.report import dif_csv_table
                 from measure.diagnostics import dif_analysis
+
+                from .report import dif_csv_table
 
                 dif_source = (
                     assessment
@@ -271,18 +273,7 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
     parts = [f"{v} {STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
     blank = f"; {s['blank_rows']} of them blank rows" if s["blank_rows"] else ""
     lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.")
-    rel = s["reliability"]["person_reliability"]
-    if rel is None:
-        lines.append("Person reliability: not available (too few persons with non-extreme scores).")
-    else:
-        verdict = (
-            "good enough for decisions about individuals (>= 0.85)"
-            if rel >= 0.85
-            else "good enough for comparing groups (>= 0.70), not for individual decisions"
-            if rel >= 0.70
-            else "too low for group comparisons (< 0.70): add or improve items"
-        )
-        lines.append(f"Person reliability {rel:.2f}: {verdict} [rule: Tennant & Conaghan 2007].")
+    lines.append(reliability_use(s["reliability"]["person_reliability"]))
     mis = s["misfitting_items"]
     lines.append(
         f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}"

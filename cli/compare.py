@@ -14,15 +14,16 @@ from typing import Any
 import click
 import pandas as pd
 
-from measure.cli import options as opt
-from measure.cli._common import (
+from measure.comparison import compare
+from measure.io import to_numeric_cells
+
+from . import options as opt
+from ._common import (
     OutputOptions,
     handle_errors,
     read_data,
     write_outputs,
 )
-from measure.comparison import compare
-from measure.io import to_numeric_cells
 
 TABLES = ["groups", "group_change", "individual_change", "decision_persons", "decision_groups"]
 
@@ -174,7 +175,7 @@ def compare_cmd(
             link_se=link_col,
             level=level,
         )
-        summary = result.summary()
+        summary = result.summary().to_dict()
         summary.update(
             {
                 "files": sources,

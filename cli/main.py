@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-from measure import __version__
+from measure._version import __version__
 
 #: command name -> (module, attribute)
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -8,7 +8,9 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from measure.cli._common import InputOptions, OutputOptions
+from measure._types import INVALID_POLICIES, MODELS, PERSON_ESTIMATORS
+
+from ._common import InputOptions, OutputOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,7 +134,7 @@ reverse = click.option(
 )
 invalid = click.option(
     "--invalid",
-    type=click.Choice(["error", "missing"]),
+    type=click.Choice(INVALID_POLICIES),
     default="error",
     show_default=True,
     help="Invalid cells: stop with a list (error) or treat them as missing and list them in the "
@@ -155,7 +157,7 @@ group = click.option(
 
 model = click.option(
     "--model",
-    type=click.Choice(["rasch", "rsm", "pcm"]),
+    type=click.Choice(MODELS),
     default=None,
     help="Rasch model. Default: the instrument's model, else rasch for 0/1 items and pcm "
     "otherwise.",
@@ -168,7 +170,7 @@ collapse_null = click.option(
 )
 estimator = click.option(
     "--estimator",
-    type=click.Choice(["wle", "mle"]),
+    type=click.Choice(PERSON_ESTIMATORS),
     default="wle",
     show_default=True,
     help="Person measure: Warm's WLE (finite at extreme scores) or ML.",

@@ -13,9 +13,13 @@ from typing import Any
 import click
 import pandas as pd
 
+from measure._types import LANGS, ModelName, PersonEstimator
 from measure.calibration import calibrate
-from measure.cli import options as opt
-from measure.cli._common import (
+from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
+from measure.results import Calibration
+
+from . import options as opt
+from ._common import (
     InputOptions,
     check_responses,
     collect_warnings,
@@ -23,8 +27,6 @@ from measure.cli._common import (
     load_instrument_option,
     read_input,
 )
-from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
-from measure.results import Calibration
 
 __all__ = ["report_cmd", "write_calibration_report", "dif_csv_table"]
 
@@ -97,7 +99,7 @@ def _groups(cal: Calibration, frame: pd.DataFrame | None, column: str | None) ->
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "sv"]),
+    type=click.Choice(LANGS),
     default="en",
     show_default=True,
     help="Language of the report: English or Swedish.",
@@ -121,10 +123,10 @@ def report_cmd(
     out_file: str,
     lang: str,
     inputs: InputOptions,
-    model: str | None,
+    model: ModelName | None,
     dif_column: str | None,
     collapse_null: bool,
-    estimator: str,
+    estimator: PersonEstimator,
     force: bool,
     quiet: bool,
     verbose: bool,
@@ -158,10 +160,10 @@ def report_cmd(
         with collect_warnings(warned, echo=not quiet, verbose=verbose):
             cal = calibrate(
                 rm,
-                model=model,  # type: ignore[arg-type]  # one of click's choices or None
+                model=model,
                 instrument=inst,
                 null_categories="collapse" if collapse_null else "error",
-                person_estimator=estimator,  # type: ignore[arg-type]
+                person_estimator=estimator,
             )
             a = write_calibration_report(
                 cal,
@@ -187,10 +189,10 @@ def _command_line(
     out: str,
     lang: str,
     inputs: InputOptions,
-    model: str | None,
+    model: ModelName | None,
     dif: str | None,
     collapse_null: bool,
-    estimator: str,
+    estimator: PersonEstimator,
 ) -> str:
     parts = ["measure", "report", Path(data).name, "--out", Path(out).name, "--lang", lang]
     if inputs.id_column:

@@ -14,9 +14,14 @@ from typing import Any
 
 import click
 
+from measure._types import PersonEstimator
 from measure.calibration import default_min_answered
-from measure.cli import options as opt
-from measure.cli._common import (
+from measure.reference import load_reference
+from measure.schemas import RESERVED_PERSON_COLUMNS
+from measure.scoring import score
+
+from . import options as opt
+from ._common import (
     STATUS_WORDS,
     InputOptions,
     OutputOptions,
@@ -28,9 +33,6 @@ from measure.cli._common import (
     read_input,
     write_outputs,
 )
-from measure.reference import load_reference
-from measure.schemas import RESERVED_PERSON_COLUMNS
-from measure.scoring import score
 
 TABLES = ["persons", "anchors", "score_table"]
 
@@ -66,7 +68,7 @@ def score_cmd(
     reference_path: str | None,
     out_dir: str,
     inputs: InputOptions,
-    estimator: str,
+    estimator: PersonEstimator,
     min_answered: int | None,
     drift_tolerance: float,
     outputs: OutputOptions,
@@ -123,7 +125,7 @@ def score_cmd(
                     reverse=inputs.reverse,
                     decimal=raw.decimal,
                     min_answered=needed,
-                    person_estimator=estimator,  # type: ignore[arg-type]
+                    person_estimator=estimator,
                     invalid=inputs.invalid,
                     keep=table.carried,
                     drift_tolerance=drift_tolerance,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,8 @@ from numpy.typing import NDArray
 from measure._estimation.cml import SolverOptions
 from measure._estimation.design import Anchors, parse_anchors
 from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method
-from measure.models import MODELS, ModelName, check_model
+from measure._types import MODELS, ModelName, NullPolicy, PersonEstimator
+from measure.models import check_model
 from measure.pipeline import fit as pipeline_fit
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 from measure.results import Calibration
@@ -30,9 +31,6 @@ __all__ = [
     "default_model",
     "kept_columns",
 ]
-
-NullPolicy = Literal["error", "collapse"]
-PersonEstimator = Literal["wle", "mle"]
 
 
 def default_model(

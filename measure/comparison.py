@@ -49,6 +49,7 @@ from measure.schemas import (
     COMPARE_GROUP_CHANGE,
     COMPARE_GROUPS,
 )
+from measure.summary import Summary, short_repr
 
 __all__ = [
     "Comparison",
@@ -712,23 +713,12 @@ class Comparison:
         }
         return {k: v for k, v in named.items() if len(v.columns)}
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
+        """What was asked, the group means and changes, and counts of individual change
+        (``to_dict()`` is what ``measure compare`` writes to summary.json)."""
+
         def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            out = []
-            for rec in df.to_dict(orient="records"):
-                out.append(
-                    {
-                        str(k): (
-                            None
-                            if isinstance(v, float) and not math.isfinite(v)
-                            else v.item()
-                            if hasattr(v, "item")
-                            else v
-                        )
-                        for k, v in rec.items()
-                    }
-                )
-            return out
+            return [{str(k): v for k, v in rec.items()} for rec in df.to_dict(orient="records")]
 
         s: dict[str, Any] = dict(self.settings)
         s["groups"] = records(self.groups)
@@ -741,7 +731,17 @@ class Comparison:
                 str(k): int(v)
                 for k, v in ic["direction"].replace("", "no measure").value_counts().items()
             }
-        return s
+        return Summary("comparison", s)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            n_occasions=len(self.settings.get("occasions", [])),
+            by=list(self.settings.get("by", [])),
+            n_groups=len(self.groups),
+            paired=self.settings.get("paired"),
+            threshold=self.settings.get("threshold"),
+        )
 
 
 def compare(

@@ -42,8 +42,9 @@ from numpy.typing import NDArray
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
 from measure._estimation.design import Anchors, parse_anchors
+from measure._types import MODELS, ModelName
 from measure.exceptions import NullCategoryError, ResponseDataError
-from measure.models import MODELS, ModelName, check_model
+from measure.models import check_model
 from measure.pipeline import estimate
 from measure.reference import ReferenceScale, UnitSpec, reference_from_thresholds
 from measure.results import item_tables

@@ -53,8 +53,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
+from measure._types import MODELS, ModelName
 from measure.exceptions import InstrumentError
 
 if sys.version_info >= (3, 11):
@@ -77,12 +78,6 @@ __all__ = [
     "normalise_label",
     "parse_instrument",
 ]
-
-ModelName = Literal["rasch", "rsm", "pcm"]
-"""Measurement models an instrument can name as its default."""
-
-MODELS: tuple[str, ...] = get_args(ModelName)
-"""The allowed values of ``default_model``: ``("rasch", "rsm", "pcm")``."""
 
 _PACKAGE = "measure.instruments"
 _SHIPPED_PREFIX = "instruments/"

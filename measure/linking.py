@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from measure.exceptions import DataQualityWarning, ReferenceScaleError
 from measure.reference import ReferenceScale
+from measure.summary import Summary, short_repr
 
 if TYPE_CHECKING:
     from measure.results import Calibration
@@ -46,7 +47,6 @@ __all__ = ["Link", "LinkMethod", "link", "sample_dif", "DEFAULT_TOLERANCE"]
 
 FloatArray = NDArray[np.float64]
 LinkMethod = Literal["mean-mean", "mean-sigma"]
-Z95 = 1.959963984540054
 DEFAULT_TOLERANCE = 0.5
 
 
@@ -145,26 +145,38 @@ class Link:
         out["link_se"] = self.link_se
         return out
 
-    def summary(self) -> dict[str, Any]:
-        def clean(v: float) -> float | None:
-            return float(v) if math.isfinite(v) else None
+    def summary(self) -> Summary:
+        """The link's constants, the items kept and set aside, and the rule applied."""
+        return Summary(
+            "link",
+            {
+                "method": self.method,
+                "constant": self.constant,
+                "slope": self.slope,
+                "link_se": self.link_se,
+                "n_common": self.n_common,
+                "kept": list(self.kept),
+                "dropped": list(self.dropped),
+                "tolerance": self.tolerance,
+                "rule": (
+                    f"set aside the common item with the largest |difference| while it exceeds "
+                    f"{self.tolerance:g} logits (FAO FIES equating, Cafiero et al. 2018)"
+                    if self.tolerance is not None
+                    else "no purification"
+                ),
+            },
+        )
 
-        return {
-            "method": self.method,
-            "constant": clean(self.constant),
-            "slope": clean(self.slope),
-            "link_se": clean(self.link_se),
-            "n_common": self.n_common,
-            "kept": list(self.kept),
-            "dropped": list(self.dropped),
-            "tolerance": self.tolerance,
-            "rule": (
-                f"set aside the common item with the largest |difference| while it exceeds "
-                f"{self.tolerance:g} logits (FAO FIES equating, Cafiero et al. 2018)"
-                if self.tolerance is not None
-                else "no purification"
-            ),
-        }
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            method=self.method,
+            constant=round(float(self.constant), 4),
+            slope=round(float(self.slope), 4),
+            link_se=round(float(self.link_se), 4),
+            n_common=self.n_common,
+            n_dropped=len(self.dropped),
+        )
 
 
 def _align(ref: FloatArray, new: FloatArray, method: str) -> tuple[float, float]:

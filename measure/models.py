@@ -12,17 +12,14 @@ Thresholds are passed as an (I, M) array padded with NaN beyond an item's top ca
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from measure._types import MODELS, ModelName
 from measure.exceptions import ResponseDataError
 
 FloatArray = NDArray[np.float64]
-
-ModelName = Literal["rasch", "rsm", "pcm"]
-MODELS: tuple[str, ...] = ("rasch", "rsm", "pcm")
 
 __all__ = ["ModelName", "MODELS", "category_probabilities", "item_moments", "log_eps"]
 

@@ -48,7 +48,7 @@ __all__ = [
     "Counted",
     "Fit",
     "ItemFit",
-    "NullPolicy",
+    "PipelineNullPolicy",
     "count",
     "displacements",
     "estimate",
@@ -58,7 +58,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-NullPolicy = Literal["error", "collapse", "ignore"]
+#: the public policies (error, collapse) and "ignore" for sub-fits checked by their caller
+PipelineNullPolicy = Literal["error", "collapse", "ignore"]
 Anchors = Mapping[tuple[int, int], float]
 #: reasons a displacement is missing (codes of :func:`displacements`)
 DISPLACEMENT_OK, DISPLACEMENT_NO_INFORMATION, DISPLACEMENT_NOT_FINITE, DISPLACEMENT_SKIPPED = (
@@ -236,7 +237,7 @@ def fit(
     solver: SolverOptions | None = None,
     persons: bool = True,
     min_answered: int = 1,
-    null_categories: NullPolicy = "error",
+    null_categories: PipelineNullPolicy = "error",
     source: str = "data",
     min_category: int = 0,
     reversed_items: frozenset[str] = frozenset(),
@@ -389,7 +390,7 @@ def _handle_null_categories(
     values: NDArray[np.int16],
     max_cat: IntArray,
     items: list[str],
-    policy: NullPolicy,
+    policy: PipelineNullPolicy,
     source: str,
     *,
     min_category: int,

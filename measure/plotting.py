@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from measure._types import LANGS, Z95
 from measure.exceptions import MissingDependencyError
 from measure.models import category_probabilities, item_moments
 from measure.results import Calibration
@@ -63,8 +64,8 @@ _LABELS: dict[str, dict[str, str]] = {
 
 
 def _t(key: str, lang: str) -> str:
-    if lang not in ("en", "sv"):
-        raise ValueError(f"lang={lang!r} is not one of 'en', 'sv'")
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} is not one of {', '.join(map(repr, LANGS))}")
     return _LABELS[key][lang]
 
 
@@ -233,7 +234,7 @@ def expected_score_curve(
         cx = np.array([mm[g].mean() for g in groups])
         cy = np.array([xx[g].mean() for g in groups])
         ce = np.array(
-            [1.96 * xx[g].std(ddof=1) / np.sqrt(len(g)) if len(g) > 1 else 0.0 for g in groups]
+            [Z95 * xx[g].std(ddof=1) / np.sqrt(len(g)) if len(g) > 1 else 0.0 for g in groups]
         )
         ax.errorbar(
             cx,
@@ -341,7 +342,7 @@ def dif_plot(
             ax.errorbar(
                 d,
                 y,
-                xerr=1.96 * se if np.isfinite(se) else None,
+                xerr=Z95 * se if np.isfinite(se) else None,
                 fmt=markers[gi % 7],
                 color=col,
                 capsize=2,

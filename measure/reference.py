@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -46,10 +45,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from measure._estimation.person import solve as solve_persons
 from measure._estimation.persons import raw_score_table
+from measure._types import MODELS
+from measure._version import __version__
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
-from measure.models import MODELS
 from measure.status import PersonStatus
+from measure.summary import Summary, json_ready, short_repr
 from measure.units import persons_in_unit, score_table_in_unit
 
 if TYPE_CHECKING:
@@ -75,35 +76,11 @@ FORMAT = "measure-reference-scale"
 FORMAT_VERSION = 1
 """The file format version this package writes and reads."""
 
-Z95 = 1.959963984540054
-
 #: a reporting unit: an explicit linear map, or one derived from the calibration
 UnitSpec = ReportingUnit | Literal["mean50_sd10", "0-100"] | None
 _UNIT_NAMES = ("mean50_sd10", "0-100")
 
 _MEASURED = (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value)
-
-
-def _package_version() -> str:
-    from measure import __version__
-
-    return __version__
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars to Python, non-finite floats to None, tuples to lists."""
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return value
 
 
 def _canonical(payload: Mapping[str, Any]) -> str:
@@ -347,7 +324,7 @@ class ReferenceScale:
             "package_version": self.package_version,
             "created": self.created,
         }
-        cleaned: dict[str, Any] = _clean(content)
+        cleaned: dict[str, Any] = json_ready(content)
         return cleaned
 
     def _payload(self) -> dict[str, Any]:
@@ -359,16 +336,16 @@ class ReferenceScale:
         doc["content_hash"] = self.content_hash
         return doc
 
-    def summary(self) -> dict[str, Any]:
-        """Key facts as a JSON-serialisable dict."""
+    def summary(self) -> Summary:
+        """Key facts: instrument, model, items, calibration sample, reporting unit, hash."""
         unit = self.reporting_unit
-        return {
+        figures = {
             "instrument_id": self.instrument_id,
             "instrument_version": self.instrument_version,
             "model": self.model,
             "n_items": len(self.item_ids),
             "items": list(self.item_ids),
-            "sample": _clean(self.sample),
+            "sample": self.sample,
             "reporting_unit": None
             if unit is None
             else {
@@ -381,6 +358,17 @@ class ReferenceScale:
             "created": self.created,
             "content_hash": self.content_hash,
         }
+        return Summary("reference scale", figures)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            model=self.model,
+            n_items=len(self.item_ids),
+            instrument=self.instrument_id,
+            unit=None if self.reporting_unit is None else self.reporting_unit.name,
+            content_hash=self.content_hash[:19] + "...",
+        )
 
 
 # ----------------------------------------------------------------------------- validation
@@ -533,7 +521,7 @@ def reference_from_estimates(
         instrument_version=instrument_version,
         category_map={k: tuple(v) for k, v in (category_map or {}).items()},
         calibration=dict(calibration),
-        package_version=_package_version(),
+        package_version=__version__,
         created=created,
     )
 
@@ -626,7 +614,7 @@ def reference_from_thresholds(
         instrument_id=instrument_id,
         instrument_version=instrument_version,
         calibration={"method": "fixed", "source": source},
-        package_version=_package_version(),
+        package_version=__version__,
         created=created,
     )
 
@@ -687,7 +675,7 @@ def reference_from_dict(doc: Any, *, source: str = "reference") -> ReferenceScal
     if version > FORMAT_VERSION:
         raise ReferenceScaleError(
             f"{source}: format version {version} is newer than this package reads "
-            f"({FORMAT_VERSION}); upgrade measure (this is version {_package_version()})."
+            f"({FORMAT_VERSION}); upgrade measure (this is version {__version__})."
         )
     if version < 1:
         raise ReferenceScaleError(f"{source}: unknown format version {version}")

@@ -19,13 +19,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from measure._types import INVALID_POLICIES, InvalidPolicy
 from measure.exceptions import ResponseDataError
+from measure.summary import Summary, short_repr
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument, Item
@@ -40,7 +42,6 @@ __all__ = [
     "normalise_label",
 ]
 
-InvalidPolicy = Literal["error", "missing"]
 #: problems listed in a message (the count is always given in full)
 MAX_LISTED = 10
 #: highest category code accepted when an item's categories are not declared
@@ -144,6 +145,34 @@ class ResponseMatrix:
     def n_blank_rows(self) -> int:
         return 0 if self.blank_rows is None else int(self.blank_rows.sum())
 
+    def summary(self) -> Summary:
+        """Source, persons, items, top categories, missing cells, invalid cells, blank rows."""
+        n_missing = int(np.count_nonzero(self.values < 0))
+        return Summary(
+            "responses",
+            {
+                "source": self.source,
+                "n_persons": self.n_persons,
+                "n_items": self.n_items,
+                "max_category": sorted({int(m) for m in self.max_category}),
+                "min_category": self.min_category,
+                "n_missing": n_missing,
+                "missing_share": n_missing / self.values.size if self.values.size else 0.0,
+                "n_invalid": self.n_invalid,
+                "n_blank_rows": self.n_blank_rows,
+                "reversed_items": list(self.reversed_items),
+            },
+        )
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            source=self.source if len(self.source) <= 40 else "..." + self.source[-37:],
+            n_persons=self.n_persons,
+            n_items=self.n_items,
+            n_invalid=self.n_invalid,
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # the gate
@@ -232,8 +261,9 @@ def as_responses(
     """
     if isinstance(data, ResponseMatrix):
         return data
-    if invalid not in ("error", "missing"):
-        raise ValueError(f"invalid={invalid!r} is not one of 'error', 'missing'")
+    if invalid not in INVALID_POLICIES:
+        policies = ", ".join(repr(p) for p in INVALID_POLICIES)
+        raise ValueError(f"invalid={invalid!r} is not one of {policies}")
     if decimal not in _NUMBER:
         raise ValueError(f"decimal={decimal!r} is not one of '.', ','")
     if isinstance(min_category, bool) or not isinstance(min_category, (int, np.integer)):

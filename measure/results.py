@@ -17,6 +17,7 @@ from measure._estimation.persons import (
     STATUS_NAMES,
     raw_score_table,
 )
+from measure._types import Z95
 from measure.exceptions import ReferenceScaleError
 from measure.fit import MISFIT_RULE, misfitting
 from measure.pipeline import Fit, ItemFit
@@ -41,7 +42,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-Z95 = 1.959963984540054
 
 
 def text_column(

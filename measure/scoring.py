@@ -26,13 +26,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from measure._estimation import cml
+from measure._types import Z95, PersonEstimator
 from measure.calibration import default_min_answered, kept_columns
 from measure.exceptions import (
     MeasureError,
@@ -61,7 +62,6 @@ if TYPE_CHECKING:
 __all__ = ["DRIFT_RULE", "Scoring", "score", "score_table"]
 
 FloatArray = NDArray[np.float64]
-Z95 = 1.959963984540054
 
 DRIFT_RULE = (
     "drift when |displacement| > {tol:g} logits and |z| > 1.96 (displacement: the item's shift "
@@ -343,7 +343,7 @@ def score(
     reverse: Iterable[str] = (),
     decimal: str = ".",
     min_answered: int | None = None,
-    person_estimator: Literal["wle", "mle"] = "wle",
+    person_estimator: PersonEstimator = "wle",
     invalid: InvalidPolicy = "error",
     keep: Sequence[str] = (),
     drift_tolerance: float = 0.5,

@@ -10,6 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from measure.models import category_probabilities
+from measure.summary import Summary, short_repr
 
 __all__ = ["Simulation", "simulate_responses", "as_rng"]
 
@@ -26,6 +27,26 @@ class Simulation:
     responses: pd.DataFrame  #: persons x items, NaN = missing
     theta: NDArray[np.float64]  #: true person locations
     thresholds: NDArray[np.float64]  #: (I, M) true thresholds, NaN-padded
+
+    def summary(self) -> Summary:
+        """Persons, items, categories, missing share and the true persons' mean and SD."""
+        values = self.responses.to_numpy(dtype=float)
+        theta = np.asarray(self.theta, dtype=float)
+        return Summary(
+            "simulation",
+            {
+                "n_persons": int(values.shape[0]),
+                "n_items": int(values.shape[1]),
+                "max_category": sorted({int(m) for m in np.sum(~np.isnan(self.thresholds), 1)}),
+                "missing_share": float(np.mean(np.isnan(values))) if values.size else 0.0,
+                "theta_mean": float(np.mean(theta)) if theta.size else float("nan"),
+                "theta_sd": float(np.std(theta, ddof=1)) if theta.size > 1 else float("nan"),
+            },
+        )
+
+    def __repr__(self) -> str:
+        n, i = self.responses.shape
+        return short_repr(self, n_persons=int(n), n_items=int(i))
 
 
 def simulate_responses(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,11 +18,11 @@ from measure._estimation import cml
 from measure._estimation.cml import CMLResult, SolverOptions
 from measure._estimation.design import build_design, location_weights, pad
 from measure._estimation.pairwise import fit_pairwise
+from measure._types import Method as Method  # re-exported: old import location
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-Method = Literal["auto", "cml", "pairwise"]
 #: above this many missing-data patterns "auto" uses pairwise conditional estimation
 AUTO_PAIRWISE_PATTERNS = 1000
 

@@ -14,17 +14,14 @@ the number of persons.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 from numpy.typing import NDArray
 
+from measure._types import PersonEstimator
 from measure.models import item_moments
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-
-Estimator = Literal["wle", "mle"]
 
 BOUND = 40.0
 
@@ -34,7 +31,7 @@ def _equation(
     scores: FloatArray,
     thresholds: FloatArray,
     mask: BoolArray,
-    kind: Estimator,
+    kind: PersonEstimator,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     e, v, m3, m4 = item_moments(theta, thresholds)
     e_sum = np.where(mask, e, 0.0).sum(axis=1)
@@ -59,7 +56,7 @@ def solve(
     thresholds: FloatArray,
     mask: BoolArray,
     *,
-    kind: Estimator,
+    kind: PersonEstimator,
     tol: float = 1e-10,
     max_iter: int = 200,
     start: FloatArray | None = None,

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from measure._estimation.cml import SolverOptions
-from measure._estimation.items import Method
+from measure._types import Method
 from measure.pipeline import count, location_matrix
 from measure.pipeline import fit as pipeline_fit
 

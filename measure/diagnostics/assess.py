@@ -15,9 +15,10 @@ from measure.diagnostics.dependence import LocalDependence, q3
 from measure.diagnostics.dif import DIFResult, dif_analysis
 from measure.diagnostics.dimensionality import Dimensionality, residual_pca
 from measure.diagnostics.lrtest import AndersenLR, andersen_lr
-from measure.diagnostics.rules import SOURCES, Rules, Status, Verdict
+from measure.diagnostics.rules import SOURCES, STATUSES, Rules, Status, Verdict
 from measure.diagnostics.targeting import Information, Targeting, information_curve, targeting
 from measure.results import Calibration, PersonStatus
+from measure.summary import Summary, short_repr
 
 __all__ = ["Assessment", "assess", "item_fit_table"]
 
@@ -56,13 +57,45 @@ class Assessment:
         """The verdict on ``topic`` (None if there is none)."""
         return next((v for v in self.verdicts if v.topic == topic), None)
 
-    def summary(self, lang: str = "en") -> str:
-        """All verdicts as plain text, with rules and sources."""
+    def summary(self, lang: str = "en") -> Summary:
+        """Every verdict by topic: status, the verdict and its rule in words (English ``"en"`` or
+        Swedish ``"sv"``), the rule's source and the figures behind it."""
+        cal = self.calibration
+        figures: dict[str, Any] = {
+            "model": cal.model,
+            "n_items": len(cal.items),
+            "n_persons": len(cal.persons),
+        }
+        for v in self.verdicts:
+            figures[v.topic] = {
+                "status": v.status,
+                "verdict": v.text(lang),
+                "rule": v.rule_text(lang),
+                "source": v.source,
+                "values": dict(v.values),
+            }
+        return Summary("assessment", figures)
+
+    def text(self, lang: str = "en") -> str:
+        """All verdicts as plain text, with rules and sources (English or Swedish)."""
         lines = []
         for v in self.verdicts:
             lines.append(f"[{v.status}] {v.text(lang)}")
             lines.append(f"    rule: {v.rule_text(lang)} ({v.source})")
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        counts = {s: sum(v.status == s for v in self.verdicts) for s in STATUSES}
+        return short_repr(
+            self,
+            model=self.calibration.model,
+            n_items=len(self.calibration.items),
+            n_persons=len(self.calibration.persons),
+            **{s: n for s, n in counts.items() if n},
+        )
 
 
 def item_fit_table(cal: Calibration, *, rules: Rules | None = None) -> pd.DataFrame:

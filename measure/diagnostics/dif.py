@@ -48,6 +48,7 @@ from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
 from measure.results import Calibration
 from measure.schemas import DIF, DIF_CSV
+from measure.summary import Summary, short_repr
 
 __all__ = [
     "DIFResult",
@@ -122,6 +123,36 @@ class DIFResult:
     def flagged(self, classes: Sequence[str] = ("B", "C")) -> pd.DataFrame:
         """Rows in the given ETS classes."""
         return self.table[self.table["ets_class"].isin(list(classes))].reset_index(drop=True)
+
+    def _items_in(self, cls: str) -> list[str]:
+        rows = self.table[self.table["ets_class"] == cls]
+        return sorted({str(i) for i in rows["item"]})
+
+    def summary(self) -> Summary:
+        """The grouping, its groups, the items in ETS classes B and C, and the rule."""
+        return Summary(
+            "differential item functioning (DIF)",
+            {
+                "grouping": self.name,
+                "reference": self.reference,
+                "groups": [str(g) for g in self.groups["group"]],
+                "n_items": int(self.table["item"].nunique()),
+                "class_b": self._items_in("B"),
+                "class_c": self._items_in("C"),
+                "rule": self.rule,
+                "source": self.source,
+            },
+        )
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            name=self.name,
+            reference=self.reference,
+            n_groups=len(self.groups),
+            n_class_b=len(self._items_in("B")),
+            n_class_c=len(self._items_in("C")),
+        )
 
 
 def _estimable(values: NDArray[np.int16], max_cat: NDArray[np.int64], model: str) -> list[int]:

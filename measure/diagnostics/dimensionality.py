@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from measure._estimation.cml import pattern_index
 from measure._estimation.person import solve as solve_persons
+from measure._types import Z95
 from measure.diagnostics._residuals import Residuals, pairwise_correlation, residuals
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.results import Calibration
@@ -29,7 +30,6 @@ from measure.results import Calibration
 __all__ = ["Dimensionality", "residual_pca"]
 
 FloatArray = NDArray[np.float64]
-Z975 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,6 @@ def _smith(cal: Calibration, pos: list[str], neg: list[str]) -> tuple[float, flo
     if n == 0:
         return np.nan, np.nan, np.nan, 0
     t = (a[ok] - b[ok]) / np.sqrt(sa[ok] ** 2 + sb[ok] ** 2)
-    share = float(np.mean(np.abs(t) > Z975))
-    half = Z975 * np.sqrt(share * (1 - share) / n)
+    share = float(np.mean(np.abs(t) > Z95))
+    half = Z95 * np.sqrt(share * (1 - share) / n)
     return share, max(share - half, 0.0), min(share + half, 1.0), n

@@ -41,6 +41,7 @@ from measure.diagnostics._subfit import SubFit, fit_items, informative_gaps
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
 from measure.results import Calibration
+from measure.summary import Summary, short_repr
 
 __all__ = ["AndersenLR", "andersen_lr", "score_split", "group_labels"]
 
@@ -91,6 +92,34 @@ class AndersenLR:
         """p below ``rules.alpha`` (False when the test could not be computed)."""
         rules = rules or Rules()
         return bool(np.isfinite(self.p_value) and self.p_value < rules.alpha)
+
+    def summary(self) -> Summary:
+        """The statistic, its df and p-value, the split, the items used and dropped."""
+        return Summary(
+            "Andersen's likelihood-ratio test",
+            {
+                "split": self.split,
+                "statistic": self.statistic,
+                "df": self.df,
+                "p_value": self.p_value,
+                "groups": [str(g) for g in self.groups["group"]],
+                "n_items_used": len(self.items_used),
+                "dropped_items": sorted({str(i) for i in self.dropped["item"]}),
+                "note": self.note,
+                "rule": self.rule,
+                "source": self.source,
+            },
+        )
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            split=self.split,
+            statistic=round(float(self.statistic), 3),
+            df=self.df,
+            p_value=round(float(self.p_value), 4),
+            n_items_used=len(self.items_used),
+        )
 
 
 def _patterns(values: NDArray[np.int16]) -> NDArray[np.int64]:

@@ -1,19 +1,46 @@
 """Plain-language wording of verdicts and rules, in English and Swedish.
 
-Formatting only: every figure comes from the :class:`~measure.diagnostics.rules.Verdict`.
+Formatting only: every figure comes from the verdict (a
+:class:`~measure.diagnostics.rules.Verdict`) or from the caller. This module sits below
+:mod:`measure.diagnostics.rules`: it reads a verdict through the :class:`VerdictLike` protocol and
+never imports the rules module.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from measure.diagnostics.rules import Verdict
+from measure._types import LANGS
 
-__all__ = ["verdict_text", "rule_text", "num", "pct", "LANGS", "QUESTIONS"]
+__all__ = [
+    "LANGS",
+    "QUESTIONS",
+    "VerdictLike",
+    "num",
+    "pct",
+    "reliability_use_text",
+    "rule_text",
+    "verdict_text",
+]
 
-LANGS: tuple[str, ...] = ("en", "sv")
+
+class VerdictLike(Protocol):
+    """What the wording reads from a verdict (:class:`measure.diagnostics.rules.Verdict`)."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def values(self) -> Mapping[str, Any]: ...
+
+    @property
+    def rule(self) -> str: ...
+
 
 #: the question each verdict answers
 QUESTIONS: dict[str, dict[str, str]] = {
@@ -108,7 +135,7 @@ def _lang(lang: str) -> str:
 # ------------------------------------------------------------------------------ verdicts
 
 
-def _reliability_group(v: Verdict, lang: str) -> str:
+def _reliability_group(v: VerdictLike, lang: str) -> str:
     r = num(v.values.get("reliability"), lang)
     cut = num(v.values.get("group_cut"), lang)
     if v.status == "info":
@@ -132,7 +159,7 @@ def _reliability_group(v: Verdict, lang: str) -> str:
     )
 
 
-def _reliability_individual(v: Verdict, lang: str) -> str:
+def _reliability_individual(v: VerdictLike, lang: str) -> str:
     r = num(v.values.get("reliability"), lang)
     cut = num(v.values.get("individual_cut"), lang)
     if v.status == "ok":
@@ -150,7 +177,7 @@ def _reliability_individual(v: Verdict, lang: str) -> str:
     )
 
 
-def _item_fit(v: Verdict, lang: str) -> str:
+def _item_fit(v: VerdictLike, lang: str) -> str:
     items: list[Mapping[str, Any]] = list(v.values.get("items", []))
     if not items:
         return (
@@ -189,7 +216,7 @@ def _item_fit(v: Verdict, lang: str) -> str:
     return text
 
 
-def _categories(v: Verdict, lang: str) -> str:
+def _categories(v: VerdictLike, lang: str) -> str:
     dis = list(v.values.get("disordered", []))
     merges = list(v.values.get("merges", []))
     low: list[Mapping[str, Any]] = list(v.values.get("low_count", []))
@@ -247,7 +274,7 @@ def _categories(v: Verdict, lang: str) -> str:
     return " ".join(parts)
 
 
-def _dimensionality(v: Verdict, lang: str) -> str:
+def _dimensionality(v: VerdictLike, lang: str) -> str:
     e = num(v.values.get("eigenvalue"), lang)
     cut = num(v.values.get("cut"), lang, 1)
     share = pct(v.values.get("share"), lang, 1)
@@ -272,7 +299,7 @@ def _dimensionality(v: Verdict, lang: str) -> str:
     )
 
 
-def _local_dependence(v: Verdict, lang: str) -> str:
+def _local_dependence(v: VerdictLike, lang: str) -> str:
     pairs: list[Mapping[str, Any]] = list(v.values.get("pairs", []))
     cut = num(v.values.get("cut"), lang)
     if not pairs:
@@ -298,7 +325,7 @@ def _local_dependence(v: Verdict, lang: str) -> str:
     )
 
 
-def _lr(v: Verdict, lang: str) -> str:
+def _lr(v: VerdictLike, lang: str) -> str:
     vals = v.values
     name = vals.get("name")
     if v.status == "info":
@@ -340,7 +367,7 @@ def _lr(v: Verdict, lang: str) -> str:
     ) + drop_txt
 
 
-def _dif(v: Verdict, lang: str) -> str:
+def _dif(v: VerdictLike, lang: str) -> str:
     vals = v.values
     name = vals.get("name")
     details: list[Mapping[str, Any]] = list(vals.get("details", []))
@@ -383,7 +410,7 @@ def _dif(v: Verdict, lang: str) -> str:
     )
 
 
-def _targeting(v: Verdict, lang: str) -> str:
+def _targeting(v: VerdictLike, lang: str) -> str:
     vals = v.values
     off = num(vals["offset"], lang)
     floor, ceil = pct(vals["floor"], lang), pct(vals["ceiling"], lang)
@@ -426,7 +453,7 @@ def _targeting(v: Verdict, lang: str) -> str:
     )
 
 
-def _precision(v: Verdict, lang: str) -> str:
+def _precision(v: VerdictLike, lang: str) -> str:
     vals = v.values
     lo, hi = vals.get("from"), vals.get("to")
     if lo is None or (isinstance(lo, float) and math.isnan(lo)):
@@ -445,7 +472,7 @@ def _precision(v: Verdict, lang: str) -> str:
     )
 
 
-def _sample_size(v: Verdict, lang: str) -> str:
+def _sample_size(v: VerdictLike, lang: str) -> str:
     n, mn = v.values["n"], v.values["min"]
     if v.status == "ok":
         return (
@@ -462,7 +489,7 @@ def _sample_size(v: Verdict, lang: str) -> str:
     )
 
 
-_VERDICTS: dict[str, Callable[[Verdict, str], str]] = {
+_VERDICTS: dict[str, Callable[[VerdictLike, str], str]] = {
     "reliability_group": _reliability_group,
     "reliability_individual": _reliability_individual,
     "item_fit": _item_fit,
@@ -478,7 +505,7 @@ _VERDICTS: dict[str, Callable[[Verdict, str], str]] = {
 }
 
 
-def verdict_text(v: Verdict, lang: str = "en") -> str:
+def verdict_text(v: VerdictLike, lang: str = "en") -> str:
     """The verdict in plain words (English or Swedish)."""
     lang = _lang(lang)
     fn = _VERDICTS.get(v.topic)
@@ -487,10 +514,58 @@ def verdict_text(v: Verdict, lang: str = "en") -> str:
     return fn(v, lang)
 
 
+# ------------------------------------------------------------------------------ reliability
+
+
+def reliability_use_text(
+    reliability: float | None,
+    lang: str = "en",
+    *,
+    group_cut: float,
+    individual_cut: float,
+    source: str,
+) -> str:
+    """One sentence on what a person reliability allows: individual decisions, groups, neither.
+
+    The cut-offs come from the caller (:func:`measure.diagnostics.rules.reliability_use`).
+    """
+    lang = _lang(lang)
+    if reliability is None or not math.isfinite(float(reliability)):
+        return (
+            "Person reliability: not available (too few persons with non-extreme scores)."
+            if lang == "en"
+            else "Reliabilitet: kan inte beräknas (för få personer utan extrema poäng)."
+        )
+    r = num(reliability, lang)
+    g = num(group_cut, lang)
+    i = num(individual_cut, lang)
+    if reliability >= individual_cut:
+        use = (
+            f"good enough for decisions about individuals (>= {i})"
+            if lang == "en"
+            else f"tillräcklig för beslut om enskilda personer (>= {i})"
+        )
+    elif reliability >= group_cut:
+        use = (
+            f"good enough for comparing groups (>= {g}), not for individual decisions"
+            if lang == "en"
+            else f"tillräcklig för att jämföra grupper (>= {g}), inte för beslut om individer"
+        )
+    else:
+        use = (
+            f"too low for group comparisons (< {g}): add or improve items"
+            if lang == "en"
+            else f"för låg för gruppjämförelser (< {g}): lägg till eller förbättra frågor"
+        )
+    head = "Person reliability" if lang == "en" else "Reliabilitet"
+    rule = "rule" if lang == "en" else "regel"
+    return f"{head} {r}: {use} [{rule}: {source}]."
+
+
 # ------------------------------------------------------------------------------ rules
 
 
-def rule_text(v: Verdict, lang: str = "en") -> str:
+def rule_text(v: VerdictLike, lang: str = "en") -> str:
     """The rule behind a verdict in words (English or Swedish)."""
     lang = _lang(lang)
     if lang == "en":

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from measure._types import RELIABILITY_GROUP, RELIABILITY_INDIVIDUAL
+from measure.diagnostics.messages import reliability_use_text, rule_text, verdict_text
 from measure.fit import MSQ_HIGH, MSQ_LOW
 
-__all__ = ["Rules", "Verdict", "Status", "SOURCES"]
+__all__ = ["Rules", "Verdict", "Status", "SOURCES", "reliability_use"]
 
 Status = Literal["ok", "warning", "problem", "info"]
 STATUSES: tuple[str, ...] = ("ok", "warning", "problem", "info")
@@ -80,8 +82,8 @@ class Rules:
     msq_low: float = MSQ_LOW
     msq_high: float = MSQ_HIGH
     msq_degrading: float = 2.0
-    reliability_group: float = 0.70
-    reliability_individual: float = 0.85
+    reliability_group: float = RELIABILITY_GROUP
+    reliability_individual: float = RELIABILITY_INDIVIDUAL
     min_category_count: int = 10
     threshold_min_advance: float = 1.4
     threshold_max_advance: float = 5.0
@@ -156,15 +158,34 @@ class Verdict:
 
     def text(self, lang: str = "en") -> str:
         """The verdict in plain words, in English (``"en"``) or Swedish (``"sv"``)."""
-        from measure.diagnostics.messages import verdict_text
-
         return verdict_text(self, lang)
 
     def rule_text(self, lang: str = "en") -> str:
         """The rule in words, in English or Swedish."""
-        from measure.diagnostics.messages import rule_text
-
         return rule_text(self, lang)
 
     def __str__(self) -> str:
         return f"[{self.status}] {self.text('en')} (rule: {self.rule}; source: {self.source})"
+
+
+def reliability_use(reliability: float | None, rules: Rules | None = None, lang: str = "en") -> str:
+    """What a person reliability is good enough for, in one sentence with the rule's source.
+
+    At least ``rules.reliability_individual`` (0.85): decisions about individuals; at least
+    ``rules.reliability_group`` (0.70): comparing groups; below: neither (Tennant & Conaghan
+    2007). ``None`` or NaN (too few persons with non-extreme scores) says so.
+
+    Examples
+    --------
+    >>> reliability_use(0.78)
+    'Person reliability 0.78: good enough for comparing groups (>= 0.70), not for individual \
+decisions [rule: Tennant & Conaghan 2007].'
+    """
+    rules = Rules() if rules is None else rules
+    return reliability_use_text(
+        reliability,
+        lang,
+        group_cut=rules.reliability_group,
+        individual_cut=rules.reliability_individual,
+        source="Tennant & Conaghan 2007",
+    )

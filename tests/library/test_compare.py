@@ -313,7 +313,7 @@ def test_compare_builds_every_table():
         "decision_persons",
         "decision_groups",
     }
-    json.dumps(res.summary())
+    json.dumps(res.summary().to_dict(), allow_nan=False)
     single = compare({"now": occ["pre"]})
     assert single.group_change.empty and set(single.tables()) == {"groups"}
 

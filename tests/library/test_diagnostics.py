@@ -377,7 +377,7 @@ def test_assess_verdicts_state_rule_and_source_in_both_languages(disordered_cal)
     assert "Linacre 2002" in cat.source
     assert a.verdict("lr_groups").values["name"] == "kön"
     assert "[problem]" in str(cat)
-    assert "rule:" in a.summary("sv")
+    assert "rule:" in a.text("sv")
 
 
 def test_verdict_text_rejects_unknown_language():
