@@ -18,6 +18,7 @@ from measure.cli import options as opt
 from measure.cli._common import (
     OutputOptions,
     handle_errors,
+    output_set,
     read_data,
     write_outputs,
 )
@@ -182,7 +183,8 @@ def compare_cmd(
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
-        paths = write_outputs(result.tables(), summary, out, outputs)
+        with output_set(outputs) as files:
+            paths = write_outputs(result.tables(), summary, out, outputs, files)
     if not quiet:
         click.echo(plain_summary(result.groups, result.group_change, summary, paths))
 

@@ -26,6 +26,7 @@ from measure.cli._common import (
     read_input,
 )
 from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
+from measure.io import OutputSet
 from measure.results import Calibration
 
 __all__ = ["report_cmd", "write_calibration_report", "dif_csv_table"]
@@ -41,11 +42,14 @@ def write_calibration_report(
     settings: Mapping[str, Any] | None = None,
     command: str | None = None,
     rules: Rules | None = None,
+    into: OutputSet | None = None,
     **report_options: Any,
 ) -> Assessment:
     """Assess ``cal`` (DIF and LR test by ``frame[dif_column]`` when given) and write the report.
 
     ``frame`` is the table ``cal`` was calibrated from (one row per person, same order).
+    ``into``: the command's output set (the report appears with its other files), else the
+    report is written on its own.
     ``report_options`` go to :func:`measure.report.render_report` (e.g. ``max_curves``).
     Returns the assessment, so the caller can also write ``dif_csv_table(assessment)``.
     """
@@ -54,7 +58,13 @@ def write_calibration_report(
     from measure.report import write_report
 
     write_report(
-        a, path, lang=lang, settings=dict(settings or {}), command=command, **report_options
+        a,
+        path,
+        lang=lang,
+        settings=dict(settings or {}),
+        command=command,
+        into=into,
+        **report_options,
     )
     return a
 
@@ -165,15 +175,17 @@ def report_cmd(
                 person_estimator=estimator,  # type: ignore[arg-type]
                 min_answered=min_answered_default(None, inst),
             )
-            a = write_calibration_report(
-                cal,
-                out,
-                frame=frame,
-                dif_column=dif_column,
-                lang=lang,
-                settings=settings,
-                command=command,
-            )
+            with OutputSet(overwrite=force, make_dirs=True) as files:
+                a = write_calibration_report(
+                    cal,
+                    out,
+                    frame=frame,
+                    dif_column=dif_column,
+                    lang=lang,
+                    settings=settings,
+                    command=command,
+                    into=files,
+                )
     if not quiet:
         problems = [v for v in a.verdicts if v.status == "problem"]
         click.echo(

@@ -26,6 +26,7 @@ from measure.cli._common import (
     load_instrument_option,
     mark_blank_rows,
     min_answered_default,
+    output_set,
     read_input,
     write_outputs,
 )
@@ -149,7 +150,8 @@ def score_cmd(
                 }
             )
             progress.stage("writing")
-            paths = write_outputs(tables, summary, out, outputs)
+            with output_set(outputs) as files:
+                paths = write_outputs(tables, summary, out, outputs, files)
         finally:
             progress.done()
     if not quiet:

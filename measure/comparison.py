@@ -44,6 +44,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from measure.summary import json_ready
+
 __all__ = [
     "Comparison",
     "DecisionRisk",
@@ -750,20 +752,7 @@ class Comparison:
 
     def summary(self) -> dict[str, Any]:
         def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            out = []
-            for rec in df.to_dict(orient="records"):
-                out.append(
-                    {
-                        str(k): (
-                            None
-                            if isinstance(v, float) and not math.isfinite(v)
-                            else v.item()
-                            if hasattr(v, "item")
-                            else v
-                        )
-                        for k, v in rec.items()
-                    }
-                )
+            out: list[dict[str, Any]] = json_ready(df.to_dict(orient="records"))
             return out
 
         s: dict[str, Any] = dict(self.settings)

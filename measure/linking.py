@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from measure.exceptions import DataQualityWarning, ReferenceScaleError
 from measure.reference import ReferenceScale
+from measure.summary import json_ready
 
 if TYPE_CHECKING:
     from measure.results import Calibration
@@ -146,14 +147,11 @@ class Link:
         return out
 
     def summary(self) -> dict[str, Any]:
-        def clean(v: float) -> float | None:
-            return float(v) if math.isfinite(v) else None
-
         return {
             "method": self.method,
-            "constant": clean(self.constant),
-            "slope": clean(self.slope),
-            "link_se": clean(self.link_se),
+            "constant": json_ready(self.constant),
+            "slope": json_ready(self.slope),
+            "link_se": json_ready(self.link_se),
             "n_common": self.n_common,
             "kept": list(self.kept),
             "dropped": list(self.dropped),

@@ -34,7 +34,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +47,10 @@ from measure._estimation.person import solve as solve_persons
 from measure._estimation.persons import raw_score_table
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
+from measure.io.write import OutputSet, write_json_atomic
 from measure.models import MODELS
 from measure.results import PersonStatus
+from measure.summary import json_ready
 from measure.units import persons_in_unit, score_table_in_unit
 
 if TYPE_CHECKING:
@@ -89,22 +90,6 @@ def _package_version() -> str:
     from measure import __version__
 
     return __version__
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars to Python, non-finite floats to None, tuples to lists."""
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return value
 
 
 def _canonical(payload: Mapping[str, Any]) -> str:
@@ -348,7 +333,7 @@ class ReferenceScale:
             "package_version": self.package_version,
             "created": self.created,
         }
-        cleaned: dict[str, Any] = _clean(content)
+        cleaned: dict[str, Any] = json_ready(content)
         return cleaned
 
     def _payload(self) -> dict[str, Any]:
@@ -369,7 +354,7 @@ class ReferenceScale:
             "model": self.model,
             "n_items": len(self.item_ids),
             "items": list(self.item_ids),
-            "sample": _clean(self.sample),
+            "sample": json_ready(self.sample),
             "reporting_unit": None
             if unit is None
             else {
@@ -475,7 +460,7 @@ def _sample_stats(cal: Calibration) -> dict[str, Any]:
             percentiles={f"p{q:02d}": float(np.percentile(m, q)) for q in (5, 25, 50, 75, 95)},
         )
     out["reliability"] = dict(cal.reliability)
-    cleaned: dict[str, Any] = _clean(out)
+    cleaned: dict[str, Any] = json_ready(out)
     return cleaned
 
 
@@ -696,21 +681,16 @@ def reference_from_thresholds(
 # ----------------------------------------------------------------------------- files
 
 
-def save_reference(ref: ReferenceScale, path: str | os.PathLike[str]) -> Path:
-    """Write a reference scale as JSON, atomically (complete or untouched). Returns the path."""
-    target = Path(path)
-    text = json.dumps(ref.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+def save_reference(
+    ref: ReferenceScale, path: str | os.PathLike[str], *, into: OutputSet | None = None
+) -> Path:
+    """Write a reference scale as JSON, atomically (complete or untouched). Returns the path.
+
+    ``into``: write it as part of that output set (it appears with the set's other files).
+    """
+    if into is not None:
+        return into.write_json(ref.to_dict(), path)
+    return write_json_atomic(ref.to_dict(), path)
 
 
 def load_reference(path: str | os.PathLike[str]) -> ReferenceScale:
