@@ -5,11 +5,9 @@ Formatting and bookkeeping only: no statistics here.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
-import tempfile
 import time
 import traceback
 import warnings
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import click
-import numpy as np
 import pandas as pd
 
 from measure.exceptions import MeasureError, MeasureWarning
@@ -30,7 +27,7 @@ from measure.instrument import (
     instrument_ids,
     load_instrument,
 )
-from measure.io import RawTable, read_table, write_table_atomic, write_workbook_atomic
+from measure.io import OutputSet, RawTable, read_table
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 from measure.units import persons_in_unit, score_table_in_unit
 
@@ -148,13 +145,12 @@ def read_data(
     delimiter: str | None,
     encoding: str | None,
     decimal: str | None,
-    text_columns: list[str] | None = None,
+    numeric: bool = False,
 ) -> RawTable:
     """:func:`measure.io.read_table`; an option that does not fit the file is a usage error.
 
-    With ``text_columns`` given, delimited text is read in numeric mode (plain-number columns
-    as numbers, 8 bytes a cell) except those columns (ids and carried columns, kept exactly as
-    written).
+    ``numeric``: delimited text in numeric mode (columns of plain whole numbers as numbers,
+    1-8 bytes a cell; every other cell, ids such as 007 included, as in the file).
     """
     if delimiter is not None and delimiter.lower() in ("tab", "\\t"):
         delimiter = "\t"
@@ -170,10 +166,7 @@ def read_data(
                 raise click.UsageError(f"{name} applies to {', '.join(exts)} files, not {ext}")
             kwargs[name.lstrip("-")] = value
     try:
-        if ext in (".csv", ".txt", ".tsv") and text_columns is not None:
-            kwargs["numeric"] = True
-            kwargs["text_columns"] = list(text_columns)
-        return read_table(path, decimal=decimal, **kwargs)
+        return read_table(path, decimal=decimal, numeric=numeric, **kwargs)
     except MeasureError:
         raise
     except ValueError as exc:  # invalid option values (delimiter, encoding)
@@ -345,7 +338,7 @@ def read_input(
 
     The carried columns are --group, then ``carry`` (e.g. the --dif column), then --keep; each
     must be in the file and must not have the name of a ``reserved`` output column. With
-    ``numeric``, delimited text is read in numeric mode, ids and --keep/--group columns as text.
+    ``numeric``, delimited text is read in numeric mode (see :func:`read_data`).
     """
     if inputs.max_code is not None:
         if inst is not None:
@@ -360,14 +353,13 @@ def read_input(
     mapping = column_mapping(inputs.column_map, inputs.map_file)
     if progress is not None:
         progress.stage(f"reading {Path(data).name}")
-    text_columns = [c for c in [inputs.id_column, inputs.group, *carry, *inputs.keep] if c]
     raw = read_data(
         data,
         sheet=inputs.sheet,
         delimiter=inputs.delimiter,
         encoding=inputs.encoding,
         decimal=inputs.decimal,
-        text_columns=text_columns if numeric else None,
+        numeric=numeric,
     )
     frame = raw.data
     named = [c for c in [inputs.group, *carry] if c]
@@ -481,40 +473,6 @@ def check_overwrite(paths: Mapping[str, Path], force: bool) -> None:
         )
 
 
-def write_json_atomic(obj: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
-            fh.write("\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "item"):
-        return obj.item()
-    return str(obj)
-
-
-def json_clean(obj: Any) -> Any:
-    """NaN and infinities -> None, numpy scalars -> Python, recursively (strict JSON)."""
-    if isinstance(obj, Mapping):
-        return {str(k): json_clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
 @dataclass(frozen=True)
 class OutputOptions:
     """What ``options.output_options`` parsed: the format of the tables and how they are
@@ -544,28 +502,34 @@ def write_outputs(
     summary: Mapping[str, Any],
     out_dir: Path,
     options: OutputOptions,
+    files: OutputSet,
     *,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Write every table (atomically, one file each, or one workbook) and summary.json."""
+    """Write every table (one file each, or one workbook) and summary.json into ``files``, the
+    command's one output set (they appear with its other files when the set is committed)."""
     fmt = options.fmt
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = output_paths(out_dir, list(tables), fmt)
-    check_overwrite(paths, options.force)
     if fmt == "xlsx":
         if progress:
             progress("workbook")
-        write_workbook_atomic(tables, paths["workbook"])
+        files.write_workbook(tables, paths["workbook"])
     else:
         for name, df in tables.items():
             if progress:
                 progress(name)
-            write_table_atomic(
+            files.write_table(
                 df,
                 paths[name],
                 fmt=fmt,  # type: ignore[arg-type]
                 excel_friendly=options.excel_friendly,
                 digits=options.digits,
             )
-    write_json_atomic(json_clean(dict(summary)), paths["summary"])
+    files.write_json(summary, paths["summary"])
     return paths
+
+
+def output_set(options: OutputOptions) -> OutputSet:
+    """The command's one set of output files (``--force``: existing files may be replaced;
+    missing output directories are created, and removed again if the command fails)."""
+    return OutputSet(overwrite=options.force, make_dirs=True)

@@ -34,6 +34,7 @@ from ._common import (
     collect_warnings,
     handle_errors,
     load_instrument_option,
+    output_set,
     read_input,
     reporting_unit,
     write_outputs,
@@ -217,45 +218,47 @@ def calibrate_cmd(
                 }
             )
             assessment = None
-            if report:
-                progress.stage("assessing and writing the report")
-                from .report import write_calibration_report
+            with output_set(outputs) as files:  # every output file, or none
+                if report:
+                    progress.stage("assessing and writing the report")
+                    from .report import write_calibration_report
 
-                assessment = write_calibration_report(
-                    cal,
-                    out / "report.html",
-                    frame=frame,
-                    dif_column=dif_column,
-                    lang=lang,
-                    settings={"model": cal.model, "method": cal.method, "source": raw.source},
-                    command="measure calibrate " + " ".join(sys.argv[2:]),
-                )
-            if dif_column:
-                progress.stage(f"DIF by {dif_column}")
-                from measure.diagnostics import dif_analysis
-
-                from .report import dif_csv_table
-
-                dif_source = (
-                    assessment
-                    if assessment is not None and assessment.dif is not None
-                    else dif_analysis(
-                        cal, frame[dif_column].reset_index(drop=True), name=dif_column
+                    assessment = write_calibration_report(
+                        cal,
+                        out / "report.html",
+                        frame=frame,
+                        dif_column=dif_column,
+                        lang=lang,
+                        settings={"model": cal.model, "method": cal.method, "source": raw.source},
+                        command="measure calibrate " + " ".join(sys.argv[2:]),
+                        into=files,
                     )
-                )
-                tables["dif"] = dif_csv_table(dif_source)
-            progress.stage("writing")
-            paths = write_outputs(tables, summary, out, outputs)
-            if save_reference_path is not None:
-                from measure.reference import save_reference
-                from measure.results import reference_from_calibration
+                if dif_column:
+                    progress.stage(f"DIF by {dif_column}")
+                    from measure.diagnostics import dif_analysis
 
-                ref = reference_from_calibration(
-                    cal, instrument=inst, reporting_unit=unit or reference_unit
-                )
-                paths["reference"] = save_reference(ref, save_reference_path)
-            if report:
-                paths["report"] = out / "report.html"
+                    from .report import dif_csv_table
+
+                    dif_source = (
+                        assessment
+                        if assessment is not None and assessment.dif is not None
+                        else dif_analysis(
+                            cal, frame[dif_column].reset_index(drop=True), name=dif_column
+                        )
+                    )
+                    tables["dif"] = dif_csv_table(dif_source)
+                progress.stage("writing")
+                paths = write_outputs(tables, summary, out, outputs, files)
+                if save_reference_path is not None:
+                    from measure.reference import save_reference
+                    from measure.results import reference_from_calibration
+
+                    ref = reference_from_calibration(
+                        cal, instrument=inst, reporting_unit=unit or reference_unit
+                    )
+                    paths["reference"] = save_reference(ref, save_reference_path, into=files)
+                if report:
+                    paths["report"] = out / "report.html"
         finally:
             progress.done()
     if not quiet:

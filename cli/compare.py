@@ -21,6 +21,7 @@ from . import options as opt
 from ._common import (
     OutputOptions,
     handle_errors,
+    output_set,
     read_data,
     write_outputs,
 )
@@ -183,7 +184,8 @@ def compare_cmd(
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
-        paths = write_outputs(result.tables(), summary, out, outputs)
+        with output_set(outputs) as outset:
+            paths = write_outputs(result.tables(), summary, out, outputs, outset)
     if not quiet:
         click.echo(plain_summary(result.groups, result.group_change, summary, paths))
 

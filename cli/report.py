@@ -16,6 +16,7 @@ import pandas as pd
 from measure._types import LANGS, ModelName, PersonEstimator
 from measure.calibration import calibrate
 from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
+from measure.io import OutputSet
 from measure.results import Calibration
 
 from . import options as opt
@@ -41,11 +42,14 @@ def write_calibration_report(
     settings: Mapping[str, Any] | None = None,
     command: str | None = None,
     rules: Rules | None = None,
+    into: OutputSet | None = None,
     **report_options: Any,
 ) -> Assessment:
     """Assess ``cal`` (DIF and LR test by ``frame[dif_column]`` when given) and write the report.
 
     ``frame`` is the table ``cal`` was calibrated from (one row per person, same order).
+    ``into``: the command's output set (the report appears with its other files), else the
+    report is written on its own.
     ``report_options`` go to :func:`measure.report.render_report` (e.g. ``max_curves``).
     Returns the assessment, so the caller can also write ``dif_csv_table(assessment)``.
     """
@@ -54,7 +58,13 @@ def write_calibration_report(
     from measure.report import write_report
 
     write_report(
-        a, path, lang=lang, settings=dict(settings or {}), command=command, **report_options
+        a,
+        path,
+        lang=lang,
+        settings=dict(settings or {}),
+        command=command,
+        into=into,
+        **report_options,
     )
     return a
 
@@ -165,15 +175,17 @@ def report_cmd(
                 null_categories="collapse" if collapse_null else "error",
                 person_estimator=estimator,
             )
-            a = write_calibration_report(
-                cal,
-                out,
-                frame=frame,
-                dif_column=dif_column,
-                lang=lang,
-                settings=settings,
-                command=command,
-            )
+            with OutputSet(overwrite=force, make_dirs=True) as files:
+                a = write_calibration_report(
+                    cal,
+                    out,
+                    frame=frame,
+                    dif_column=dif_column,
+                    lang=lang,
+                    settings=settings,
+                    command=command,
+                    into=files,
+                )
     if not quiet:
         problems = [v for v in a.verdicts if v.status == "problem"]
         click.echo(

@@ -30,6 +30,7 @@ from ._common import (
     collect_warnings,
     handle_errors,
     load_instrument_option,
+    output_set,
     read_input,
     write_outputs,
 )
@@ -153,7 +154,8 @@ def score_cmd(
                 }
             )
             progress.stage("writing")
-            paths = write_outputs(tables, summary, out, outputs)
+            with output_set(outputs) as files:
+                paths = write_outputs(tables, summary, out, outputs, files)
         finally:
             progress.done()
     if not quiet:

@@ -49,7 +49,7 @@ from measure.schemas import (
     COMPARE_GROUP_CHANGE,
     COMPARE_GROUPS,
 )
-from measure.summary import Summary, short_repr
+from measure.summary import Summary, json_ready, short_repr
 
 __all__ = [
     "Comparison",
@@ -718,7 +718,8 @@ class Comparison:
         (``to_dict()`` is what ``measure compare`` writes to summary.json)."""
 
         def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): v for k, v in rec.items()} for rec in df.to_dict(orient="records")]
+            out: list[dict[str, Any]] = json_ready(df.to_dict(orient="records"))
+            return out
 
         s: dict[str, Any] = dict(self.settings)
         s["groups"] = records(self.groups)

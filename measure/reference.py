@@ -33,7 +33,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ from measure._types import MODELS
 from measure._version import __version__
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
+from measure.io.write import OutputSet, write_json_atomic
 from measure.status import PersonStatus
 from measure.summary import Summary, json_ready, short_repr
 from measure.units import persons_in_unit, score_table_in_unit
@@ -345,7 +345,7 @@ class ReferenceScale:
             "model": self.model,
             "n_items": len(self.item_ids),
             "items": list(self.item_ids),
-            "sample": self.sample,
+            "sample": json_ready(self.sample),
             "reporting_unit": None
             if unit is None
             else {
@@ -622,21 +622,16 @@ def reference_from_thresholds(
 # ----------------------------------------------------------------------------- files
 
 
-def save_reference(ref: ReferenceScale, path: str | os.PathLike[str]) -> Path:
-    """Write a reference scale as JSON, atomically (complete or untouched). Returns the path."""
-    target = Path(path)
-    text = json.dumps(ref.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+def save_reference(
+    ref: ReferenceScale, path: str | os.PathLike[str], *, into: OutputSet | None = None
+) -> Path:
+    """Write a reference scale as JSON, atomically (complete or untouched). Returns the path.
+
+    ``into``: write it as part of that output set (it appears with the set's other files).
+    """
+    if into is not None:
+        return into.write_json(ref.to_dict(), path)
+    return write_json_atomic(ref.to_dict(), path)
 
 
 def load_reference(path: str | os.PathLike[str]) -> ReferenceScale:

@@ -14,7 +14,6 @@ import io
 import os
 import platform
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ import pandas as pd
 
 from measure.diagnostics.messages import LANGS, QUESTIONS, num, pct
 from measure.diagnostics.rules import SOURCES
+from measure.io.write import OutputSet, write_text_atomic
 from measure.report.i18n import tr
 
 if TYPE_CHECKING:
@@ -648,21 +648,14 @@ def render_report(
 def write_report(
     assessment: Assessment,
     path: str | os.PathLike[str],
+    *,
+    into: OutputSet | None = None,
     **kwargs: Any,
 ) -> Path:
-    """Render the report (see :func:`render_report` for ``kwargs``) and write it atomically."""
+    """Render the report (see :func:`render_report` for ``kwargs``) and write it atomically
+    (missing directories are created); ``into``: write it as part of that output set instead.
+    Returns the path."""
     text = render_report(assessment, **kwargs)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    if into is not None:
+        return into.write_text(text, path)
+    return write_text_atomic(text, path, make_dirs=True)

@@ -1,0 +1,779 @@
+"""Read survey exports into pandas without losing a row: :func:`read_table` and :class:`RawTable`.
+
+Survey data arrive as whatever the survey tool or a colleague's Excel produced: semicolon CSV
+with a byte-order mark and decimal commas, Windows-1252 text, tab-separated "Unicode text",
+``.xlsx`` workbooks, SPSS ``.sav`` files with value labels, or Parquet. :func:`read_table` reads
+all of them into a :class:`RawTable` that keeps every cell as it was in the file (codes such as
+``"09"`` stay text) and remembers the row number each data row had in the file, so that later
+checks (``measure.responses``) can say "row 14, column 'q3'".
+
+Delimited text has two engines, chosen by ``engine=`` as in ``pandas.read_csv``: the careful
+one (the csv module, any quoting and blank lines) and the fast one (pyarrow's parser, for the
+simple files large exports are; ``measure.io._fastcsv``), which gives the same cells.
+
+Optional readers import their library lazily: ``openpyxl`` (extra ``excel``), ``pyreadstat``
+(extra ``spss``) and ``pyarrow`` (extra ``parquet``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import importlib
+import io
+import math
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from measure.exceptions import MissingDependencyError, ResponseDataError
+from measure.io.cells import DECIMALS, whole_number_columns
+
+__all__ = ["ENGINES", "FAST_MIN_CHARS", "RawTable", "SUPPORTED_EXTENSIONS", "read_table"]
+
+Engine = Literal["auto", "fast", "careful"]
+ENGINES: tuple[str, ...] = ("auto", "fast", "careful")
+"""The values of ``engine=`` in :func:`read_table` and :func:`measure.io.write_table_atomic`."""
+
+_TEXT_EXTENSIONS = (".csv", ".txt", ".tsv")
+_EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+_SPSS_EXTENSIONS = (".sav", ".zsav")
+_PARQUET_EXTENSIONS = (".parquet", ".pq")
+
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (
+    _TEXT_EXTENSIONS + _EXCEL_EXTENSIONS + _SPSS_EXTENSIONS + _PARQUET_EXTENSIONS
+)
+"""File name extensions :func:`read_table` knows how to read (compared case-insensitively)."""
+
+_DELIMITER_CANDIDATES = (",", ";", "\t")
+_SNIFF_CHARS = 64 * 1024
+FAST_MIN_CHARS = 100_000
+"""``engine="auto"`` reads delimited text of at least this many characters with the fast
+engine, shorter text with the careful one (below this, the fast engine saves nothing)."""
+_SCORE_ROWS = 200
+_MAX_LISTED = 5
+
+_COMMA_DECIMAL = re.compile(r"\s*[+-]?\d*,\d+\s*", re.ASCII)
+_DOT_DECIMAL = re.compile(r"\s*[+-]?\d*\.\d+\s*", re.ASCII)
+
+
+@dataclass(frozen=True, eq=False)
+class RawTable:
+    """A table read from a file, cell by cell as it was in the file.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per data row of the file, including blank rows between data rows (all cells
+        missing). Text files give ``object`` columns holding ``str`` or ``None`` (with
+        ``numeric=True``, whole-number columns as numbers: see :func:`read_table`); Excel gives
+        ``object`` columns with the cell values openpyxl reports (``str``, ``int``, ``float``,
+        ``bool``, ``datetime``) or ``None``; SPSS and Parquet keep their stored dtypes (SPSS codes
+        stay numeric). Whitespace-only text cells are missing; no other text is stripped.
+        The index is a ``RangeIndex``; use :attr:`row_numbers` to locate a row in the file.
+    source : str
+        The file name (without directories), for messages.
+    value_labels : dict of str to dict
+        SPSS value labels per column (``{"q1": {1.0: "Never", 2.0: "Sometimes"}}``); empty
+        for other formats.
+    row_numbers : numpy.ndarray of int64
+        The spreadsheet-style row number of each data row: the header row is row 1 when it is
+        the first line of the file, so the first data row is usually 2. Blank lines before the
+        header shift the numbers as they would in Excel. SPSS and Parquet files have no header
+        line; their rows are numbered 2, 3, ... as they would be after export to a spreadsheet.
+    encoding : str or None
+        Text encoding used (``"utf-8"``, ``"utf-8-sig"`` when a byte-order mark was present,
+        ``"cp1252"``, ...), the SPSS file encoding, or ``None`` for Excel and Parquet.
+    delimiter : str or None
+        Field delimiter of a text file, ``None`` for other formats.
+    decimal : str
+        Decimal separator (``"."`` or ``","``) to use when converting text cells to numbers
+        with :func:`to_numeric_cells`.
+    sheet : str or None
+        Name of the worksheet read from an Excel file, ``None`` for other formats.
+    engine : {"fast", "careful"} or None
+        The engine that read delimited text (``"auto"`` resolved, and ``"careful"`` when the
+        fast engine declined the file), ``None`` for other formats.
+    """
+
+    data: pd.DataFrame
+    source: str
+    value_labels: dict[str, dict[object, str]] = field(default_factory=dict)
+    row_numbers: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str = "."
+    sheet: str | None = None
+    engine: Literal["fast", "careful"] | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    decimal: str | None = None,
+    apply_value_labels: bool = False,
+    numeric: bool = False,
+    engine: Engine = "auto",
+) -> RawTable:
+    r"""Read a survey export into a :class:`RawTable`, keeping every row and every cell as is.
+
+    The file name extension chooses the reader: ``.csv``, ``.txt``, ``.tsv`` (delimited text),
+    ``.xlsx``, ``.xlsm`` (Excel, through openpyxl), ``.sav``, ``.zsav`` (SPSS, through
+    pyreadstat) and ``.parquet``, ``.pq`` (through pyarrow).
+
+    Delimited text is decoded as UTF-8 (with or without a byte-order mark; a UTF-16 or UTF-32
+    byte-order mark is honoured too) and otherwise as Windows-1252. The delimiter is chosen
+    among ``,``, ``;`` and tab with :class:`csv.Sniffer`, checked against the candidate whose
+    header splits into two or more fields and whose rows most consistently have the header's
+    number of fields. If the delimiter is not a comma, cells such as ``2,5`` (and no cells
+    such as ``2.5``) make the decimal separator a comma.
+
+    The first non-blank row is the header. Blank rows between data rows are kept as rows whose
+    cells are all missing, so row numbers stay those of the file; blank rows after the last
+    data row are not data and are left out. A column with no name whose cells are all empty
+    (a trailing delimiter on every line) is left out; a column with no name but with values is
+    an error.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to read.
+    sheet : str or int, optional
+        Excel only: worksheet name or 0-based position. Default: the first worksheet.
+    delimiter : str, optional
+        Delimited text only: a single character. Default: detected (tab for ``.tsv``).
+    encoding : str, optional
+        Delimited text or SPSS only: a Python codec name. Default: detected.
+    decimal : {".", ","}, optional
+        Decimal separator of numbers stored as text. Default: detected for delimited text
+        and Excel text cells, ``"."`` otherwise.
+    apply_value_labels : bool, default False
+        SPSS only: replace codes by their value labels in ``data``. The labels are exposed in
+        :attr:`RawTable.value_labels` either way.
+    numeric : bool, default False
+        Delimited text only: return the columns whose cells are all plain whole numbers as
+        numbers. A cell is a plain whole number when it is written as Python prints an
+        integer (``0``, ``7``, ``-3``; not ``07``, ``+7``, ``-0``, ``7.0`` or `` 7``), so that
+        printing each number gives back the file's text: the promise above holds, and ids such
+        as ``007`` stay text. Such a column comes in the smallest integer type that holds it
+        (int8 for survey codes: 1 byte a cell where a Python string costs about 50), or as
+        float32 (whole numbers within 2**24) or float64 with NaN when some cells are empty.
+        Every other column stays text. Both engines apply the same rule.
+    engine : {"auto", "fast", "careful"}, default "auto"
+        Delimited text only: how the text is parsed, as ``pandas.read_csv(engine=...)``.
+        ``"careful"``: the csv module, record by record (any quoting, blank lines, ragged
+        rows). ``"fast"``: pyarrow's multi-threaded parser, when the file is simple (no quote
+        character after the header, no blank line or whitespace-only cell, every row with the
+        header's number of fields); other files are read by the careful engine, which gives
+        their row numbers and errors. Both give the same cells, row numbers and errors.
+        ``"auto"``: fast for text of at least :data:`FAST_MIN_CHARS` (100,000) characters,
+        careful below. :attr:`RawTable.engine` tells which engine read the file.
+
+    Returns
+    -------
+    RawTable
+        The cells, the file name, SPSS value labels, the row number of each data row in the
+        file and the encoding, delimiter and decimal separator used.
+
+    Raises
+    ------
+    ResponseDataError
+        The extension is not supported; the file is empty or has no header row; column names
+        are duplicated; a column with values has no name; a row has more fields than the
+        header; the file cannot be decoded or parsed.
+    MissingDependencyError
+        The optional library for the format is not installed; the message names the extra,
+        e.g. ``pip install "measure[excel]"``.
+    ValueError
+        An option is invalid (``engine`` not one of "auto", "fast", "careful", ...) or does not
+        apply to the file's format.
+    FileNotFoundError
+        The file does not exist.
+
+    Examples
+    --------
+    >>> raw = read_table("who5_sweden.csv")  # doctest: +SKIP
+    >>> raw.delimiter, raw.decimal, raw.encoding  # doctest: +SKIP
+    (';', ',', 'utf-8-sig')
+    >>> raw.data.loc[0, "q1"], raw.row_numbers[0]  # doctest: +SKIP
+    ('09', 2)
+
+    The peer call that reads the same cells is
+    ``pandas.read_csv(path, sep=None, dtype=str, keep_default_na=False, skip_blank_lines=False)``
+    (which, unlike this function, neither checks the header nor reports row numbers).
+    """
+    file = Path(path)
+    source = file.name
+    extension = file.suffix.lower()
+    if extension not in SUPPORTED_EXTENSIONS:
+        hint = " (save it as .xlsx from Excel)" if extension == ".xls" else ""
+        raise ResponseDataError(
+            f"{source}: cannot read files with extension {extension or '(none)'!r}{hint}; "
+            f"supported extensions are {', '.join(SUPPORTED_EXTENSIONS)}"
+        )
+    check_engine(engine)
+    if decimal is not None and decimal not in DECIMALS:
+        raise ValueError(f"decimal must be one of {DECIMALS}, got {decimal!r}")
+    _check_applies("sheet", sheet is not None, extension, _EXCEL_EXTENSIONS)
+    _check_applies("delimiter", delimiter is not None, extension, _TEXT_EXTENSIONS)
+    _check_applies("encoding", encoding is not None, extension, _TEXT_EXTENSIONS + _SPSS_EXTENSIONS)
+    _check_applies("apply_value_labels", apply_value_labels, extension, _SPSS_EXTENSIONS)
+    if not file.is_file():
+        raise FileNotFoundError(f"{file}: no such file")
+
+    if extension in _TEXT_EXTENSIONS:
+        return _read_text(
+            file,
+            delimiter=delimiter,
+            encoding=encoding,
+            decimal=decimal,
+            default_delimiter="\t" if extension == ".tsv" else ",",
+            numeric=numeric,
+            engine=engine,
+        )
+    if extension in _EXCEL_EXTENSIONS:
+        return _read_excel(file, sheet=sheet, decimal=decimal)
+    if extension in _SPSS_EXTENSIONS:
+        return _read_spss(
+            file, encoding=encoding, decimal=decimal, apply_value_labels=apply_value_labels
+        )
+    return _read_parquet(file, decimal=decimal)
+
+
+def check_engine(engine: object) -> None:
+    """Raise ``ValueError`` listing the allowed engines unless ``engine`` is one of them."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
+
+
+def _check_applies(option: str, given: bool, extension: str, extensions: tuple[str, ...]) -> None:
+    """Reject an option that has no meaning for the file's format."""
+    if given and extension not in extensions:
+        raise ValueError(
+            f"{option}= applies only to {', '.join(extensions)} files, not to {extension} files"
+        )
+
+
+def _import_optional(module: str, *, extra: str, purpose: str) -> ModuleType:
+    """Import an optional library or raise :class:`MissingDependencyError` naming the extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f'{purpose} needs {module}: pip install "measure[{extra}]"'
+        ) from exc
+
+
+def _is_blank(value: object) -> bool:
+    """Whether a cell counts as empty: missing, or text that is only whitespace."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    return False
+
+
+# --- delimited text ---------------------------------------------------------------------------
+
+
+def _read_text(
+    file: Path,
+    *,
+    delimiter: str | None,
+    encoding: str | None,
+    decimal: str | None,
+    default_delimiter: str,
+    numeric: bool,
+    engine: Engine,
+) -> RawTable:
+    source = file.name
+    raw = file.read_bytes()
+    text, used_encoding = _decode(raw, encoding, source)
+    if not text.strip(' \t\r\n\f\v,;"'):  # nothing but blanks, delimiters and quotes
+        raise ResponseDataError(f"{source}: the file is empty (no header row, no data)")
+
+    if delimiter is None:
+        delimiter = _detect_delimiter(text, default_delimiter)
+    elif len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValueError(
+            f"delimiter must be a single character other than a quote or a line break, "
+            f"got {delimiter!r}"
+        )
+
+    fast = None
+    if engine == "fast" or (engine == "auto" and len(text) >= FAST_MIN_CHARS):
+        from measure.io._fastcsv import read_simple_text
+
+        # plain ASCII UTF-8 (no byte-order mark): byte offsets are character offsets, so the
+        # fast parser reads the file's own bytes instead of a re-encoded copy
+        ascii_raw = raw if len(raw) == len(text) and text.isascii() else None
+        fast = read_simple_text(text, delimiter, numeric=numeric, raw=ascii_raw)
+    if fast is not None:
+        data, row_numbers = fast
+    else:
+        data, row_numbers = _read_text_careful(text, delimiter, source)
+        if numeric:
+            data = whole_number_columns(data)
+    if decimal is None:
+        decimal = "." if delimiter == "," else _detect_decimal(data)
+    return RawTable(
+        data=data,
+        source=source,
+        value_labels={},
+        row_numbers=_frozen(row_numbers),
+        encoding=used_encoding,
+        delimiter=delimiter,
+        decimal=decimal,
+        engine="fast" if fast is not None else "careful",
+    )
+
+
+def _read_text_careful(
+    text: str, delimiter: str, source: str
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+    """The csv module, record by record: exact row numbers for any quoting and blank lines."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        raise ResponseDataError(
+            f"{source}: cannot parse line {reader.line_num} as delimited text: {exc}"
+        ) from exc
+
+    cells: list[list[str | None]] = [
+        [None if not value.strip() else value for value in record] for record in records
+    ]
+    header_at, end = _content_span(cells)
+    if header_at is None:
+        raise ResponseDataError(f"{source}: the file is empty (no header row, no data)")
+
+    header = [value or "" for value in cells[header_at]]
+    body = cells[header_at + 1 : end]
+    first_row = header_at + 2  # records are 0-based, spreadsheet rows 1-based
+    row_numbers = np.arange(first_row, first_row + len(body), dtype=np.int64)
+
+    _check_row_lengths(source, header, body, row_numbers, delimiter)
+    return _assemble(source, header, body, row_numbers, header_row=header_at + 1), row_numbers
+
+
+def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:
+    """Decode file bytes; return the text (without byte-order mark) and the encoding used."""
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r}") from None
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ResponseDataError(
+                f"{source}: line {line} cannot be decoded as {encoding} "
+                f"(byte {raw[exc.start : exc.start + 1]!r}); check the encoding= option"
+            ) from exc
+        return text.removeprefix("\ufeff"), encoding
+
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(name).removeprefix("\ufeff"), name
+            except UnicodeDecodeError as exc:
+                raise ResponseDataError(
+                    f"{source}: starts with a {name} byte-order mark but is not valid {name}"
+                ) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return text, "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ResponseDataError(
+            f"{source}: line {line} is neither UTF-8 nor Windows-1252 text; "
+            f"pass the file's encoding with encoding="
+        ) from exc
+
+
+def _detect_delimiter(text: str, default: str) -> str:
+    """Choose among comma, semicolon and tab.
+
+    Every candidate is scored by (share of sampled rows with as many fields as the header,
+    number of header fields); a candidate that does not split the header scores nothing.
+    :class:`csv.Sniffer`'s guess is taken if it scores best, otherwise the best candidate.
+    """
+    sample = text[:_SNIFF_CHARS]
+    if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    scores = {candidate: _consistency(sample, candidate) for candidate in _DELIMITER_CANDIDATES}
+    best = max(scores.values())
+    if best[1] < 2:
+        return default
+    try:
+        sniffed: str | None = (
+            csv.Sniffer()
+            .sniff(sample[: _SNIFF_CHARS // 4], delimiters="".join(_DELIMITER_CANDIDATES))
+            .delimiter
+        )
+    except csv.Error:
+        sniffed = None
+    if sniffed is not None and scores.get(sniffed) == best:
+        return sniffed
+    return max(_DELIMITER_CANDIDATES, key=lambda candidate: scores[candidate])
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
+    counts: list[int] = []
+    try:
+        for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            if any(value.strip() for value in record):
+                counts.append(len(record))
+                if len(counts) > _SCORE_ROWS:
+                    break
+    except csv.Error:
+        return (0.0, 0)
+    if not counts or counts[0] < 2:
+        return (0.0, 0)
+    rows = counts[1:] or counts
+    return (sum(count == counts[0] for count in rows) / len(rows), counts[0])
+
+
+def _detect_decimal(data: pd.DataFrame) -> str:
+    """Comma if text cells such as ``2,5`` outnumber text cells such as ``2.5``.
+
+    Each distinct value is looked at once (cells are counted through ``pandas.factorize``), so
+    this costs little on large files.
+    """
+    commas = dots = 0
+    for column in data.columns:
+        series = data[column]
+        if not (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
+            continue
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if len(uniques) == 0:
+            continue
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        for value, n in zip(uniques.tolist(), counts.tolist(), strict=True):
+            if isinstance(value, str):
+                if _COMMA_DECIMAL.fullmatch(value):
+                    commas += n
+                elif _DOT_DECIMAL.fullmatch(value):
+                    dots += n
+    return "," if commas > dots else "."
+
+
+def _content_span(rows: Sequence[Sequence[object]]) -> tuple[int | None, int]:
+    """Index of the first non-blank row and one past the last non-blank row."""
+    non_blank = [i for i, row in enumerate(rows) if not all(_is_blank(v) for v in row)]
+    if not non_blank:
+        return None, 0
+    return non_blank[0], non_blank[-1] + 1
+
+
+def _check_row_lengths(
+    source: str,
+    header: list[str],
+    body: list[list[str | None]],
+    row_numbers: npt.NDArray[np.int64],
+    delimiter: str,
+) -> None:
+    """A text row may have fewer fields than the header, but no more non-empty ones."""
+    problems: list[dict[str, object]] = []
+    for row, number in zip(body, row_numbers, strict=True):
+        if len(row) > len(header) and any(v is not None for v in row[len(header) :]):
+            problems.append({"row": int(number), "fields": len(row), "expected": len(header)})
+    if problems:
+        shown = "; ".join(
+            f"row {p['row']} has {p['fields']} fields" for p in problems[:_MAX_LISTED]
+        )
+        more = (
+            f" (and {len(problems) - _MAX_LISTED} more rows)" if len(problems) > _MAX_LISTED else ""
+        )
+        shown_delimiter = "tab" if delimiter == "\t" else repr(delimiter)
+        raise ResponseDataError(
+            f"{source}: {len(problems)} row(s) have more fields than the header's "
+            f"{len(header)}: {shown}{more}; is a value containing the delimiter "
+            f"{shown_delimiter} not quoted, or is the delimiter wrong (delimiter= option)?",
+            problems,
+        )
+
+
+def _assemble(
+    source: str,
+    header: list[str],
+    body: list[list[Any]],
+    row_numbers: npt.NDArray[np.int64],
+    *,
+    header_row: int,
+) -> pd.DataFrame:
+    """Build the object DataFrame: pad rows, drop empty unnamed columns, check names."""
+    width = max([len(header)] + [len(row) for row in body])
+    header = header + [""] * (width - len(header))
+    rows = [row + [None] * (width - len(row)) for row in body]
+
+    keep: list[int] = []
+    unnamed: list[dict[str, object]] = []
+    for j, name in enumerate(header):
+        if name.strip():
+            keep.append(j)
+            continue
+        first = next((i for i, row in enumerate(rows) if row[j] is not None), None)
+        if first is not None:
+            unnamed.append(
+                {
+                    "column": j + 1,
+                    "letter": _column_letter(j + 1),
+                    "row": int(row_numbers[first]),
+                    "value": rows[first][j],
+                }
+            )
+    if unnamed:
+        shown = "; ".join(
+            f"column {p['column']} ({p['letter']}) has no name but has values "
+            f"(first {p['value']!r} at row {p['row']})"
+            for p in unnamed[:_MAX_LISTED]
+        )
+        raise ResponseDataError(
+            f"{source}: {len(unnamed)} column(s) without a name in the header row "
+            f"(row {header_row}): {shown}; name them, or remove any rows above the column "
+            f"names",
+            unnamed,
+        )
+
+    names = [header[j] for j in keep]
+    _check_duplicates(source, names)
+    columns = {name: [row[j] for row in rows] for name, j in zip(names, keep, strict=True)}
+    return pd.DataFrame(
+        {name: pd.Series(values, dtype=object) for name, values in columns.items()},
+        index=pd.RangeIndex(len(rows)),
+        columns=pd.Index(names, dtype=object),
+    )
+
+
+def _check_duplicates(source: str, names: Sequence[object]) -> None:
+    positions: dict[object, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        positions.setdefault(name, []).append(position)
+    duplicated = {name: where for name, where in positions.items() if len(where) > 1}
+    if duplicated:
+        shown = ", ".join(
+            f"{name!r} (columns {', '.join(map(str, where))})" for name, where in duplicated.items()
+        )
+        raise ResponseDataError(
+            f"{source}: duplicate column names: {shown}; every column needs its own name",
+            [{"column": name, "positions": where} for name, where in duplicated.items()],
+        )
+
+
+def _column_letter(number: int) -> str:
+    """Spreadsheet column letter of a 1-based column number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _frozen(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    values.setflags(write=False)
+    return values
+
+
+def _blank_text_to_missing(data: pd.DataFrame) -> pd.DataFrame:
+    """Whitespace-only text cells become missing in object and string columns."""
+    out = data.copy()
+    for column in out.columns:
+        series = out[column]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            blank_unique = np.array(
+                [isinstance(v, str) and not v.strip() for v in uniques.tolist()], dtype=bool
+            )
+            if blank_unique.any():
+                blank = (codes >= 0) & blank_unique[np.maximum(codes, 0)]
+                out[column] = series.mask(blank, None)
+    return out
+
+
+# --- Excel ------------------------------------------------------------------------------------
+
+
+def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> RawTable:
+    source = file.name
+    openpyxl = _import_optional("openpyxl", extra="excel", purpose="reading .xlsx files")
+    with warnings.catch_warnings():
+        # openpyxl warns about workbook features it drops (styles, data validation); the
+        # cell values are unaffected.
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
+        try:
+            workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile.BadZipFile, InvalidFileException, KeyError, ...
+            raise ResponseDataError(
+                f"{source}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})"
+            ) from exc
+        try:
+            worksheet = _pick_sheet(source, workbook, sheet)
+            worksheet.reset_dimensions()  # do not trust the stored sheet size
+            records = [
+                list(row) for row in worksheet.iter_rows(min_row=1, min_col=1, values_only=True)
+            ]
+            sheet_name = str(worksheet.title)
+        finally:
+            workbook.close()
+
+    cells: list[list[Any]] = [[None if _is_blank(v) else v for v in row] for row in records]
+    header_at, end = _content_span(cells)
+    if header_at is None:
+        raise ResponseDataError(
+            f"{source}: worksheet {sheet_name!r} is empty (no header row, no data)"
+        )
+    header = [_header_name(v) for v in cells[header_at]]
+    body = cells[header_at + 1 : end]
+    first_row = header_at + 2
+    row_numbers = np.arange(first_row, first_row + len(body), dtype=np.int64)
+    data = _assemble(
+        f"{source} [{sheet_name}]", header, body, row_numbers, header_row=header_at + 1
+    )
+    return RawTable(
+        data=data,
+        source=source,
+        value_labels={},
+        row_numbers=_frozen(row_numbers),
+        encoding=None,
+        delimiter=None,
+        decimal=decimal if decimal is not None else _detect_decimal(data),
+        sheet=sheet_name,
+    )
+
+
+def _pick_sheet(source: str, workbook: Any, sheet: str | int | None) -> Any:
+    worksheets = list(workbook.worksheets)
+    names = [str(ws.title) for ws in worksheets]
+    if not worksheets:
+        raise ResponseDataError(f"{source}: the workbook has no worksheets")
+    if sheet is None:
+        return worksheets[0]
+    if isinstance(sheet, bool) or not isinstance(sheet, (str, int)):
+        raise ValueError(f"sheet must be a sheet name or a 0-based position, got {sheet!r}")
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(worksheets):
+            raise ResponseDataError(
+                f"{source}: there is no worksheet at position {sheet} (0-based); "
+                f"the workbook has {len(worksheets)}: {', '.join(map(repr, names))}"
+            )
+        return worksheets[sheet]
+    if sheet not in names:
+        raise ResponseDataError(
+            f"{source}: no worksheet named {sheet!r}; worksheets are {', '.join(map(repr, names))}"
+        )
+    return worksheets[names.index(sheet)]
+
+
+def _header_name(value: object) -> str:
+    """Column name from a header cell: text as is, whole numbers without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- SPSS ---------------------------------------------------------------------------------------
+
+
+def _read_spss(
+    file: Path, *, encoding: str | None, decimal: str | None, apply_value_labels: bool
+) -> RawTable:
+    source = file.name
+    pyreadstat = _import_optional(
+        "pyreadstat", extra="spss", purpose=f"reading {file.suffix.lower()} files"
+    )
+    try:
+        data, meta = pyreadstat.read_sav(
+            str(file),
+            apply_value_formats=apply_value_labels,
+            formats_as_category=False,
+            user_missing=False,
+            encoding=encoding,
+        )
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+        raise ResponseDataError(f"{source}: cannot be read as an SPSS file ({exc})") from exc
+    value_labels: dict[str, dict[object, str]] = {
+        str(column): {code: str(label) for code, label in labels.items()}
+        for column, labels in (meta.variable_value_labels or {}).items()
+    }
+    return _finish_binary(
+        source,
+        data,
+        value_labels=value_labels,
+        encoding=getattr(meta, "file_encoding", None),
+        decimal=decimal,
+    )
+
+
+# --- Parquet ------------------------------------------------------------------------------------
+
+
+def _read_parquet(file: Path, *, decimal: str | None) -> RawTable:
+    source = file.name
+    pyarrow = _import_optional("pyarrow", extra="parquet", purpose="reading .parquet files")
+    try:
+        data = pd.read_parquet(file, engine="pyarrow")
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise ResponseDataError(f"{source}: cannot be read as a Parquet file ({exc})") from exc
+    if not (isinstance(data.index, pd.RangeIndex) and data.index.name is None):
+        data = data.reset_index()  # a stored index (e.g. person ids) becomes a column
+    return _finish_binary(source, data, value_labels={}, encoding=None, decimal=decimal)
+
+
+def _finish_binary(
+    source: str,
+    data: pd.DataFrame,
+    *,
+    value_labels: dict[str, dict[object, str]],
+    encoding: str | None,
+    decimal: str | None,
+) -> RawTable:
+    """Checks and bookkeeping shared by the formats without a header line (SPSS, Parquet)."""
+    if data.shape[1] == 0:
+        raise ResponseDataError(f"{source}: the file has no columns")
+    _check_duplicates(source, list(data.columns))
+    data = _blank_text_to_missing(data.reset_index(drop=True))
+    row_numbers = np.arange(2, 2 + len(data), dtype=np.int64)
+    return RawTable(
+        data=data,
+        source=source,
+        value_labels=value_labels,
+        row_numbers=_frozen(row_numbers),
+        encoding=encoding,
+        delimiter=None,
+        decimal=decimal if decimal is not None else _detect_decimal(data),
+    )

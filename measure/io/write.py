@@ -1,0 +1,466 @@
+"""Every file measure writes: one atomic writer, one JSON encoder, outputs as one set.
+
+:class:`OutputSet` is the one place that creates, flushes and moves result files. Files are
+written into a hidden staging directory (``.measure-staging-*``) inside each target
+directory and moved into place only when every file of the set was written; on any failure
+the staging directories are removed and the targets are left as they were. A command's
+tables, ``summary.json``, ``report.html`` and saved reference scale therefore appear together
+or not at all. The functions :func:`write_table_atomic`, :func:`write_workbook_atomic`,
+:func:`write_json_atomic` and :func:`write_text_atomic` are sets of one file.
+
+JSON is written by :func:`json_text` alone: :func:`measure.summary.json_ready` (non-finite
+numbers as ``null``, numpy as Python), indented, UTF-8, strict (no NaN tokens).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Literal
+
+import numpy as np
+import pandas as pd
+
+from measure.io._csvwriter import csv_cells, round_floats, write_joined_csv
+from measure.io.read import Engine, _import_optional, check_engine
+from measure.summary import json_ready
+
+__all__ = [
+    "OutputSet",
+    "TableFormat",
+    "WRITE_FORMATS",
+    "check_digits",
+    "json_text",
+    "round_floats",
+    "write_json_atomic",
+    "write_table_atomic",
+    "write_text_atomic",
+    "write_workbook_atomic",
+]
+
+TableFormat = Literal["csv", "xlsx", "json", "parquet"]
+WRITE_FORMATS: tuple[str, ...] = ("csv", "xlsx", "json", "parquet")
+"""The values of ``fmt=`` in :func:`write_table_atomic`."""
+
+_STAGING_PREFIX = ".measure-staging-"
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def json_text(obj: Any) -> str:
+    """The JSON text measure writes for ``obj``: :func:`measure.summary.json_ready` applied
+    (NaN and infinities as ``null``, numpy scalars and arrays as Python), two-space indent,
+    UTF-8 characters kept, a final line break.
+
+    Raises
+    ------
+    TypeError
+        ``obj`` holds something JSON cannot encode (a date, a path): convert it first.
+
+    Examples
+    --------
+    >>> print(json_text({"se": float("nan"), "n": np.int64(3)}), end="")
+    {
+      "se": null,
+      "n": 3
+    }
+    """
+    return json.dumps(json_ready(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+class OutputSet:
+    """Files that appear together or not at all.
+
+    Use it as a context manager: every ``write_*`` call writes its file into a hidden staging
+    directory inside the target's directory (created with mode 0o666 less the umask, flushed
+    to disk); when the block ends without an exception, all files are moved into place with
+    :func:`os.replace`, and when it raises, none is and the staging directories are removed.
+    A file replaced by the set is restored if a later move fails.
+
+    Parameters
+    ----------
+    overwrite : bool, default True
+        Whether existing files may be replaced. ``False``: the set refuses (``FileExistsError``,
+        nothing moved) when a target exists at the end; check before the work starts with
+        :meth:`check_absent` to fail early.
+    make_dirs : bool, default False
+        Create missing target directories (those created are removed again on failure).
+
+    Examples
+    --------
+    >>> with OutputSet(overwrite=False) as out:  # doctest: +SKIP
+    ...     out.write_table(cal.items, "results/items.csv")
+    ...     out.write_json(cal.summary(), "results/summary.json")
+    """
+
+    def __init__(self, *, overwrite: bool = True, make_dirs: bool = False) -> None:
+        self.overwrite = overwrite
+        self.make_dirs = make_dirs
+        self._staging: dict[Path, Path] = {}  # target directory -> its staging directory
+        self._files: dict[Path, Path] = {}  # target -> staged file, in the order written
+        self._made: list[Path] = []  # directories created, parents first
+        self._closed = False
+
+    # -- the set ----------------------------------------------------------------------------
+
+    @staticmethod
+    def check_absent(paths: Mapping[str, Path] | list[Path] | tuple[Path, ...]) -> None:
+        """Raise ``FileExistsError`` naming every path that exists (the ``--force`` check)."""
+        listed = list(paths.values()) if isinstance(paths, Mapping) else list(paths)
+        existing = [str(p) for p in listed if Path(p).exists()]
+        if existing:
+            raise FileExistsError(f"output exists: {', '.join(existing)}")
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """The target paths written so far, in order."""
+        return tuple(self._files)
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def commit(self) -> tuple[Path, ...]:
+        """Move every staged file into place (all or none) and remove the staging directories."""
+        self._check_open()
+        self._closed = True
+        moved: list[tuple[Path, Path | None]] = []
+        try:
+            if not self.overwrite:
+                self.check_absent(list(self._files))
+            for target, staged in self._files.items():
+                backup = None
+                if os.path.lexists(target):
+                    backup = staged.with_name(staged.name + ".replaced")
+                    _keep_copy(target, backup)
+                os.replace(staged, target)
+                moved.append((target, backup))
+        except BaseException:
+            for target, backup in reversed(moved):
+                with contextlib.suppress(OSError):
+                    if backup is not None:
+                        os.replace(backup, target)
+                    else:
+                        os.unlink(target)
+            self._remove_staging(remove_made=True)
+            raise
+        self._remove_staging(remove_made=False)
+        return self.paths
+
+    def discard(self) -> None:
+        """Remove every staged file and the staging directories; no target is touched."""
+        if self._closed:
+            return
+        self._closed = True
+        self._remove_staging(remove_made=True)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this output set is already committed or discarded")
+
+    def _remove_staging(self, *, remove_made: bool) -> None:
+        for staging in self._staging.values():
+            shutil.rmtree(staging, ignore_errors=True)
+        if remove_made:
+            for directory in reversed(self._made):
+                with contextlib.suppress(OSError):
+                    directory.rmdir()  # only if empty
+
+    def _staging_dir(self, directory: Path) -> Path:
+        if directory not in self._staging:
+            if not directory.is_dir():
+                if not self.make_dirs or directory.exists():
+                    raise FileNotFoundError(f"{directory}: no such directory")
+                missing = [directory, *(p for p in directory.parents if not p.exists())]
+                directory.mkdir(parents=True, exist_ok=True)
+                self._made.extend(reversed(missing))
+            self._staging[directory] = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory))
+        return self._staging[directory]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def open(self, path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+        """A binary file that becomes ``path`` when the set is committed."""
+        self._check_open()
+        target = Path(os.path.abspath(path))
+        if target in self._files:
+            raise ValueError(f"{target} is written twice in one output set")
+        staged = self._staging_dir(target.parent) / target.name
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(staged, flags, 0o666)  # the usual permissions: 0o666 less umask
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(staged)
+            raise
+        self._files[target] = staged
+
+    def write_bytes(self, data: bytes, path: str | os.PathLike[str]) -> Path:
+        """Write ``data`` to ``path`` (with the set)."""
+        with self.open(path) as handle:
+            handle.write(data)
+        return Path(path)
+
+    def write_text(self, text: str, path: str | os.PathLike[str]) -> Path:
+        """Write ``text`` as UTF-8 to ``path`` (with the set)."""
+        return self.write_bytes(text.encode("utf-8"), path)
+
+    def write_json(self, obj: Any, path: str | os.PathLike[str]) -> Path:
+        """Write ``obj`` as :func:`json_text` to ``path`` (with the set)."""
+        return self.write_text(json_text(obj), path)
+
+    def write_table(
+        self,
+        df: pd.DataFrame,
+        path: str | os.PathLike[str],
+        *,
+        fmt: TableFormat = "csv",
+        excel_friendly: bool = False,
+        digits: int | None = None,
+        engine: Engine = "auto",
+    ) -> Path:
+        """Write one table to ``path`` (with the set); see :func:`write_table_atomic`."""
+        if fmt not in WRITE_FORMATS:
+            raise ValueError(f"fmt must be one of {WRITE_FORMATS}, got {fmt!r}")
+        check_engine(engine)
+        check_digits(digits)
+        if fmt == "xlsx":
+            return self.write_workbook({"data": df}, path)
+        index = _meaningful_index(df)
+        table = df.reset_index() if index else df
+        if fmt == "parquet":
+            pq = _import_optional(
+                "pyarrow.parquet", extra="parquet", purpose="writing .parquet files"
+            )
+            import pyarrow as pa
+
+            arrow_table = pa.Table.from_pandas(table, preserve_index=False)
+            with self.open(path) as handle:
+                pq.write_table(arrow_table, handle)
+            return Path(path)
+        if fmt == "json":
+            payload = table.to_json(
+                orient="records", force_ascii=False, date_format="iso", double_precision=15
+            )
+            return self.write_text(payload, path)
+        if excel_friendly:
+            text = round_floats(df, digits).to_csv(
+                sep=";", decimal=",", index=index, lineterminator="\r\n"
+            )
+            return self.write_bytes(text.encode("utf-8-sig"), path)
+        cells = csv_cells(table, digits) if engine != "careful" else None
+        if cells is not None:
+            with self.open(path) as handle:
+                write_joined_csv(cells, list(table.columns), handle)
+            return Path(path)
+        text = round_floats(df, digits).to_csv(index=index, lineterminator="\n")
+        return self.write_text(text, path)
+
+    def write_workbook(
+        self, tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]
+    ) -> Path:
+        """Write tables as the worksheets of one workbook (with the set); see
+        :func:`write_workbook_atomic`."""
+        _check_sheet_names(tables)
+        _import_optional("openpyxl", extra="excel", purpose="writing .xlsx files")
+        with self.open(path) as handle:
+            with pd.ExcelWriter(handle, engine="openpyxl") as writer:
+                for name, table in tables.items():
+                    table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
+        return Path(path)
+
+
+def _keep_copy(target: Path, backup: Path) -> None:
+    """A second name for ``target`` (a hard link; a copy where links are not possible)."""
+    try:
+        os.link(target, backup, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(target, backup, follow_symlinks=False)
+
+
+# --------------------------------------------------------------------------------------------
+# sets of one file
+# --------------------------------------------------------------------------------------------
+
+
+def write_table_atomic(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    fmt: TableFormat = "csv",
+    excel_friendly: bool = False,
+    digits: int | None = None,
+    engine: Engine = "auto",
+) -> Path:
+    """Write a table to ``path`` atomically: the file is either complete or untouched.
+
+    The table is written through an :class:`OutputSet` of one file (a staging directory in
+    the same directory, flushed to disk, moved over ``path`` with :func:`os.replace`); on any
+    failure an existing ``path`` is left as it was. A named or non-default index (for example
+    person ids) is written as leading column(s); a default ``RangeIndex`` is not written.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : str or os.PathLike
+        Target file; its directory must exist.
+    fmt : {"csv", "xlsx", "json", "parquet"}, default "csv"
+        ``"csv"``: UTF-8, comma-separated, decimal point, missing cells empty.
+        ``"xlsx"``: one worksheet named ``"data"`` (needs openpyxl).
+        ``"json"``: a list of records, one object per row, missing values as ``null``.
+        ``"parquet"``: a Parquet file (typed columns, compressed; the compact choice for
+        millions of persons).
+    excel_friendly : bool, default False
+        CSV only: write with ``;`` as separator, ``,`` as decimal separator, a UTF-8
+        byte-order mark and CRLF line ends, which is what Excel in a Swedish (or other
+        decimal-comma) locale opens correctly by double-click (always pandas' writer).
+        Ignored for xlsx and json, which Excel and other readers open without locale trouble.
+    digits : int, optional
+        CSV only: round float columns to this many significant digits (1..17) before writing;
+        ``None`` (default) writes every float with the shortest text that reads back to the same
+        double. The command line writes 7 significant digits (``--digits``): far finer than any
+        standard error, and about half the size of a full-precision million-row persons.csv.
+        xlsx, json and parquet always keep full precision.
+    engine : {"auto", "fast", "careful"}, default "auto"
+        CSV only. ``"careful"``: pandas' writer (the csv module). ``"fast"``: cells formatted
+        and joined by pyarrow's string kernels on every core, for columns of numbers, text,
+        booleans and categories; a table with other columns (dates, mixed objects) is written
+        by the careful engine. ``"auto"``: the fast engine whenever it applies. Both write
+        the same cells (quoted only where needed, missing as empty), except that the fast
+        engine writes a whole float without ``.0`` (``2`` for 2.0; the same double).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        ``fmt``, ``engine`` or ``digits`` is not one of the allowed values.
+    MissingDependencyError
+        ``fmt="xlsx"`` and openpyxl is not installed.
+
+    Examples
+    --------
+    >>> write_table_atomic(calibration.items, "items.csv", excel_friendly=True)  # doctest: +SKIP
+    """
+    with OutputSet() as out:
+        out.write_table(
+            df, path, fmt=fmt, excel_friendly=excel_friendly, digits=digits, engine=engine
+        )
+    return Path(path)
+
+
+def write_workbook_atomic(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+    """Write several tables to one ``.xlsx`` workbook atomically, one worksheet per table.
+
+    Worksheets appear in the mapping's order and are named by its keys. A named or
+    non-default index is written as leading column(s). The workbook is written through an
+    :class:`OutputSet` of one file and moved over ``path`` only when complete.
+
+    Parameters
+    ----------
+    tables : Mapping of str to pandas.DataFrame
+        Worksheet name to table. Names must be 1-31 characters, without ``[ ] : * ? / \\``,
+        and unique ignoring case (Excel's rules).
+    path : str or os.PathLike
+        Target file, normally ending in ``.xlsx``; its directory must exist.
+
+    Raises
+    ------
+    ValueError
+        ``tables`` is empty or a worksheet name breaks Excel's rules.
+    MissingDependencyError
+        openpyxl is not installed.
+
+    Examples
+    --------
+    >>> write_workbook_atomic(  # doctest: +SKIP
+    ...     {"items": calibration.items, "persons": calibration.persons}, "results.xlsx"
+    ... )
+    """
+    with OutputSet() as out:
+        out.write_workbook(tables, path)
+    return Path(path)
+
+
+def write_json_atomic(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``obj`` as :func:`json_text` to ``path`` atomically; returns ``path``."""
+    with OutputSet() as out:
+        out.write_json(obj, path)
+    return Path(path)
+
+
+def write_text_atomic(text: str, path: str | os.PathLike[str], *, make_dirs: bool = False) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` atomically (``make_dirs``: create missing
+    directories); returns ``path``."""
+    with OutputSet(make_dirs=make_dirs) as out:
+        out.write_text(text, path)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------------------------
+# checks and helpers
+# --------------------------------------------------------------------------------------------
+
+
+def check_digits(digits: int | None) -> None:
+    """Raise ``ValueError`` unless ``digits`` is None or an integer 1..17."""
+    if digits is not None and (
+        isinstance(digits, bool)
+        or not isinstance(digits, (int, np.integer))
+        or not 1 <= digits <= 17
+    ):
+        raise ValueError(
+            f"digits must be an integer 1..17 or None (full precision), got {digits!r}"
+        )
+
+
+def _check_sheet_names(tables: Mapping[str, pd.DataFrame]) -> None:
+    if not tables:
+        raise ValueError("tables is empty: a workbook needs at least one worksheet")
+    seen: dict[str, str] = {}
+    for name in tables:
+        if not isinstance(name, str) or not 1 <= len(name) <= 31:
+            raise ValueError(f"worksheet name {name!r} must be text of 1 to 31 characters")
+        if _SHEET_FORBIDDEN.search(name) or name.startswith("'") or name.endswith("'"):
+            raise ValueError(
+                f"worksheet name {name!r} may not contain [ ] : * ? / \\ "
+                f"or begin or end with an apostrophe"
+            )
+        if name.lower() in seen:
+            raise ValueError(
+                f"worksheet names {seen[name.lower()]!r} and {name!r} are the same to Excel "
+                f"(names are compared ignoring case)"
+            )
+        seen[name.lower()] = name
+
+
+def _meaningful_index(df: pd.DataFrame) -> bool:
+    """Whether the index carries data (ids) rather than being a default row position."""
+    return not isinstance(df.index, pd.RangeIndex) or any(
+        name is not None for name in df.index.names
+    )

@@ -1,0 +1,99 @@
+"""A command's output files appear together or not at all (tables, summary.json, report.html,
+the saved reference), and existing files are left alone without --force."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import measure
+from measure.cli.main import cli
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    sim = measure.simulate_responses(
+        thresholds=[[-1.0, 0.5], [-0.5, 1.0], [0.0, 0.8], [-0.8, 0.2]], n_persons=120, rng=3
+    )
+    path = tmp_path / "answers.csv"
+    sim.responses.to_csv(path, index=False)
+    return path
+
+
+def _files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+def test_calibrate_writes_tables_summary_and_reference_as_one_set(
+    data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    ref = tmp_path / "refs" / "scale.json"
+    args = ["calibrate", str(data), "--out", str(out), "--quiet", "--save-reference", str(ref)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert _files(out) == [
+        "items.csv",
+        "persons.csv",
+        "score_table.csv",
+        "summary.json",
+        "thresholds.csv",
+    ]
+    assert _files(ref.parent) == ["scale.json"]
+    measure.load_reference(ref)
+
+
+def test_a_failing_last_file_leaves_no_output_and_no_staging(data: Path, tmp_path: Path) -> None:
+    """The reference cannot be written (its folder is a file): the tables and summary.json,
+    written before it, do not appear either."""
+    out = tmp_path / "out"
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file\n")
+    args = ["calibrate", str(data), "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(cli, [*args, "--save-reference", str(blocker / "ref.json")])
+    assert result.exit_code == 1
+    assert "not_a_folder: no such directory" in result.output
+    assert _files(out) == []  # no tables, no summary.json, no .measure-staging-* folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv", "not_a_folder"]
+
+
+def test_existing_files_are_untouched_on_failure_with_force(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["calibrate", str(data), "--out", str(out), "--quiet"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = {name: (out / name).read_bytes() for name in _files(out)}
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file\n")
+    failing = [*args, "--force", "--digits", "3", "--save-reference", str(blocker / "r.json")]
+    result = CliRunner().invoke(cli, failing)
+    assert result.exit_code == 1
+    assert {name: (out / name).read_bytes() for name in _files(out)} == before
+
+
+def test_existing_output_without_force_stops_before_any_work(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("{}\n")
+    (out / "mine.txt").write_text("keep\n")
+    result = CliRunner().invoke(cli, ["calibrate", str(data), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2
+    assert "output exists" in result.output and "summary.json" in result.output
+    assert _files(out) == ["mine.txt", "summary.json"]
+    assert (out / "summary.json").read_text() == "{}\n"
+
+
+def test_report_and_dif_join_the_set(data: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(data)
+    frame.insert(0, "group", np.where(np.arange(len(frame)) % 2 == 0, "a", "b"))
+    path = tmp_path / "grouped.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    args = ["calibrate", str(path), "--out", str(out), "--quiet", "--report", "--dif", "group"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "report.html" in _files(out) and "dif.csv" in _files(out)
+    assert not [name for name in _files(out) if name.startswith(".")]

@@ -1,0 +1,111 @@
+"""One writer: outputs as one set (all files or none), one atomic write, one JSON encoder."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from measure.io import OutputSet, json_text, write_json_atomic, write_text_atomic
+
+
+def _table(n: int = 5) -> pd.DataFrame:
+    return pd.DataFrame({"item": [f"q{i}" for i in range(n)], "measure": np.linspace(-1, 1, n)})
+
+
+def _unwritable() -> pd.DataFrame:
+    return pd.DataFrame({"text": ["control \x01 character"]})  # Excel cannot store this
+
+
+def test_a_failure_while_writing_the_third_file_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(Exception, match=r"cannot be used in worksheets|IllegalCharacter"):
+        with OutputSet(make_dirs=True) as files:
+            files.write_table(_table(), out / "items.csv")
+            files.write_json({"n": 5}, out / "summary.json")
+            files.write_table(_unwritable(), out / "broken.xlsx", fmt="xlsx")
+    assert not out.exists()  # no files, no staging directory, not even the directory made
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_files_are_untouched_when_the_set_fails(tmp_path: Path) -> None:
+    (tmp_path / "items.csv").write_text("old items\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(RuntimeError, match="stop"):
+        with OutputSet() as files:
+            files.write_table(_table(), tmp_path / "items.csv")
+            files.write_text("<html></html>\n", tmp_path / "report.html")
+            raise RuntimeError("stop")
+    assert (tmp_path / "items.csv").read_text() == "old items\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.csv", "notes.txt"]
+
+
+def test_a_failed_move_puts_the_replaced_files_back(tmp_path: Path) -> None:
+    """If moving one file into place fails, the files already moved are taken back and the
+    files they replaced restored."""
+    (tmp_path / "items.csv").write_text("old items\n")
+    (tmp_path / "persons.csv").mkdir()  # a directory where a file should go: the move fails
+    with pytest.raises(OSError):
+        with OutputSet() as files:
+            files.write_table(_table(), tmp_path / "items.csv")
+            files.write_json({"a": 1}, tmp_path / "summary.json")
+            files.write_table(_table(), tmp_path / "persons.csv")
+    assert (tmp_path / "items.csv").read_text() == "old items\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.csv", "persons.csv"]
+
+
+def test_without_overwrite_an_existing_target_stops_the_whole_set(tmp_path: Path) -> None:
+    (tmp_path / "summary.json").write_text("{}\n")
+    with pytest.raises(FileExistsError, match=r"output exists: .*summary\.json"):
+        OutputSet.check_absent([tmp_path / "items.csv", tmp_path / "summary.json"])
+    with pytest.raises(FileExistsError, match=r"summary\.json"):
+        with OutputSet(overwrite=False) as files:
+            files.write_table(_table(), tmp_path / "items.csv")
+            files.write_json({"a": 1}, tmp_path / "summary.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+    assert (tmp_path / "summary.json").read_text() == "{}\n"
+
+
+def test_a_committed_set_has_every_file_with_the_usual_permissions(tmp_path: Path) -> None:
+    (tmp_path / "items.csv").write_text("old\n")
+    with OutputSet() as files:
+        files.write_table(_table(), tmp_path / "items.csv")
+        files.write_json({"se": float("nan")}, tmp_path / "sub" / ".." / "summary.json")
+    assert files.paths == (tmp_path / "items.csv", tmp_path / "summary.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.csv", "summary.json"]
+    assert (tmp_path / "items.csv").read_text().startswith("item,measure\nq0,-1\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("items.csv", "summary.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+
+
+def test_one_file_is_written_once_per_set(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"items\.csv is written twice"):
+        with OutputSet() as files:
+            files.write_text("a", tmp_path / "items.csv")
+            files.write_text("b", tmp_path / "items.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_directory_is_an_error_unless_asked_to_make_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no_such_dir: no such directory"):
+        write_json_atomic({"a": 1}, tmp_path / "no_such_dir" / "a.json")
+    assert list(tmp_path.iterdir()) == []
+    write_text_atomic("x\n", tmp_path / "made" / "a.txt", make_dirs=True)
+    assert (tmp_path / "made" / "a.txt").read_text() == "x\n"
+
+
+def test_json_text_is_the_one_encoding() -> None:
+    obj = {"se": np.float64("nan"), "n": np.int64(3), "ok": np.bool_(True), "v": np.arange(2)}
+    text = json_text(obj)
+    assert json.loads(text) == {"se": None, "n": 3, "ok": True, "v": [0, 1]}
+    assert text.endswith("}\n") and "NaN" not in text
+    assert json_text({"town": "Umeå"}) == '{\n  "town": "Umeå"\n}\n'
+    with pytest.raises(TypeError):
+        json_text({"when": object()})
