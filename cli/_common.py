@@ -29,7 +29,6 @@ from measure.instrument import (
 )
 from measure.io import OutputSet, RawTable, read_table
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
-from measure.units import persons_in_unit, score_table_in_unit
 
 EXIT_DATA_ERROR = 1  # data, instrument, convergence or file errors (usage errors exit 2 via click)
 #: person statuses in words, for the plain summaries
@@ -426,11 +425,6 @@ def check_responses(
 # --------------------------------------------------------------------------------------------
 
 
-def add_unit_columns(persons: pd.DataFrame, unit: ReportingUnit) -> pd.DataFrame:
-    """measure_unit, se_unit, ci_lower_unit, ci_upper_unit (see :mod:`measure.units`)."""
-    return persons_in_unit(persons, unit)
-
-
 def check_row_count(persons: pd.DataFrame, summary: Mapping[str, Any], n_rows: int) -> None:
     """One person row, and one status, for every row read (else a bug: RuntimeError)."""
     if len(persons) != n_rows or sum(summary["status_counts"].values()) != n_rows:
@@ -438,16 +432,6 @@ def check_row_count(persons: pd.DataFrame, summary: Mapping[str, Any], n_rows: i
             f"{len(persons)} person rows and status counts "
             f"{summary['status_counts']} for {n_rows} rows read"
         )
-
-
-def add_score_unit_columns(table: pd.DataFrame, unit: ReportingUnit) -> pd.DataFrame:
-    """wle_unit, wle_se_unit, mle_unit, mle_se_unit (see :mod:`measure.units`)."""
-    return score_table_in_unit(table, unit)
-
-
-# --------------------------------------------------------------------------------------------
-# output
-# --------------------------------------------------------------------------------------------
 
 
 def check_format(fmt: str, excel_friendly: bool) -> None:

@@ -27,8 +27,6 @@ from ._common import (
     InputOptions,
     OutputOptions,
     Progress,
-    add_score_unit_columns,
-    add_unit_columns,
     check_responses,
     check_row_count,
     collect_warnings,
@@ -168,18 +166,15 @@ def calibrate_cmd(
                     min_answered=needed,
                     method=method,
                     keep={col: frame[col].to_numpy() for col in carried},
+                    reporting_unit=unit if unit is not None else reference_unit,
                 )
 
             persons = cal.persons
-            score_table = cal.score_table()
-            if unit is not None:
-                persons = add_unit_columns(persons, unit)
-                score_table = add_score_unit_columns(score_table, unit)
             tables = {
                 "items": cal.items,
                 "thresholds": cal.thresholds,
                 "persons": persons,
-                "score_table": score_table,
+                "score_table": cal.score_table(),
             }
 
             summary = cal.summary().to_dict()
@@ -206,12 +201,10 @@ def calibrate_cmd(
                     "invalid_cells_set_missing": rm.n_invalid,
                     "invalid_cells": [c.to_dict() for c in rm.invalid[:MAX_LISTED]],
                     "reporting_unit": None
-                    if unit is None
+                    if summary["reporting_unit"] is None
                     else {
-                        "name": unit.name,
-                        "intercept": unit.intercept,
-                        "slope": unit.slope,
-                        "from": unit_origin,
+                        **summary["reporting_unit"],
+                        "from": unit_origin if unit is not None else "--reference-unit",
                     },
                     "warnings": warned,
                     "elapsed_seconds": round(time.perf_counter() - t0, 3),
@@ -253,9 +246,7 @@ def calibrate_cmd(
                     from measure.reference import save_reference
                     from measure.results import reference_from_calibration
 
-                    ref = reference_from_calibration(
-                        cal, instrument=inst, reporting_unit=unit or reference_unit
-                    )
+                    ref = reference_from_calibration(cal, instrument=inst)
                     paths["reference"] = save_reference(ref, save_reference_path, into=files)
                 if report:
                     paths["report"] = out / "report.html"

@@ -15,6 +15,7 @@ from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method
 from measure._types import MODELS, ModelName, NullPolicy, PersonEstimator
 from measure.models import check_model
 from measure.pipeline import fit as pipeline_fit
+from measure.reference import UnitSpec
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 from measure.results import Calibration
 from measure.schemas import RESERVED_PERSON_COLUMNS
@@ -113,6 +114,7 @@ def calibrate(
     source: str = "data",
     row_numbers: Sequence[int] | NDArray[np.int64] | None = None,
     keep: Sequence[str] | Mapping[str, Any] = (),
+    reporting_unit: UnitSpec = None,
 ) -> Calibration:
     """Calibrate items by conditional maximum likelihood and measure persons.
 
@@ -154,6 +156,11 @@ def calibrate(
         category below (category 0 with the one above) and warns.
     min_answered : fewer answered items than this gives status ``too_few_answers``. Default:
         the instrument's minimum, else 1.
+    reporting_unit : a :class:`~measure.instrument.ReportingUnit`, ``"mean50_sd10"`` or
+        ``"0-100"`` (see :func:`measure.reference_from_calibration`): ``persons`` gets
+        measure_unit, se_unit, ci_lower_unit, ci_upper_unit and ``score_table()`` the unit
+        columns; a reference made from the calibration keeps the unit. Default: the instrument's
+        unit, else none.
     keep : data columns carried unchanged into ``persons`` (after ``person``): names of columns
         of ``data``, or a mapping name -> values (one per row; for a :class:`ResponseMatrix`).
     solver : :class:`SolverOptions`.
@@ -218,6 +225,13 @@ def calibrate(
         min_category=rm.min_category,
         reversed_items=frozenset(rm.reversed_items),
     )
+    if reporting_unit is None and instrument is not None:
+        reporting_unit = instrument.reporting_unit
     return Calibration.build(
-        fit, rm, person_estimator=person_estimator, keep=kept, min_answered=needed
+        fit,
+        rm,
+        person_estimator=person_estimator,
+        keep=kept,
+        min_answered=needed,
+        reporting_unit=reporting_unit,
     )

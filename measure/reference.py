@@ -437,9 +437,15 @@ def _check_thresholds(thr: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- building
 
 
-def _make_unit(
+def make_unit(
     spec: UnitSpec, sample: Mapping[str, Any], thresholds: FloatArray, max_cat: NDArray[np.int64]
 ) -> tuple[ReportingUnit | None, str | None]:
+    """The reporting unit of ``spec`` and its definition in words.
+
+    ``spec``: a :class:`ReportingUnit`, ``"mean50_sd10"`` (mean 50 and SD 10 of ``sample``'s WLE
+    measures), ``"0-100"`` (0 and 100 at the WLE of the lowest and highest raw score on all
+    items) or ``None`` (no unit).
+    """
     if spec is None:
         return None, None
     if isinstance(spec, ReportingUnit):
@@ -507,7 +513,7 @@ def reference_from_estimates(
         instrument_version = instrument_version or instrument.version
         if reporting_unit is None:
             reporting_unit = instrument.reporting_unit
-    unit, definition = _make_unit(reporting_unit, sample, threshold_matrix, max_category)
+    unit, definition = make_unit(reporting_unit, sample, threshold_matrix, max_category)
     if created is None:
         created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return ReferenceScale(
@@ -601,7 +607,7 @@ def reference_from_thresholds(
         )
     # validate (and order) before deriving a unit from the thresholds
     base = ReferenceScale(model=model, items=items, thresholds=thr, sample={})
-    unit, definition = _make_unit(reporting_unit, {}, base.threshold_matrix, base.max_category)
+    unit, definition = make_unit(reporting_unit, {}, base.threshold_matrix, base.max_category)
     if created is None:
         created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return ReferenceScale(

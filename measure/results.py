@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,15 +22,16 @@ from measure._types import Z95
 from measure.exceptions import ReferenceScaleError
 from measure.fit import MISFIT_RULE, misfitting
 from measure.pipeline import Fit, ItemFit
-from measure.reference import ReferenceScale, UnitSpec, reference_from_estimates
+from measure.reference import ReferenceScale, UnitSpec, make_unit, reference_from_estimates
 from measure.reliability import cronbach_alpha, separation_reliability
 from measure.responses import ResponseMatrix
 from measure.schemas import ITEMS, PERSONS, THRESHOLDS
 from measure.status import PersonStatus
 from measure.summary import Summary, json_ready, short_repr
+from measure.units import score_table_in_unit
 
 if TYPE_CHECKING:
-    from measure.instrument import Instrument
+    from measure.instrument import Instrument, ReportingUnit
 
 __all__ = [
     "Calibration",
@@ -125,6 +127,18 @@ def item_tables(
     if "infit_msq" in columns:
         table = ITEMS.order(table)
     return table, THRESHOLDS.order(thr)
+
+
+def add_unit_columns(persons: pd.DataFrame, unit: ReportingUnit) -> None:
+    """Add measure_unit, se_unit, ci_lower_unit, ci_upper_unit to ``persons`` in place
+    (``unit = intercept + slope * logit``; SEs scale by ``|slope|``; the interval's ends swap for
+    a negative slope). In place: no copy of a table of millions of rows."""
+    lo = unit.intercept + unit.slope * persons["ci_lower"].to_numpy(dtype=float)
+    hi = unit.intercept + unit.slope * persons["ci_upper"].to_numpy(dtype=float)
+    persons["measure_unit"] = unit.intercept + unit.slope * persons["measure"].to_numpy(float)
+    persons["se_unit"] = abs(unit.slope) * persons["se"].to_numpy(dtype=float)
+    persons["ci_lower_unit"] = np.fmin(lo, hi)
+    persons["ci_upper_unit"] = np.fmax(lo, hi)
 
 
 def persons_table(
@@ -231,6 +245,9 @@ class Calibration:
     method_reason: str = ""
     min_answered: int = 1
     kept_columns: tuple[str, ...] = ()  #: data columns carried into ``persons``
+    #: the reporting unit of ``persons`` and ``score_table()`` (``None``: logits only)
+    reporting_unit: ReportingUnit | None = None
+    unit_definition: str | None = None  #: how the unit was defined, in words
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -267,8 +284,13 @@ class Calibration:
         person_estimator: str = "wle",
         keep: Sequence[tuple[str, Any]] = (),
         min_answered: int = 1,
+        reporting_unit: UnitSpec = None,
     ) -> Calibration:
-        """The tables of one pipeline pass (``fit``, with persons) over ``responses``."""
+        """The tables of one pipeline pass (``fit``, with persons) over ``responses``.
+
+        ``reporting_unit`` (see :func:`reference_from_calibration`) adds ``measure_unit``,
+        ``se_unit``, ``ci_lower_unit`` and ``ci_upper_unit`` to ``persons``.
+        """
         if fit.fit is None or fit.pt_measure is None:
             raise ValueError("Calibration.build needs a fit with persons measured")
         i_infit, i_infit_z, i_outfit, i_outfit_z = fit.fit.item
@@ -287,7 +309,7 @@ class Calibration:
                 "pt_measure_corr": fit.pt_measure,
             },
         )
-        return cls(
+        cal = cls(
             model=fit.model,
             items=items,
             thresholds=thresholds,
@@ -310,22 +332,39 @@ class Calibration:
             min_answered=min_answered,
             kept_columns=tuple(name for name, _ in keep),
         )
+        if reporting_unit is None:
+            return cal
+        unit, definition = make_unit(
+            reporting_unit, _sample_stats(cal), cal.threshold_matrix, cal.max_category
+        )
+        if unit is None:
+            return cal
+        persons = cal.persons
+        add_unit_columns(persons, unit)
+        return dataclasses.replace(
+            cal, persons=persons, reporting_unit=unit, unit_definition=definition
+        )
 
     # ------------------------------------------------------------------ extractors
     def score_table(self, items: Sequence[str] | None = None) -> pd.DataFrame:
         """Raw score to measure for the complete item set (or a subset of items).
 
-        Columns: raw_score, wle, wle_se, mle, mle_se (MLE is NaN at the extreme scores).
+        Columns: raw_score, wle, wle_se, mle, mle_se (MLE is NaN at the extreme scores), and
+        wle_unit, wle_se_unit, mle_unit, mle_se_unit when the calibration has a reporting unit.
         """
         ids = list(self.item_ids)
         chosen = ids if items is None else [str(i) for i in items]
         unknown = [i for i in chosen if i not in ids]
         if unknown:
             raise ValueError(f"unknown items {unknown} (items: {', '.join(ids)})")
-        table = raw_score_table(
-            self.threshold_matrix, self.max_category, np.isin(ids, chosen).astype(bool)
+        table = pd.DataFrame(
+            raw_score_table(
+                self.threshold_matrix, self.max_category, np.isin(ids, chosen).astype(bool)
+            )
         )
-        return pd.DataFrame(table)
+        if self.reporting_unit is not None:
+            table = score_table_in_unit(table, self.reporting_unit)
+        return table
 
     def to_reference(self, **kwargs: Any) -> ReferenceScale:
         """Freeze this calibration as a reference scale (anchors for later scoring).
@@ -363,6 +402,14 @@ class Calibration:
             "misfitting_items": misfit,
             "misfit_rule": MISFIT_RULE,
             "collapsed_categories": self.category_map,
+            "reporting_unit": None
+            if self.reporting_unit is None
+            else {
+                "name": self.reporting_unit.name,
+                "intercept": self.reporting_unit.intercept,
+                "slope": self.reporting_unit.slope,
+                "definition": self.unit_definition,
+            },
             "invalid_cells_set_missing": len(self.responses.invalid),
         }
 
@@ -408,6 +455,9 @@ def reference_from_calibration(
     """
     if not cal.converged:
         raise ReferenceScaleError("the calibration did not converge; it cannot be a reference")
+    own_unit = reporting_unit is None and cal.reporting_unit is not None
+    if own_unit:
+        reporting_unit = cal.reporting_unit
     calibration = {
         "method": "CML",
         "method_detail": cal.method,
@@ -418,7 +468,7 @@ def reference_from_calibration(
         "n_missing_patterns": int(cal.n_patterns),
         "anchored_items": [str(i) for i in cal.items.loc[cal.items["anchored"], "item"]],
     }
-    return reference_from_estimates(
+    ref = reference_from_estimates(
         model=cal.model,
         items=cal.items[["item", "max_category", "location", "se"]],
         thresholds=cal.thresholds[["item", "category", "threshold", "se"]],
@@ -433,6 +483,9 @@ def reference_from_calibration(
         instrument=instrument,
         created=created,
     )
+    if own_unit and cal.unit_definition:
+        ref = dataclasses.replace(ref, unit_definition=cal.unit_definition)
+    return ref
 
 
 _MEASURED = (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value)

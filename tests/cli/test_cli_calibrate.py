@@ -201,6 +201,7 @@ def test_messy_swedish_export_golden(export: Export, tmp_path: Path) -> None:
         "intercept": 50.0,
         "slope": 10.0,
         "from": "instrument",
+        "definition": "linear: unit = 50 + 10 * logit (SE in the unit = |slope| * SE in logits)",
     }
     assert summary["instrument"] == {"id": "trivsel", "version": "1"}
     assert summary["invalid_cells_set_missing"] == 0 and summary["invalid_cells"] == []
@@ -282,6 +283,7 @@ def test_unit_from_options_with_negative_slope(export: Export, tmp_path: Path) -
         "intercept": 100.0,
         "slope": -5.0,
         "from": "options",
+        "definition": "linear: unit = 100 + -5 * logit (SE in the unit = |slope| * SE in logits)",
     }
 
 
@@ -676,3 +678,36 @@ def test_progress_is_quiet_when_asked_or_not_a_terminal() -> None:
     progress.done()
     assert stream.getvalue() == ""
     assert not Progress.for_terminal(quiet=True).enabled
+
+
+def test_reference_unit_reaches_the_calibrations_own_persons(tmp_path: Path) -> None:
+    """--reference-unit 0-100: persons.csv and score_table.csv carry the unit, the saved
+    reference has the same unit, and compare --unit works on the calibration's own persons."""
+    sim = measure.simulate_responses(
+        n_persons=300, thresholds=[[-1.0, 0.0, 1.0], [-0.5, 0.5, 1.5], [-1.5, -0.5, 0.5]], rng=9
+    )
+    data = tmp_path / "wave.csv"
+    sim.responses.to_csv(data, index_label="id")
+    out, ref = tmp_path / "out", tmp_path / "ref.json"
+    args = ["calibrate", str(data), "--id-column", "id", "--out", str(out)]
+    result = CliRunner().invoke(
+        cli, [*args, "--reference-unit", "0-100", "--save-reference", str(ref)]
+    )
+    assert result.exit_code == 0, result.output
+    persons = pd.read_csv(out / "persons.csv")
+    table = pd.read_csv(out / "score_table.csv")
+    reference = measure.load_reference(ref)
+    unit = reference.reporting_unit
+    assert unit is not None and unit.name == "0-100"
+    np.testing.assert_allclose(
+        persons["measure_unit"], unit.intercept + unit.slope * persons["measure"], atol=1e-4
+    )
+    assert table["wle_unit"].iloc[0] == pytest.approx(0.0, abs=1e-4)
+    assert table["wle_unit"].iloc[-1] == pytest.approx(100.0, abs=1e-4)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["reporting_unit"]["name"] == "0-100"
+    assert summary["reporting_unit"]["from"] == "--reference-unit"
+    compared = CliRunner().invoke(
+        cli, ["compare", str(out / "persons.csv"), "--unit", "--out", str(tmp_path / "cmp")]
+    )
+    assert compared.exit_code == 0, compared.output
