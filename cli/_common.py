@@ -293,7 +293,7 @@ class InputOptions:
     map_file: str | None = None
     instrument: str | None = None
     missing_codes: tuple[str, ...] = ()
-    min_category: int = 0
+    min_category: int | None = None  #: None: not given (0, or the reference's when scoring)
     max_code: int | None = None
     reverse: tuple[str, ...] = ()
     invalid: InvalidPolicy = "error"
@@ -303,6 +303,11 @@ class InputOptions:
     delimiter: str | None = None
     encoding: str | None = None
     decimal: str | None = None
+
+    @property
+    def lowest_code(self) -> int:
+        """--min-category, 0 when not given."""
+        return 0 if self.min_category is None else self.min_category
 
     @classmethod
     def take(cls, params: dict[str, Any]) -> InputOptions:
@@ -345,9 +350,9 @@ def read_input(
                 "--max-code is for data without an instrument; the instrument declares "
                 "the categories"
             )
-        if inputs.max_code <= inputs.min_category:
+        if inputs.max_code <= inputs.lowest_code:
             raise click.BadParameter(
-                f"must be above --min-category ({inputs.min_category})", param_hint="--max-code"
+                f"must be above --min-category ({inputs.lowest_code})", param_hint="--max-code"
             )
     mapping = column_mapping(inputs.column_map, inputs.map_file)
     if progress is not None:
@@ -409,8 +414,8 @@ def check_responses(
         columns=table.mapping or None,
         value_labels=raw.value_labels,
         missing_codes=inputs.missing_codes,
-        max_category=None if inputs.max_code is None else inputs.max_code - inputs.min_category,
-        min_category=inputs.min_category,
+        max_category=None if inputs.max_code is None else inputs.max_code - inputs.lowest_code,
+        min_category=inputs.lowest_code,
         reverse=inputs.reverse,
         invalid=inputs.invalid,
         source=raw.source,

@@ -113,10 +113,10 @@ missing_code = click.option(
 min_category = click.option(
     "--min-category",
     type=int,
-    default=0,
-    show_default=True,
-    help="Code of the lowest category in the data (1 for answers coded 1..5). Labels are not "
-    "affected.",
+    default=None,
+    help="Code of the lowest category in the data (1 for answers coded 1..5; default 0). Labels "
+    "are not affected. `measure score` takes it from the reference scale, which records how its "
+    "calibration's answers were coded, and refuses a different value.",
 )
 max_code = click.option(
     "--max-code",

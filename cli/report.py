@@ -157,7 +157,7 @@ def report_cmd(
             "model option": model or "(default)",
             "instrument": inputs.instrument or "(none)",
             "missing codes": ", ".join(inputs.missing_codes) or "(none)",
-            "min category": inputs.min_category,
+            "min category": inputs.lowest_code,
             "reverse-keyed": ", ".join(inputs.reverse) or "(none)",
             "collapse null categories": collapse_null,
             "invalid cells": inputs.invalid,

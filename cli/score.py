@@ -121,9 +121,9 @@ def score_cmd(
                     instrument=inst,
                     columns=table.mapping or None,
                     value_labels=raw.value_labels or None,
-                    missing_codes=inputs.missing_codes,
+                    missing_codes=inputs.missing_codes or None,  # None: the reference's
                     min_category=inputs.min_category,
-                    reverse=inputs.reverse,
+                    reverse=inputs.reverse or None,
                     decimal=raw.decimal,
                     min_answered=needed,
                     person_estimator=estimator,

@@ -3,13 +3,15 @@
 A reference scale holds everything needed to score new data on the same ruler as before, without
 re-estimating anything: the model, every item threshold with its standard error (the anchors),
 the size and person distribution of the calibration sample, an optional reporting unit, the
-instrument id and version, the package version, the date, and a SHA-256 hash of the content.
+instrument id and version, how the answers were coded (format version 2: the lowest code,
+missing codes, reverse-keyed items and value labels, so that new data are scored the same way or
+refused), the package version, the date, and a SHA-256 hash of the content.
 
 File format (JSON, UTF-8)::
 
     {
       "format": "measure-reference-scale",
-      "format_version": 1,
+      "format_version": 2,
       "content_hash": "sha256:<64 hex digits>",
       "content": { "model": ..., "items": [...], "thresholds": [...], "sample": {...}, ... }
     }
@@ -49,6 +51,7 @@ from measure._version import __version__
 from measure.exceptions import ReferenceScaleError
 from measure.instrument import ReportingUnit
 from measure.io.write import OutputSet, write_json_atomic
+from measure.responses import Coding
 from measure.status import PersonStatus
 from measure.summary import Summary, json_ready, short_repr
 from measure.units import persons_in_unit, score_table_in_unit
@@ -73,7 +76,8 @@ FloatArray = NDArray[np.float64]
 FORMAT = "measure-reference-scale"
 """The ``format`` field of every reference scale file."""
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 adds ``content.coding``; version 1 files are read (their coding is unknown)."""
 """The file format version this package writes and reads."""
 
 #: a reporting unit: an explicit linear map, or one derived from the calibration
@@ -121,6 +125,8 @@ class ReferenceScale:
     calibration : method, log-likelihood, convergence, person estimator, number of patterns.
     package_version : version of ``measure`` that made the reference.
     created : ISO 8601 time (UTC) of creation.
+    coding : how the calibration's answers were coded (:class:`~measure.responses.Coding`);
+        ``None`` when unknown (published parameters, counts, format version 1 files).
     format_version : file format version.
     content_hash : ``"sha256:..."`` of the canonical content (computed, not given).
     """
@@ -137,6 +143,7 @@ class ReferenceScale:
     calibration: Mapping[str, Any] = field(default_factory=dict)
     package_version: str = ""
     created: str = ""
+    coding: Coding | None = None
     format_version: int = FORMAT_VERSION
     content_hash: str = field(init=False, default="")
     _tops: dict[str, int] = field(init=False, default_factory=dict, repr=False)
@@ -324,6 +331,8 @@ class ReferenceScale:
             "package_version": self.package_version,
             "created": self.created,
         }
+        if self.format_version >= 2:
+            content["coding"] = None if self.coding is None else self.coding.to_dict()
         cleaned: dict[str, Any] = json_ready(content)
         return cleaned
 
@@ -496,6 +505,7 @@ def reference_from_estimates(
     sample: Mapping[str, Any],
     calibration: Mapping[str, Any],
     category_map: Mapping[str, Sequence[int]] | None = None,
+    coding: Coding | None = None,
     instrument_id: str | None = None,
     instrument_version: str | None = None,
     reporting_unit: UnitSpec = None,
@@ -526,6 +536,7 @@ def reference_from_estimates(
         instrument_id=instrument_id,
         instrument_version=instrument_version,
         category_map={k: tuple(v) for k, v in (category_map or {}).items()},
+        coding=coding,
         calibration=dict(calibration),
         package_version=__version__,
         created=created,
@@ -702,6 +713,22 @@ def reference_from_dict(doc: Any, *, source: str = "reference") -> ReferenceScal
     return ref
 
 
+def _coding(content: Mapping[str, Any], version: int) -> Coding | None:
+    if version < 2:
+        return None
+    if "coding" not in content:
+        raise ReferenceScaleError("content.coding is missing")
+    doc = content["coding"]
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise ReferenceScaleError("content.coding has the wrong type")
+    try:
+        return Coding.from_dict(doc)
+    except ValueError as exc:
+        raise ReferenceScaleError(str(exc)) from None
+
+
 def _from_content(c: Mapping[str, Any], version: int, source: str) -> ReferenceScale:
     def need(key: str, kind: type | tuple[type, ...]) -> Any:
         if key not in c:
@@ -740,6 +767,7 @@ def _from_content(c: Mapping[str, Any], version: int, source: str) -> ReferenceS
             instrument_id=instrument.get("id"),
             instrument_version=instrument.get("version"),
             category_map={k: tuple(v) for k, v in need("category_map", dict).items()},
+            coding=_coding(c, version),
             calibration=need("calibration", dict),
             package_version=need("package_version", str),
             created=need("created", str),

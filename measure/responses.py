@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,6 +96,63 @@ class InvalidCell:
         return asdict(self)
 
 
+def _code_text(value: object) -> str:
+    """A code or label as text, as it would print in a file (9.0 -> "9")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Coding:
+    """How answers were turned into categories: what a reference scale records so that new data
+    are scored the same way (``measure.score`` applies it, or refuses data given otherwise).
+
+    Attributes
+    ----------
+    min_category : the data's code for category 0 (1 for answers coded 1..m+1).
+    missing_codes : values meaning missing, as text (given and the instrument's).
+    reversed_items : reverse-keyed items (category = top - code).
+    value_labels : item -> {code as text: label}, the labels given with the data (for example
+        SPSS value labels), beyond those of the instrument.
+    """
+
+    min_category: int = 0
+    missing_codes: tuple[str, ...] = ()
+    reversed_items: tuple[str, ...] = ()
+    value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_category": int(self.min_category),
+            "missing_codes": list(self.missing_codes),
+            "reversed_items": list(self.reversed_items),
+            "value_labels": {k: dict(v) for k, v in self.value_labels.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Coding:
+        known = {"min_category", "missing_codes", "reversed_items", "value_labels"}
+        unknown = sorted(set(doc) - known)
+        if unknown:
+            raise ValueError(f"coding: unknown keys {unknown} (allowed: {sorted(known)})")
+        min_category = doc.get("min_category", 0)
+        if not isinstance(min_category, int) or isinstance(min_category, bool):
+            raise ValueError(f"coding.min_category must be an integer, got {min_category!r}")
+        labels = doc.get("value_labels", {})
+        if not isinstance(labels, Mapping):
+            raise ValueError("coding.value_labels must map items to {code: label}")
+        return cls(
+            min_category=min_category,
+            missing_codes=tuple(str(c) for c in doc.get("missing_codes", ())),
+            reversed_items=tuple(str(i) for i in doc.get("reversed_items", ())),
+            value_labels={
+                str(item): {str(c): str(lab) for c, lab in dict(codes).items()}
+                for item, codes in labels.items()
+            },
+        )
+
+
 @dataclass(frozen=True)
 class ResponseMatrix:
     """Checked responses: codes ``0..max_category[i]`` and ``-1`` for missing.
@@ -114,6 +171,8 @@ class ResponseMatrix:
     blank_rows : (N,) True for rows in which every cell is empty (``None``: not known).
     min_category : the data's code for category 0 (codes were shifted by it).
     reversed_items : items that were reverse-keyed (category = top - code).
+    missing_codes : the values that meant missing, as text (given and the instrument's).
+    value_labels : item -> {code as text: label}, the labels given with the data.
     """
 
     values: NDArray[np.int16]
@@ -127,6 +186,18 @@ class ResponseMatrix:
     blank_rows: NDArray[np.bool_] | None = None
     min_category: int = 0
     reversed_items: tuple[str, ...] = ()
+    missing_codes: tuple[str, ...] = ()
+    value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def coding(self) -> Coding:
+        """How the answers were coded (recorded in a reference scale made from them)."""
+        return Coding(
+            min_category=self.min_category,
+            missing_codes=self.missing_codes,
+            reversed_items=self.reversed_items,
+            value_labels=self.value_labels,
+        )
 
     @property
     def n_persons(self) -> int:
@@ -321,7 +392,8 @@ def as_responses(
             f"{source}: reverse-keyed item(s) not among the items: {', '.join(unknown_rev)} "
             f"(items: {', '.join(item_ids)})"
         )
-    missing = _Missing(list(missing_codes) + list(instrument.missing_codes if instrument else []))
+    missing_codes = list(missing_codes)
+    missing = _Missing(missing_codes + list(instrument.missing_codes if instrument else []))
     labels_by_column = dict(value_labels or {})
 
     # column-major: each item's codes are written and later read as one contiguous column
@@ -446,6 +518,17 @@ def as_responses(
             for it in item_ids
             if it in reverse_set or (it in inst_items and inst_items[it].reverse)
         ),
+        missing_codes=tuple(
+            dict.fromkeys(
+                _code_text(c)
+                for c in [*missing_codes, *(instrument.missing_codes if instrument else [])]
+            )
+        ),
+        value_labels={
+            item: {_code_text(k): str(v) for k, v in labels_by_column[col].items()}
+            for item, col in zip(item_ids, item_cols, strict=True)
+            if col in labels_by_column
+        },
     )
 
 

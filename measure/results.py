@@ -477,6 +477,7 @@ def reference_from_calibration(
         sample=_sample_stats(cal),
         calibration=calibration,
         category_map=cal.category_map,
+        coding=cal.responses.coding,
         instrument_id=instrument_id,
         instrument_version=instrument_version,
         reporting_unit=reporting_unit,

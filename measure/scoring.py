@@ -51,7 +51,13 @@ from measure.pipeline import (
 )
 from measure.pipeline import fit as pipeline_fit
 from measure.reference import ReferenceScale
-from measure.responses import InvalidPolicy, ResponseMatrix, as_responses, normalise_label
+from measure.responses import (
+    Coding,
+    InvalidPolicy,
+    ResponseMatrix,
+    as_responses,
+    normalise_label,
+)
 from measure.results import Calibration, PersonStatus
 from measure.schemas import ANCHORS, PERSONS, RESERVED_PERSON_COLUMNS
 from measure.summary import Summary, short_repr
@@ -198,15 +204,16 @@ class _GateOptions:
     source: str = "data"
     row_numbers: Sequence[int] | NDArray[np.int64] | None = None
 
-    def extra(self) -> dict[str, Any]:
-        """Gate keywords that are passed only when used."""
+    def extra(self, items: Sequence[str]) -> dict[str, Any]:
+        """Gate keywords that are passed only when used (reverse keys of ``items`` only)."""
         out: dict[str, Any] = {}
         if self.columns:
             out["columns"] = dict(self.columns)
         if self.value_labels:
             out["value_labels"] = self.value_labels
-        if self.reverse:
-            out["reverse"] = list(self.reverse)
+        reverse = [r for r in self.reverse if r in set(items)]
+        if reverse:
+            out["reverse"] = reverse
         if self.decimal != ".":
             out["decimal"] = self.decimal
         return out
@@ -304,7 +311,7 @@ def _gate(
             source=opts.source,
             row_numbers=opts.row_numbers,
             allow_empty_items=True,
-            **opts.extra(),
+            **opts.extra(chosen),
         )
     # back onto the reference's categories
     values = rm.values.copy()
@@ -326,6 +333,62 @@ def _gate(
     return dataclasses.replace(rm, values=values, max_category=max_cat)
 
 
+def _coding(
+    ref: ReferenceScale,
+    min_category: int | None,
+    reverse: Iterable[str] | None,
+    missing_codes: Iterable[object] | None,
+    instrument: Instrument | None,
+    source: str,
+) -> Coding:
+    """The coding to read the new data with: the reference's, checked against the options.
+
+    An option that is left out (``None``) takes the reference's value. An option that disagrees
+    with the reference (another lowest code, other reverse-keyed items) would shift the measures,
+    so it is refused with what differs. Missing codes add to the reference's.
+    """
+    given_missing = tuple(str(c) for c in (missing_codes or ()))
+    stored = ref.coding
+    if stored is None:  # published parameters or a format-1 file: the options as given
+        return Coding(
+            min_category=0 if min_category is None else min_category,
+            missing_codes=given_missing,
+            reversed_items=tuple(str(r) for r in (reverse or ())),
+        )
+    problems = []
+    if min_category is not None and min_category != stored.min_category:
+        problems.append(
+            f"the reference was calibrated on answers coded from {stored.min_category} "
+            f"(min_category={stored.min_category}), but min_category={min_category} was given"
+        )
+    if reverse is not None:
+        by_instrument = (
+            {it.id for it in instrument.items if it.reverse} if instrument is not None else set()
+        )
+        given = {str(r) for r in reverse} | by_instrument
+        want = set(stored.reversed_items)
+        if given != want:
+            problems.append(
+                "the reference reversed the items "
+                f"{', '.join(sorted(want)) or '(none)'}, the options reverse "
+                f"{', '.join(sorted(given)) or '(none)'}"
+            )
+    if problems:
+        raise ReferenceScaleError(
+            f"{source}: the answers would be coded differently from the reference scale's "
+            "calibration, which would shift every measure: "
+            + "; ".join(problems)
+            + ". Leave these options out to use the coding stored in the reference, or make a "
+            "reference from data coded this way."
+        )
+    return Coding(
+        min_category=stored.min_category,
+        missing_codes=tuple(dict.fromkeys([*stored.missing_codes, *given_missing])),
+        reversed_items=stored.reversed_items,
+        value_labels=stored.value_labels,
+    )
+
+
 # ----------------------------------------------------------------------------- scoring
 
 
@@ -338,9 +401,9 @@ def score(
     instrument: Instrument | None = None,
     columns: Mapping[str, str] | None = None,
     value_labels: Mapping[str, Mapping[Any, str]] | None = None,
-    missing_codes: Iterable[object] = (),
-    min_category: int = 0,
-    reverse: Iterable[str] = (),
+    missing_codes: Iterable[object] | None = None,
+    min_category: int | None = None,
+    reverse: Iterable[str] | None = None,
     decimal: str = ".",
     min_answered: int | None = None,
     person_estimator: PersonEstimator = "wle",
@@ -363,9 +426,15 @@ def score(
     data : persons x items table, array (one column per reference item) or ResponseMatrix.
         Columns that are not reference items are ignored (and may be kept with ``keep``).
     reference : the :class:`~measure.reference.ReferenceScale`.
-    id_column, instrument, columns, value_labels, missing_codes, min_category, reverse,
-    decimal, invalid, source, row_numbers : as :func:`measure.responses.as_responses` (the
-        input gate). Codes above a reference item's top category are invalid cells.
+    id_column, instrument, columns, decimal, invalid, source, row_numbers : as
+        :func:`measure.responses.as_responses` (the input gate). Codes above a reference item's
+        top category are invalid cells.
+    min_category, reverse, missing_codes, value_labels : how the answers are coded. Left out
+        (``None``), they are taken from the reference, which records the coding of its
+        calibration: data are read exactly as the calibration's were. Given, ``min_category``
+        and ``reverse`` must agree with the reference (else :class:`ReferenceScaleError` says
+        what differs: a different lowest code would shift every measure); ``missing_codes``
+        add to the reference's.
     items : the reference items to score (default: every reference item found in the data).
     min_answered : fewer answered items than this gives status ``too_few_answers``. Default:
         the instrument's minimum, else 1.
@@ -397,14 +466,18 @@ def score(
     if not drift_tolerance >= 0:
         raise ValueError(f"drift_tolerance must be >= 0, got {drift_tolerance}")
     kept = kept_columns(data, keep, RESERVED_PERSON_COLUMNS)
+    coding = _coding(reference, min_category, reverse, missing_codes, instrument, source)
+    if value_labels is None and coding.value_labels:
+        mapping = dict(columns or {})
+        value_labels = {mapping.get(it, it): labels for it, labels in coding.value_labels.items()}
     opts = _GateOptions(
         id_column=id_column,
         instrument=instrument,
         columns=columns,
         value_labels=value_labels,
-        missing_codes=tuple(missing_codes),
-        min_category=min_category,
-        reverse=tuple(reverse),
+        missing_codes=coding.missing_codes,
+        min_category=coding.min_category,
+        reverse=coding.reversed_items,
         decimal=decimal,
         invalid=invalid,
         source=source,

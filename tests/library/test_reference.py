@@ -203,7 +203,9 @@ def test_edited_text_is_refused(ref: ReferenceScale, tmp_path: Path):
 def test_newer_format_version_is_refused(ref: ReferenceScale):
     doc = ref.to_dict()
     doc["format_version"] = FORMAT_VERSION + 1
-    with pytest.raises(ReferenceScaleError, match=r"format version 2 is newer.*upgrade measure"):
+    with pytest.raises(
+        ReferenceScaleError, match=rf"format version {FORMAT_VERSION + 1} is newer.*upgrade measure"
+    ):
         reference_from_dict(doc, source="ref.json")
 
 
