@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from measure._types import PersonEstimator
-from measure.calibration import default_min_answered
 from measure.reference import load_reference
 from measure.schemas import RESERVED_PERSON_COLUMNS
 from measure.scoring import score
@@ -63,6 +62,19 @@ TABLES = ["persons", "anchors", "score_table"]
     help="An anchored item drifts when its displacement exceeds this and is significant (|z| > "
     "1.96).",
 )
+@click.option(
+    "--keep-drifting",
+    is_flag=True,
+    help="Score on every anchor, drifting or not (default: drifting anchors are set aside one "
+    "at a time, largest displacement first, and the measures use the anchors that hold).",
+)
+@click.option(
+    "--max-set-aside",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Set aside at most N drifting anchors (default: a third of the items scored).",
+)
 @opt.output_options
 def score_cmd(
     data: str,
@@ -72,6 +84,8 @@ def score_cmd(
     estimator: PersonEstimator,
     min_answered: int | None,
     drift_tolerance: float,
+    keep_drifting: bool,
+    max_set_aside: int | None,
     outputs: OutputOptions,
     quiet: bool,
     verbose: bool,
@@ -108,7 +122,6 @@ def score_cmd(
                 data, inputs, inst, reserved=RESERVED_PERSON_COLUMNS, progress=progress
             )
             raw, frame = table.raw, table.frame
-            needed = default_min_answered(min_answered, inst)
 
             progress.stage(f"scoring {len(frame)} rows")
             warned: list[str] = []
@@ -125,11 +138,13 @@ def score_cmd(
                     min_category=inputs.min_category,
                     reverse=inputs.reverse or None,
                     decimal=raw.decimal,
-                    min_answered=needed,
+                    min_answered=min_answered,  # None: the instrument's, scaled to the items
                     person_estimator=estimator,
                     invalid=inputs.invalid,
                     keep=table.carried,
                     drift_tolerance=drift_tolerance,
+                    drift_policy="keep" if keep_drifting else "set_aside",
+                    max_set_aside=max_set_aside,
                     source=raw.source,
                     row_numbers=raw.row_numbers,
                 )
@@ -147,7 +162,6 @@ def score_cmd(
                     "source": raw.source,
                     "reference_file": Path(reference_path).name,
                     "rows_read": n_rows,
-                    "min_answered": needed,
                     "invalid_policy": inputs.invalid,
                     "warnings": warned,
                     "elapsed_seconds": round(time.perf_counter() - t0, 3),
@@ -178,12 +192,37 @@ def plain_summary(s: dict[str, Any], paths: dict[str, Path]) -> str:
             "Reference items not in the data (treated as skipped): "
             + ", ".join(s["items_not_administered"])
         )
-    drift = s["drifting_items"]
-    lines.append(
-        f"Anchors drifting ({s['drift_rule']}): {', '.join(drift)}."
-        if drift
-        else "No anchored item drifts (displacement within the tolerance or not significant)."
-    )
+    if s["items_left_out"]:
+        lines.append("Reference items left out (--items): " + ", ".join(s["items_left_out"]))
+    aside = s["items_set_aside"]
+    drift = [i for i in s["drifting_items"] if i not in aside]
+    if aside:
+        shift = s["set_aside_shift"] or {}
+        lines.append(
+            f"Anchors set aside because they drifted ({s['drift_rule']}): {', '.join(aside)}. "
+            "The measures use the other anchors (--keep-drifting to keep them)."
+        )
+        if shift.get("difference") is not None and shift.get("ci_lower") is not None:
+            lines.append(
+                f"Keeping them would have moved the mean measure by {shift['difference']:+.3f} "
+                f"logits (95% CI {shift['ci_lower']:+.3f} to {shift['ci_upper']:+.3f}; "
+                f"{shift['n']} persons measured both ways); persons.answers_set_aside counts "
+                "each person's answers not used."
+            )
+    if drift:
+        lines.append(
+            f"Anchors drifting ({s['drift_rule']}): {', '.join(drift)}"
+            + (
+                " (scored on them: --keep-drifting)."
+                if s["drift_policy"] == "keep"
+                else " (not set aside: the limit --max-set-aside was reached)."
+            )
+        )
+    elif not aside:
+        lines.append(
+            "No anchored item drifts (displacement within the tolerance or not significant)."
+        )
+    lines.append(f"Minimum of answered items for a measure: {s['min_answered']}.")
     fit = s["global_fit"]
     if fit.get("p_value") is not None:
         lines.append(

@@ -476,6 +476,7 @@ PERSONS = Schema(
     one_row_per="input row, in input order",
     description="Every data row of the input, with its status and measure.",
     parts=(
+        Part("set_aside", "scoring with anchors set aside for drift (measure score)"),
         Part("link", "a link onto a reference scale (Link.apply)"),
         Part("unit", "a reporting unit"),
         Part("link_unit", "a link and a reporting unit"),
@@ -507,6 +508,14 @@ PERSONS = Schema(
         _c("mle_se", "float", "standard error of the MLE", LOGITS),
         *(_c(c.name, c.dtype, c.meaning + "; empty at extreme scores", c.unit) for c in _FIT),
         _c("reason", "text", "why a measure is missing or extreme, in words (empty when ok)"),
+        _c(
+            "answers_set_aside",
+            "int",
+            "the person's answers to items whose anchors drifted and were set aside: not in the "
+            "measure (n_answered and raw_score count the items used)",
+            ANSWERS,
+            part="set_aside",
+        ),
         _c(
             "link_se",
             "float",
@@ -572,6 +581,12 @@ ANCHORS = Schema(
         ),
         _c("z", "float", "displacement / se"),
         _c("drift", "bool", "|displacement| > the drift tolerance and |z| > 1.96"),
+        _c(
+            "used",
+            "bool",
+            "the anchor entered the measures (false: set aside because it drifted; its "
+            "displacement is the one that set it aside)",
+        ),
         _c("se_new", "float", "standard error from the new data alone", LOGITS),
         _c("se_reference", "float", "the reference's SE of the item location", LOGITS),
         _c("n", "int", "persons who answered the item", ANSWERS),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ from measure.pipeline import (
     displacements,
     estimate,
 )
+from measure.pipeline import count as pipeline_count
 from measure.pipeline import fit as pipeline_fit
 from measure.reference import ReferenceScale
 from measure.responses import (
@@ -125,6 +126,14 @@ class Scoring:
     items_scored: tuple[str, ...] = ()
     items_not_administered: tuple[str, ...] = ()
     person_estimator: str = "wle"
+    #: reference items in the data that were not chosen (``items=``): not scored
+    items_left_out: tuple[str, ...] = ()
+    #: anchors set aside because they drifted (not in the measures)
+    items_set_aside: tuple[str, ...] = ()
+    drift_policy: str = "set_aside"
+    #: the mean measure with every anchor minus the mean with the kept anchors (same persons)
+    set_aside_shift: Mapping[str, Any] = field(default_factory=dict)
+    min_answered: int = 1  #: the minimum of answered items applied (scaled to the items used)
 
     def score_table(self, items: Sequence[str] | None = None) -> pd.DataFrame:
         """Raw score to measure for the scored items (default) or any subset of the reference."""
@@ -171,6 +180,11 @@ class Scoring:
                 "n_persons": int(len(self.persons)),
                 "items_scored": list(self.items_scored),
                 "items_not_administered": list(self.items_not_administered),
+                "items_left_out": list(self.items_left_out),
+                "drift_policy": self.drift_policy,
+                "items_set_aside": list(self.items_set_aside),
+                "set_aside_shift": dict(self.set_aside_shift) or None,
+                "min_answered": self.min_answered,
                 "status_counts": self.status_counts(),
                 "reliability": {
                     k: v
@@ -389,6 +403,123 @@ def _coding(
     )
 
 
+# ----------------------------------------------------------------------------- drift policy
+
+DriftPolicy = Literal["set_aside", "keep"]
+
+
+def _scaled_min_answered(
+    given: int | None, instrument: Instrument | None, n_reference: int, n_used: int
+) -> int:
+    """The minimum of answered items for the items actually used.
+
+    Given explicitly, it is applied as it is (at most the items used). Taken from the instrument
+    (a minimum for the full form), it keeps the number of items a person may skip: items not
+    used (not administered, left out, set aside for drift) lower it by one each.
+    """
+    if given is not None:
+        return max(1, min(given, n_used))
+    base = default_min_answered(None, instrument)
+    return max(1, min(base - max(n_reference - n_used, 0), n_used))
+
+
+def _absent(data: object, reference: ReferenceScale, columns: Mapping[str, str] | None) -> set[str]:
+    """Reference items with no column in the data."""
+    if not isinstance(data, pd.DataFrame):
+        return set()
+    names = [str(c) for c in data.columns]
+    found = set(_find_items(names, list(reference.item_ids), columns or {}))
+    return set(reference.item_ids) - found
+
+
+def _columns(rm: ResponseMatrix, used: Sequence[int]) -> ResponseMatrix:
+    """``rm`` restricted to the items ``used`` (same persons, rows and coding)."""
+    items = tuple(rm.items[j] for j in used)
+    return dataclasses.replace(
+        rm,
+        values=np.asfortranarray(rm.values[:, list(used)]),
+        items=items,
+        max_category=rm.max_category[list(used)],
+        columns=tuple(rm.columns[j] for j in used) if rm.columns else (),
+        reversed_items=tuple(i for i in rm.reversed_items if i in items),
+        value_labels={k: v for k, v in rm.value_labels.items() if k in items},
+    )
+
+
+_FIT_COLUMNS = ("infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd", "pt_measure_corr")
+
+
+def _purify(
+    rm: ResponseMatrix,
+    reference: ReferenceScale,
+    table: pd.DataFrame,
+    tolerance: float,
+    limit: int,
+) -> tuple[tuple[str, ...], pd.DataFrame]:
+    """Set drifting anchors aside one at a time (largest |displacement| first).
+
+    After each, the displacements of the remaining items are computed again with the remaining
+    anchors only. Returns the items set aside and the anchors table: kept items with their
+    displacements in the last round, set-aside items with the displacement that set them aside.
+    """
+    aside: list[str] = []
+    rows = {it: table.loc[table["item"] == it] for it in rm.items}
+    base = table.set_index("item")
+    pos = {it: j for j, it in enumerate(reference.item_ids)}
+    current = table
+    while len(aside) < limit and rm.n_items - len(aside) > 2:
+        flagged = current.loc[current["drift"] & current["displacement"].notna()]
+        if flagged.empty:
+            break
+        worst = str(flagged["item"].to_numpy()[int(np.argmax(np.abs(flagged["displacement"])))])
+        aside.append(worst)
+        rows[worst] = current.loc[current["item"] == worst].assign(used=False)
+        sub = _columns(rm, [j for j, it in enumerate(rm.items) if it not in aside])
+        counted = pipeline_count(sub.values, sub.max_category)
+        thr = reference.threshold_matrix[[pos[it] for it in sub.items]]
+        delta = np.concatenate([thr[j, : int(m)] for j, m in enumerate(sub.max_category)])
+        fresh = _drift_table(
+            counted.stats, delta, sub.max_category, sub.items, reference, tolerance, True
+        )
+        kept = list(sub.items)
+        fresh = fresh.assign(
+            n=base.loc[kept, "n"].to_numpy(),
+            used=True,
+            **{c: base.loc[kept, c].to_numpy() for c in _FIT_COLUMNS},
+        )
+        current = fresh[list(ANCHORS.names())]
+        for it in kept:
+            rows[it] = current.loc[current["item"] == it]
+    if not aside:
+        return (), table
+    out = pd.concat([rows[it] for it in rm.items], ignore_index=True)
+    return tuple(aside), out[list(ANCHORS.names())]
+
+
+def _mean_shift(every: pd.DataFrame, kept: pd.DataFrame) -> dict[str, Any]:
+    """How much the mean measure moved by setting anchors aside: mean(every) - mean(kept) over
+    the persons measured (status ok) both ways, with the SE of the paired difference."""
+    ok = (every["status"] == PersonStatus.OK.value).to_numpy() & (
+        kept["status"] == PersonStatus.OK.value
+    ).to_numpy()
+    diff = every["measure"].to_numpy(dtype=float)[ok] - kept["measure"].to_numpy(dtype=float)[ok]
+    n = int(diff.size)
+    if n < 2:
+        return {"n": n, "difference": float("nan"), "se": float("nan")}
+    mean = float(diff.mean())
+    se = float(diff.std(ddof=1) / np.sqrt(n))
+    return {
+        "n": n,
+        "difference": mean,
+        "se": se,
+        "ci_lower": mean - Z95 * se,
+        "ci_upper": mean + Z95 * se,
+        "meaning": "mean measure with every anchor minus the mean with the drifting anchors set "
+        "aside, over the persons measured both ways (logits; positive: keeping the drifting "
+        "anchors would have raised the mean)",
+    }
+
+
 # ----------------------------------------------------------------------------- scoring
 
 
@@ -411,6 +542,8 @@ def score(
     keep: Sequence[str] = (),
     drift_tolerance: float = 0.5,
     check_drift: bool = True,
+    drift_policy: DriftPolicy = "set_aside",
+    max_set_aside: int | None = None,
     source: str = "data",
     row_numbers: Sequence[int] | NDArray[np.int64] | None = None,
 ) -> Scoring:
@@ -442,6 +575,17 @@ def score(
     keep : data columns carried unchanged into ``persons`` (after ``person``).
     drift_tolerance : logits; an item drifts when ``|displacement|`` exceeds it and ``|z| > 1.96``.
     check_drift : compute displacements and the global fit (default True).
+    drift_policy : ``"set_aside"`` (default) scores on the anchors that hold: the drifting item
+        with the largest ``|displacement|`` is set aside, the displacements of the rest are
+        computed again with it left out, and so on while an item drifts and at most
+        ``max_set_aside`` items are set aside (the purification of the FAO FIES equating,
+        Cafiero, Viviani & Nord 2018). A drifting anchor measures something else in the new data;
+        keeping it would move every person who answered it by a share of its displacement. The
+        measures then use the kept items only; ``persons`` gains ``answers_set_aside``, the
+        summary names the items and how much the mean measure moved because of it (with its
+        95 % interval). ``"keep"`` scores on every anchor and only reports the drift.
+    max_set_aside : at most this many anchors are set aside (default: a third of the scored
+        items, rounded down; FIES sets aside at most 3 of 8).
 
     Returns
     -------
@@ -465,6 +609,10 @@ def score(
         raise ValueError(f"person_estimator={person_estimator!r} is not one of 'wle', 'mle'")
     if not drift_tolerance >= 0:
         raise ValueError(f"drift_tolerance must be >= 0, got {drift_tolerance}")
+    if drift_policy not in ("set_aside", "keep"):
+        raise ValueError(f"drift_policy={drift_policy!r} is not one of 'set_aside', 'keep'")
+    if max_set_aside is not None and max_set_aside < 0:
+        raise ValueError(f"max_set_aside must be >= 0, got {max_set_aside}")
     kept = kept_columns(data, keep, RESERVED_PERSON_COLUMNS)
     coding = _coding(reference, min_category, reverse, missing_codes, instrument, source)
     if value_labels is None and coding.value_labels:
@@ -484,6 +632,7 @@ def score(
         row_numbers=row_numbers,
     )
     rm = _gate(data, reference, items, opts)
+    absent = _absent(data, reference, columns)
     max_cat = rm.max_category
     pos = {it: j for j, it in enumerate(reference.item_ids)}
     idx = np.array([pos[it] for it in rm.items], dtype=np.int64)
@@ -493,7 +642,7 @@ def score(
         for j, m in enumerate(max_cat)
         for k in range(1, int(m) + 1)
     }
-    needed = default_min_answered(min_answered, instrument)
+    needed = _scaled_min_answered(min_answered, instrument, len(reference.item_ids), rm.n_items)
     fit = pipeline_fit(
         rm.values,
         max_cat,
@@ -515,8 +664,46 @@ def score(
         ["item", "n", "infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd", "pt_measure_corr"]
     ]
     drift = drift.merge(item_fit, on="item", how="left")
+    drift["used"] = True
     drift = drift[list(ANCHORS.names())]
-    global_fit = _global_fit(rm, reference, fit.item.loglik, cal, check_drift, stats)
+    aside: tuple[str, ...] = ()
+    shift: dict[str, Any] = {}
+    if check_drift and drift_policy == "set_aside":
+        limit = max(rm.n_items // 3, 0) if max_set_aside is None else max_set_aside
+        aside, drift = _purify(rm, reference, drift, drift_tolerance, limit)
+    if aside:
+        used = [j for j, it in enumerate(rm.items) if it not in aside]
+        sub = _columns(rm, used)
+        needed = _scaled_min_answered(
+            min_answered, instrument, len(reference.item_ids), sub.n_items
+        )
+        fit = pipeline_fit(
+            sub.values,
+            sub.max_category,
+            list(sub.items),
+            reference.model,
+            anchors={
+                (new, k): anchors[(old, k)]
+                for new, old in enumerate(used)
+                for k in range(1, int(max_cat[old]) + 1)
+            },
+            min_answered=needed,
+            source=rm.source,
+        )
+        all_anchors = cal
+        cal = Calibration.build(
+            fit, sub, person_estimator=person_estimator, keep=kept, min_answered=needed
+        )
+        shift = _mean_shift(all_anchors.persons, cal.persons)
+        per = cal.persons
+        aside_j = [j for j, it in enumerate(rm.items) if it in aside]
+        per["answers_set_aside"] = (rm.values[:, aside_j] >= 0).sum(axis=1)
+        per = PERSONS.order(reference.with_unit(per), variable=[k for k, _ in kept])
+        stats = fit.counted.stats
+        rm_used = sub
+    else:
+        rm_used = rm
+    global_fit = _global_fit(rm_used, reference, fit.item.loglik, cal, check_drift, stats)
     return Scoring(
         reference=reference,
         persons=per,
@@ -525,9 +712,18 @@ def score(
         responses=rm,
         calibration=cal,
         drift_tolerance=float(drift_tolerance),
-        items_scored=tuple(rm.items),
-        items_not_administered=tuple(i for i in reference.item_ids if i not in rm.items),
+        items_scored=tuple(rm_used.items),
+        items_not_administered=tuple(
+            i for i in reference.item_ids if i not in rm.items and (items is None or i in absent)
+        ),
         person_estimator=person_estimator,
+        items_left_out=tuple(i for i in reference.item_ids if i not in rm.items and i not in absent)
+        if items is not None
+        else (),
+        items_set_aside=aside,
+        drift_policy=drift_policy,
+        set_aside_shift=shift,
+        min_answered=needed,
     )
 
 

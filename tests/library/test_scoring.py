@@ -46,7 +46,15 @@ def drifted(ref: ReferenceScale) -> Scoring:
     thr = THRESHOLDS.copy()
     thr[[2, 7]] += 1.0
     sim = measure.simulate_responses(thresholds=thr, n_persons=500, person_mean=0.5, rng=22)
-    return score(sim.responses, ref)
+    return score(sim.responses, ref, drift_policy="keep")
+
+
+@pytest.fixture(scope="module")
+def drifted_data() -> pd.DataFrame:
+    thr = THRESHOLDS.copy()
+    thr[[2, 7]] += 1.0
+    sim = measure.simulate_responses(thresholds=thr, n_persons=500, person_mean=0.5, rng=22)
+    return sim.responses
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,9 +247,9 @@ def test_tolerance_and_significance_both_needed(drifted: Scoring, ref: Reference
     thr = THRESHOLDS.copy()
     thr[[2, 7]] += 1.0
     sim = measure.simulate_responses(thresholds=thr, n_persons=500, person_mean=0.5, rng=22)
-    strict = score(sim.responses, ref, drift_tolerance=tol)
+    strict = score(sim.responses, ref, drift_tolerance=tol, drift_policy="keep")
     assert strict.anchor_drift["drift"].sum() == 1
-    small = score(sim.responses.iloc[:5], ref).anchor_drift
+    small = score(sim.responses.iloc[:5], ref, drift_policy="keep").anchor_drift
     big = small["displacement"].abs() > 0.5
     np.testing.assert_array_equal(small["drift"], big & (small["z"].abs() > 1.96))
     assert (big & ~small["drift"]).sum() >= 3  # large displacements, not significant
@@ -365,8 +373,91 @@ def test_global_fit_uses_exact_cml_even_with_many_missing_patterns(
     shifted = [list(np.array(t) + (1.0 if i == 3 else 0.0)) for i, t in enumerate(thr)]
     new = measure.simulate_responses(thresholds=shifted, n_persons=800, missing=0.2, rng=22)
     assert measure.calibrate(new.responses).method == "pairwise"  # the case that went wrong
-    fit = measure.score(new.responses, ref).global_fit
+    fit = measure.score(new.responses, ref, drift_policy="keep").global_fit
     exact = measure.calibrate(new.responses, method="cml").loglik
     assert fit["free_loglik"] == pytest.approx(exact, rel=1e-9)
     assert fit["lr_chi2"] == pytest.approx(2 * (exact - fit["anchored_loglik"]), rel=1e-9)
     assert fit["p_value_anchors_exact"] < 0.01
+
+
+# --------------------------------------------------------------------------------------------
+# drifting anchors are set aside (the default), never silently kept
+# --------------------------------------------------------------------------------------------
+
+
+def test_drifting_anchors_are_set_aside_by_default(
+    ref: ReferenceScale, drifted_data: pd.DataFrame
+) -> None:
+    result = score(drifted_data, ref)
+    assert result.drift_policy == "set_aside"
+    assert sorted(result.items_set_aside) == SHIFTED
+    table = result.anchor_drift
+    assert table["item"].tolist() == list(ref.item_ids)  # every item, in reference order
+    assert table.loc[~table["used"], "item"].tolist() == SHIFTED
+    assert not table.loc[table["used"], "drift"].any()  # the anchors kept hold
+    assert (table.loc[~table["used"], "displacement"] > 0.7).all()
+    # the measures are those of the kept anchors alone
+    kept = [i for i in ref.item_ids if i not in SHIFTED]
+    alone = score(drifted_data, ref, items=kept, drift_policy="keep")
+    np.testing.assert_allclose(result.persons["measure"], alone.persons["measure"], atol=1e-9)
+    assert alone.items_left_out == tuple(SHIFTED) and alone.items_not_administered == ()
+    answered = drifted_data[SHIFTED].notna().sum(axis=1).to_numpy()
+    np.testing.assert_array_equal(result.persons["answers_set_aside"], answered)
+    # items harder in the new data: keeping them would have lowered everyone's measure
+    shift = result.set_aside_shift
+    assert shift["difference"] < 0 and shift["ci_upper"] < 0
+    summary = result.summary().to_dict()
+    assert sorted(summary["items_set_aside"]) == SHIFTED
+    assert summary["set_aside_shift"]["n"] > 400
+    assert result.global_fit["df"] == 23  # the anchored model of the 8 kept items
+
+
+def test_keep_policy_and_the_limit(ref: ReferenceScale, drifted_data: pd.DataFrame) -> None:
+    kept = score(drifted_data, ref, drift_policy="keep")
+    assert kept.items_set_aside == () and kept.anchor_drift["used"].all()
+    assert "answers_set_aside" not in kept.persons.columns
+    one = score(drifted_data, ref, max_set_aside=1)
+    assert len(one.items_set_aside) == 1
+    with pytest.raises(ValueError, match="drift_policy='drop' is not one of"):
+        score(drifted_data, ref, drift_policy="drop")  # type: ignore[arg-type]
+
+
+def test_the_instrument_minimum_scales_with_the_items_used() -> None:
+    inst = measure.load_instrument("k6")
+    thr = [[-1.0, -0.3, 0.4, 1.1]] * 6
+    sim = measure.simulate_responses(
+        n_persons=400, thresholds=thr, item_names=list(inst.item_ids), rng=8
+    )
+    ref = measure.calibrate(sim.responses, instrument=inst).to_reference()
+    assert inst.min_answered == 5
+    five = list(inst.item_ids[:5])
+    result = score(sim.responses, ref, instrument=inst, items=five)
+    assert result.min_answered == 4  # one item fewer may be skipped... of the five used
+    explicit = score(sim.responses, ref, instrument=inst, items=five, min_answered=5)
+    assert explicit.min_answered == 5
+
+
+def test_cli_says_which_anchors_were_set_aside(
+    ref: ReferenceScale, drifted_data: pd.DataFrame, tmp_path: Path
+) -> None:
+    data_path, ref_path = tmp_path / "wave.csv", tmp_path / "ref.json"
+    drifted_data.to_csv(data_path, index_label="id")
+    save_reference(ref, ref_path)
+    base = [str(data_path), "--reference", str(ref_path), "--id-column", "id"]
+    res = CliRunner().invoke(score_cmd, [*base, "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "Anchors set aside because they drifted" in res.output
+    assert "item3" in res.output and "item8" in res.output
+    assert "Keeping them would have moved the mean measure by -" in res.output
+    persons = pd.read_csv(tmp_path / "a" / "persons.csv")
+    anchors = pd.read_csv(tmp_path / "a" / "anchors.csv")
+    assert persons["answers_set_aside"].max() == 2
+    assert sorted(anchors.loc[~anchors["used"], "item"]) == SHIFTED
+    kept = CliRunner().invoke(score_cmd, [*base, "--out", str(tmp_path / "b"), "--keep-drifting"])
+    assert kept.exit_code == 0 and "(scored on them: --keep-drifting)" in kept.output
+    some = [i for i in ref.item_ids if i != "item1"]
+    items = [arg for i in some for arg in ("--items", i)]
+    left = CliRunner().invoke(score_cmd, [*base, "--out", str(tmp_path / "c"), *items])
+    assert left.exit_code == 0, left.output
+    assert "Reference items left out (--items): item1" in left.output
+    assert "not in the data" not in left.output
