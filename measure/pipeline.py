@@ -21,6 +21,7 @@ Steps of :func:`fit`:
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -287,14 +288,8 @@ def fit(
     person = measure_persons(values, index, item.thresholds, max_cat, min_answered)
     tables = fit_tables(values, index, item.thresholds, person)
     alpha = item_alpha(values, person, tables)
-    return Fit(
-        model=model,
-        items=tuple(items),
-        values=values,
-        max_category=max_cat,
-        counted=counted,
-        item=item,
-        category_map=category_map,
+    return dataclasses.replace(
+        base,
         persons=person,
         fit=tables,
         pt_measure=item_point_measure(values, person, tables),

@@ -272,24 +272,12 @@ class ReferenceScale:
         wle_unit, wle_se_unit, mle_unit, mle_se_unit when the scale has a reporting unit. Raw
         scores are on the collapsed categories when the calibration collapsed unused categories.
         """
-        ids = list(self.item_ids)
-        chosen = ids if items is None else [str(i) for i in items]
-        unknown = [i for i in chosen if i not in ids]
-        if unknown:
-            raise ReferenceScaleError(
-                f"unknown item(s) {', '.join(map(repr, unknown))}; the reference scale has "
-                f"items: {', '.join(ids)}"
+        try:
+            return score_table(
+                self.threshold_matrix, self.max_category, self.item_ids, items, self.reporting_unit
             )
-        if not chosen:
-            raise ReferenceScaleError("score_table needs at least one item")
-        out = pd.DataFrame(
-            raw_score_table(
-                self.threshold_matrix, self.max_category, np.isin(ids, chosen).astype(bool)
-            )
-        )
-        if self.reporting_unit is not None:
-            out = score_table_in_unit(out, self.reporting_unit)
-        return out
+        except ValueError as exc:
+            raise ReferenceScaleError(str(exc)) from None
 
     # ------------------------------------------------------------------ serialisation
     def _content(self) -> dict[str, Any]:
@@ -441,6 +429,33 @@ def _check_thresholds(thr: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     out["_o"] = out["item"].map(order)
     out = out.sort_values(["_o", "category"], kind="stable").drop(columns="_o")
     return out.reset_index(drop=True)
+
+
+def score_table(
+    threshold_matrix: FloatArray,
+    max_category: NDArray[np.int64],
+    item_ids: Sequence[str],
+    items: Sequence[str] | None,
+    unit: ReportingUnit | None,
+) -> pd.DataFrame:
+    """Raw score -> WLE, MLE and their SEs for ``items`` (default all), with the unit columns.
+
+    The one score-table builder of calibrations and reference scales. Raises ValueError naming
+    unknown items.
+    """
+    ids = list(item_ids)
+    chosen = ids if items is None else [str(i) for i in items]
+    unknown = [i for i in chosen if i not in ids]
+    if unknown:
+        raise ValueError(
+            f"unknown item(s) {', '.join(map(repr, unknown))}; the items are: {', '.join(ids)}"
+        )
+    if not chosen:
+        raise ValueError("a score table needs at least one item")
+    out = pd.DataFrame(
+        raw_score_table(threshold_matrix, max_category, np.isin(ids, chosen).astype(bool))
+    )
+    return out if unit is None else score_table_in_unit(out, unit)
 
 
 # ----------------------------------------------------------------------------- building

@@ -16,19 +16,23 @@ from measure._estimation.persons import (
     EXTREME_MAX,
     EXTREME_MIN,
     STATUS_NAMES,
-    raw_score_table,
 )
 from measure._types import Z95
 from measure.exceptions import ReferenceScaleError
 from measure.fit import MISFIT_RULE, misfitting
 from measure.pipeline import Fit, ItemFit
-from measure.reference import ReferenceScale, UnitSpec, make_unit, reference_from_estimates
+from measure.reference import (
+    ReferenceScale,
+    UnitSpec,
+    make_unit,
+    reference_from_estimates,
+    score_table,
+)
 from measure.reliability import cronbach_alpha, separation_reliability
 from measure.responses import ResponseMatrix
 from measure.schemas import ITEMS, PERSONS, THRESHOLDS
 from measure.status import PersonStatus
 from measure.summary import Summary, json_ready, short_repr
-from measure.units import score_table_in_unit
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument, ReportingUnit
@@ -352,19 +356,9 @@ class Calibration:
         Columns: raw_score, wle, wle_se, mle, mle_se (MLE is NaN at the extreme scores), and
         wle_unit, wle_se_unit, mle_unit, mle_se_unit when the calibration has a reporting unit.
         """
-        ids = list(self.item_ids)
-        chosen = ids if items is None else [str(i) for i in items]
-        unknown = [i for i in chosen if i not in ids]
-        if unknown:
-            raise ValueError(f"unknown items {unknown} (items: {', '.join(ids)})")
-        table = pd.DataFrame(
-            raw_score_table(
-                self.threshold_matrix, self.max_category, np.isin(ids, chosen).astype(bool)
-            )
+        return score_table(
+            self.threshold_matrix, self.max_category, self.item_ids, items, self.reporting_unit
         )
-        if self.reporting_unit is not None:
-            table = score_table_in_unit(table, self.reporting_unit)
-        return table
 
     def to_reference(self, **kwargs: Any) -> ReferenceScale:
         """Freeze this calibration as a reference scale (anchors for later scoring).
