@@ -8,13 +8,14 @@ atomically. Exit 0 on success, 1 on a data or reference error, 2 on a usage erro
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from measure._types import PersonEstimator
+from measure._types import LANGS, Lang, PersonEstimator
 from measure.reference import load_reference
 from measure.schemas import RESERVED_PERSON_COLUMNS
 from measure.scoring import score
@@ -75,6 +76,19 @@ TABLES = ["persons", "anchors", "score_table"]
     metavar="N",
     help="Set aside at most N drifting anchors (default: a third of the items scored).",
 )
+@click.option(
+    "--report",
+    is_flag=True,
+    help="Also write report.html: do the anchors hold, what was set aside, who got a measure, "
+    "and the group means (--group) with their intervals, for a non-specialist.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default="en",
+    show_default=True,
+    help="Language of the report.",
+)
 @opt.output_options
 def score_cmd(
     data: str,
@@ -86,6 +100,8 @@ def score_cmd(
     drift_tolerance: float,
     keep_drifting: bool,
     max_set_aside: int | None,
+    report: bool,
+    lang: Lang,
     outputs: OutputOptions,
     quiet: bool,
     verbose: bool,
@@ -98,7 +114,7 @@ def score_cmd(
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    outputs.check(out, TABLES)
+    outputs.check(out, TABLES, {"report": out / "report.html"} if report else None)
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
@@ -170,6 +186,17 @@ def score_cmd(
             progress.stage("writing")
             with output_set(outputs) as files:
                 paths = write_outputs(tables, summary, out, outputs, files)
+                if report:
+                    progress.stage("writing the report")
+                    from measure.report.scoring import render_scoring_report
+
+                    text = render_scoring_report(
+                        result,
+                        lang=lang,
+                        by=[inputs.group] if inputs.group else [],
+                        command="measure score " + " ".join(sys.argv[2:]),
+                    )
+                    paths["report"] = files.write_text(text, out / "report.html")
         finally:
             progress.done()
     if not quiet:

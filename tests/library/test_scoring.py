@@ -461,3 +461,28 @@ def test_cli_says_which_anchors_were_set_aside(
     assert left.exit_code == 0, left.output
     assert "Reference items left out (--items): item1" in left.output
     assert "not in the data" not in left.output
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_score_report_gives_the_verdicts_first(
+    ref: ReferenceScale, drifted_data: pd.DataFrame, tmp_path: Path, lang: str
+) -> None:
+    data = drifted_data.assign(kommun=np.where(np.arange(len(drifted_data)) % 2, "Norrby", "Väst"))
+    data_path, ref_path = tmp_path / "wave.csv", tmp_path / "ref.json"
+    data.to_csv(data_path, index_label="id")
+    save_reference(ref, ref_path)
+    out = tmp_path / "out"
+    args = [str(data_path), "--reference", str(ref_path), "--id-column", "id", "--group", "kommun"]
+    res = CliRunner().invoke(score_cmd, [*args, "--out", str(out), "--report", "--lang", lang])
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    summary_at = html.index('id="summary"')
+    assert summary_at < html.index('id="groups"') < html.index('id="details"')
+    question = "Håller ankarfrågorna fortfarande?" if lang == "sv" else "Do the anchors still hold?"
+    assert question in html[summary_at:]
+    assert "item3" in html and "item8" in html and "Norrby" in html
+    words = ("lades åt sidan", "95 % KI") if lang == "sv" else ("were set aside", "95% CI")
+    assert all(w in html for w in words)
+    if lang == "sv":  # the verdicts in Swedish, no English sentences
+        verdicts = html[summary_at : html.index('id="groups"')]
+        assert "were set aside" not in verdicts and "Keeping them" not in verdicts
