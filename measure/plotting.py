@@ -2,7 +2,7 @@
 
 Every function draws on ``ax`` (a new figure when ``ax=None``) and returns the axes, so plots
 compose with the user's own figures. matplotlib is imported only when a plot is drawn
-(``pip install "measure[plot]"``). Labels are in English (``lang="en"``) or Swedish
+(installed with measure). Labels are in English (``lang="en"``) or Swedish
 (``lang="sv"``).
 """
 
@@ -76,7 +76,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.2)) -> Axes:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise MissingDependencyError(
-            'plotting needs matplotlib: pip install "measure[plot]"'
+            'plotting needs matplotlib, which measure installs: pip install matplotlib'
         ) from exc
     fig, new_ax = plt.subplots(figsize=figsize)
     return new_ax

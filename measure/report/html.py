@@ -610,7 +610,8 @@ def render_report(
         from measure.exceptions import MissingDependencyError
 
         raise MissingDependencyError(
-            'the report embeds plots and needs matplotlib: pip install "measure[plot]"'
+            "the report embeds plots and needs matplotlib, which measure installs: "
+            "pip install matplotlib"
         ) from exc
     cal = assessment.calibration
     when = (generated or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
