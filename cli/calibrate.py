@@ -181,7 +181,7 @@ def calibrate_cmd(
             if carried:
                 persons = persons.copy()
                 for pos, col in enumerate(carried, start=1):
-                    persons.insert(pos, col, frame[col].to_numpy())
+                    persons.insert(pos, col, frame[col].array)  # keeps the type read
             score_table = cal.score_table()
             if unit is not None:
                 persons = add_unit_columns(persons, unit)

@@ -97,3 +97,25 @@ def test_report_and_dif_join_the_set(data: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "report.html" in _files(out) and "dif.csv" in _files(out)
     assert not [name for name in _files(out) if name.startswith(".")]
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_carried_columns_are_written_as_in_the_file(tmp_path: Path, excel: bool) -> None:
+    """Numbers read in numeric mode print back as the file's cells: ids with leading zeros,
+    whole numbers with empty cells (nullable integers), in plain and Excel-friendly CSV."""
+    rng = np.random.default_rng(5)
+    lines = ["id,age,q1,q2,q3"]
+    for i in range(1, 201):
+        age = "" if i % 10 == 0 else str(20 + i % 50)
+        answers = ",".join(str(v) for v in rng.integers(0, 4, 3))
+        lines.append(f"{i:03d},{age},{answers}")
+    path = tmp_path / "kept.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    args = ["calibrate", str(path), "--id-column", "id", "--keep", "age", "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--quiet", *(["--excel-friendly"] if excel else [])])
+    assert result.exit_code == 0, result.output
+    sep = ";" if excel else ","
+    rows = (out / "persons.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = [row.split(sep)[:2] for row in rows[1:]]
+    assert cells == [line.split(",")[:2] for line in lines[1:]]
