@@ -251,7 +251,8 @@ def stage_times(
     read = ``measure.io.read_table``; gate = ``measure.responses.as_responses`` (coding and
     checking every cell); calibrate = ``measure.calibrate`` on the checked ResponseMatrix
     (sufficient statistics, CML, person measures, fit) plus building the four output tables;
-    write = ``measure.io.write_table_atomic`` for each table and summary.json.
+    write = ``measure.io.write_table_atomic`` for each table and ``write_json_atomic`` for
+    summary.json.
     Under ``profile=True`` each stage runs under cProfile (slower) and the top functions by
     own time are kept.
     """
@@ -289,7 +290,7 @@ def stage_times(
     def _write() -> None:
         for name, df in tables.items():
             mio.write_table_atomic(df, out_dir / f"{name}.csv", fmt="csv", digits=7)
-        (out_dir / "summary.json").write_text(json.dumps(summary, default=_json_default, indent=2))
+        mio.write_json_atomic(summary, out_dir / "summary.json")
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     _, t_write = _profiled("write", _write, profiles, profile, top)
@@ -303,10 +304,6 @@ def stage_times(
         peak_before_write_mb=before,
         peak_after_write_mb=after,
     )
-
-
-def _json_default(obj: Any) -> Any:
-    return obj.item() if hasattr(obj, "item") else str(obj)
 
 
 def pcm_thresholds(n_items: int, n_categories: int, rng: np.random.Generator) -> np.ndarray:

@@ -454,12 +454,15 @@ def output_paths(out_dir: Path, names: list[str], fmt: str) -> dict[str, Path]:
 
 
 def check_overwrite(paths: Mapping[str, Path], force: bool) -> None:
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not force:
+    """Without --force, existing output is a usage error (checked before any work)."""
+    if force:
+        return
+    try:
+        OutputSet.check_absent(paths)
+    except FileExistsError as exc:
         raise click.UsageError(
-            f"output exists: {', '.join(existing)}. Use --force to overwrite or choose another "
-            "--out."
-        )
+            f"{exc}. Use --force to overwrite or choose another --out."
+        ) from None
 
 
 @dataclass(frozen=True)

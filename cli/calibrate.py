@@ -165,7 +165,7 @@ def calibrate_cmd(
                     person_estimator=estimator,
                     min_answered=needed,
                     method=method,
-                    keep={col: frame[col].to_numpy() for col in carried},
+                    keep={col: frame[col].array for col in carried},  # keeps the type read
                     reporting_unit=unit if unit is not None else reference_unit,
                 )
 

@@ -54,13 +54,13 @@ def default_min_answered(min_answered: int | None, instrument: Instrument | None
 
 def kept_columns(
     data: object, keep: Sequence[str] | Mapping[str, Any], reserved: Iterable[str]
-) -> list[tuple[str, NDArray[Any]]]:
+) -> list[tuple[str, Any]]:
     """Data columns carried unchanged into ``persons`` (checked: present, not a persons name).
 
     ``keep`` names columns of ``data`` (a DataFrame), or maps names to values (one per row).
     """
     if isinstance(keep, Mapping):
-        pairs = [(str(c), np.asarray(v)) for c, v in keep.items()]
+        pairs = [(str(c), v) for c, v in keep.items()]
     else:
         names = list(keep)
         if names and not isinstance(data, pd.DataFrame):
@@ -68,7 +68,8 @@ def kept_columns(
         missing = [c for c in names if isinstance(data, pd.DataFrame) and c not in data.columns]
         if missing:
             raise ValueError(f"keep column(s) not found: {', '.join(missing)}")
-        pairs = [(c, data[c].to_numpy()) for c in names] if names else []  # type: ignore[index]
+        # .array keeps the type read (e.g. nullable integers print back as in the file)
+        pairs = [(c, data[c].array) for c in names] if names else []  # type: ignore[index]
     taken = set(reserved)
     clash = [c for c, _ in pairs if c in taken]
     if clash:

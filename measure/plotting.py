@@ -76,7 +76,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.2)) -> Axes:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise MissingDependencyError(
-            'plotting needs matplotlib, which measure installs: pip install matplotlib'
+            "plotting needs matplotlib, which measure installs: pip install matplotlib"
         ) from exc
     fig, new_ax = plt.subplots(figsize=figsize)
     return new_ax

@@ -191,7 +191,7 @@ def persons_table(
         block[row] = values_
     per = pd.DataFrame(block.T, columns=names, copy=False)
     leading: list[tuple[str, Any]] = [("person", text_column(responses.persons))]
-    leading += [(name, np.asarray(values)) for name, values in keep]
+    leading += list(keep)
     leading += [
         ("row", responses.rows),
         ("status", text_column(STATUS_NAMES, codes)),

@@ -8,9 +8,8 @@ and every JSON file through :func:`json_text`.
 """
 
 from measure.io.cells import to_numeric_cells
-from measure.io.read import ENGINES, FAST_MIN_CHARS, SUPPORTED_EXTENSIONS, RawTable, read_table
+from measure.io.read import SUPPORTED_EXTENSIONS, RawTable, read_table
 from measure.io.write import (
-    WRITE_FORMATS,
     OutputSet,
     json_text,
     round_floats,
@@ -21,12 +20,9 @@ from measure.io.write import (
 )
 
 __all__ = [
-    "ENGINES",
-    "FAST_MIN_CHARS",
     "OutputSet",
     "RawTable",
     "SUPPORTED_EXTENSIONS",
-    "WRITE_FORMATS",
     "json_text",
     "read_table",
     "round_floats",

@@ -63,6 +63,9 @@ def csv_cells(df: pd.DataFrame, digits: int | None) -> list[CodedRun | Plain] | 
         col = df[c]
         if isinstance(col.dtype, pd.CategoricalDtype):  # written as its values
             col = col.astype(col.dtype.categories.dtype)
+        inferred = pd.api.types.infer_dtype(col, skipna=True) if col.dtype == object else ""
+        if inferred == "integer":  # whole numbers (and missing) as objects: nullable integers
+            col = col.astype("Int64")
         dtype = col.dtype
         coded: tuple[npt.NDArray[np.int32], Any] | None = None
         if pd.api.types.is_bool_dtype(dtype):
@@ -91,10 +94,7 @@ def csv_cells(df: pd.DataFrame, digits: int | None) -> list[CodedRun | Plain] | 
             )
             coded = _few_distinct(ints, n, lambda u: pa.array(u, pa.int64(), from_pandas=True))
             plain = None if coded is not None else Plain(pa.array(ints, from_pandas=True), "number")
-        elif pd.api.types.is_string_dtype(dtype) or pd.api.types.infer_dtype(col, skipna=True) in (
-            "string",
-            "empty",
-        ):
+        elif pd.api.types.is_string_dtype(dtype) or inferred in ("string", "empty"):
             try:
                 values = pa.array(col, from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError):

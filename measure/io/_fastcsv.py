@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from measure.io.cells import compact_integers, whole_number_columns
+from measure.io.cells import compact_integers, smallest_integer_type, whole_number_columns
 
 __all__ = ["read_simple_text"]
 
@@ -197,35 +197,30 @@ def _text_bytes(column: Any) -> int:
     return int(total or 0)
 
 
-def _integers(column: Any) -> tuple[npt.NDArray[Any], int]:
-    """A pyarrow integer column as :func:`compact_integers` gives it, and the number of
-    characters its values take when printed plainly."""
+def _integers(column: Any) -> tuple[Any, int]:
+    """A pyarrow integer column as :func:`measure.io.cells.compact_integers` gives it, and the
+    number of characters its values take when printed plainly."""
     import pyarrow.compute as pc
 
     bounds = pc.min_max(column)
     lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
-    if lo is None:  # every cell empty
-        return np.full(len(column), np.nan), 0
-    missing = column.null_count > 0
-    values = compact_integers(
-        column.to_numpy(zero_copy_only=False) if missing else column.to_numpy(),
-        lo,
-        hi,
-        missing=missing,
-    )
-    return values, _printed_length(values, lo, hi)
+    if lo is None:  # every cell empty: text, as the careful engine leaves such a column
+        return np.full(len(column), None, dtype=object), 0
+    data = np.asarray(pc.fill_null(column, 0).to_numpy(), dtype=smallest_integer_type(lo, hi))
+    if column.null_count == 0:
+        return data, _printed_length(data, lo, hi)
+    missing = np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
+    values = compact_integers(data, lo, hi, missing=missing)
+    return values, _printed_length(data[~missing], lo, hi)
 
 
 def _printed_length(values: npt.NDArray[Any], lo: int, hi: int) -> int:
-    """Characters of ``str(int(v))`` summed over the values (NaN: none)."""
+    """Characters of ``str(v)`` summed over the whole numbers ``values`` (all within lo..hi)."""
     if values.dtype == np.int8:  # survey codes: one count per possible byte
         counts = np.bincount(values.view(np.uint8), minlength=256)
         every = np.arange(256, dtype=np.int64)
         return int(counts @ _digits(np.where(every < 128, every, every - 256)))
-    x = values
-    if x.dtype.kind == "f":
-        x = x[~np.isnan(x)]
-    x = x.astype(np.int64)
+    x = values.astype(np.int64)
     if hi - lo <= max(1 << 16, x.size):  # count each value of the range once
         counts = np.bincount(x - lo, minlength=hi - lo + 1)
         return int(counts @ _digits(np.arange(lo, hi + 1, dtype=np.int64)))

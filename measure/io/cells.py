@@ -15,7 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["compact_integers", "to_numeric_cells", "whole_number_columns"]
+__all__ = [
+    "compact_integers",
+    "smallest_integer_type",
+    "to_numeric_cells",
+    "whole_number_columns",
+]
 
 DECIMALS = (".", ",")
 
@@ -36,9 +41,10 @@ def whole_number_columns(data: pd.DataFrame) -> pd.DataFrame:
     A cell is a plain whole number when it is written as Python prints an integer (``0``,
     ``7``, ``-3``, ``12``; not ``07``, ``+7``, ``-0``, ``7.0``, `` 7``) and fits in 64 bits, so
     that printing the number gives back the file's text exactly. Such a column becomes the
-    smallest integer type that holds it (see :func:`compact_integers`); with empty cells
-    float32 or float64 with NaN. Columns with any other cell, and columns with no values,
-    are returned unchanged. Each distinct text is looked at once.
+    smallest integer type that holds it (int8 for survey codes); with empty cells the pandas
+    nullable integer type of that size (``Int8``, ...; ``<NA>`` for an empty cell), so that
+    every cell still prints back as in the file. Columns with any other cell, and columns
+    with no values, are returned unchanged. Each distinct text is looked at once.
     """
     columns: dict[Any, Any] = {}
     changed = False
@@ -54,7 +60,7 @@ def whole_number_columns(data: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _whole_numbers(series: pd.Series[Any]) -> npt.NDArray[Any] | None:
+def _whole_numbers(series: pd.Series[Any]) -> Any:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     values = uniques.tolist()
     if not values or not all(isinstance(v, str) and _PLAIN_WHOLE.fullmatch(v) for v in values):
@@ -63,29 +69,35 @@ def _whole_numbers(series: pd.Series[Any]) -> npt.NDArray[Any] | None:
     lo, hi = min(numbers), max(numbers)
     if lo < _INT64[0] or hi > _INT64[1]:
         return None
-    missing = bool((codes < 0).any())
-    if missing:
-        table = np.append(np.asarray(numbers, dtype=np.float64), np.nan)
-        return compact_integers(table[codes], lo, hi, missing=True)
-    table_int = np.asarray(numbers, dtype=np.int64)
-    return compact_integers(table_int[codes], lo, hi, missing=False)
+    missing = codes < 0
+    table = np.asarray(numbers, dtype=np.int64)
+    if not missing.any():
+        return compact_integers(table[codes], lo, hi)
+    return compact_integers(table[np.where(missing, 0, codes)], lo, hi, missing=missing)
 
 
-def compact_integers(
-    values: npt.NDArray[Any], lo: int, hi: int, *, missing: bool
-) -> npt.NDArray[Any]:
-    """Whole numbers between ``lo`` and ``hi`` in the smallest type that holds them: int8 for
-    survey codes (1 byte a cell instead of 8), int16, int32 or int64; with missing cells
-    (``values`` float with NaN) float32 when every value is within 2**24 (exact), else
-    float64."""
-    if missing:
-        kind: Any = np.float32 if -(2**24) <= lo and hi <= 2**24 else np.float64
-        return np.asarray(values, dtype=kind)
+def smallest_integer_type(lo: int, hi: int) -> type[np.signedinteger[Any]]:
+    """The smallest of int8, int16, int32 and int64 that holds every number from lo to hi."""
     for kind in (np.int8, np.int16, np.int32):
         info = np.iinfo(kind)
         if info.min <= lo and hi <= info.max:
-            return np.asarray(values, dtype=kind)
-    return np.asarray(values, dtype=np.int64)
+            return kind
+    return np.int64
+
+
+def compact_integers(
+    values: npt.NDArray[np.integer[Any]],
+    lo: int,
+    hi: int,
+    *,
+    missing: npt.NDArray[np.bool_] | None = None,
+) -> Any:
+    """Whole numbers between ``lo`` and ``hi`` in the smallest type that holds them
+    (:func:`smallest_integer_type`: int8 for survey codes, 1 byte a cell instead of 8); with
+    ``missing`` (a mask of the empty cells; their ``values`` are ignored) a pandas nullable
+    integer array of that size (``Int8``, ...: one more byte a cell for the mask)."""
+    data = np.asarray(values, dtype=smallest_integer_type(lo, hi))
+    return data if missing is None else pd.arrays.IntegerArray(data, missing)
 
 
 def to_numeric_cells(

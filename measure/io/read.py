@@ -173,8 +173,9 @@ def read_table(
         integer (``0``, ``7``, ``-3``; not ``07``, ``+7``, ``-0``, ``7.0`` or `` 7``), so that
         printing each number gives back the file's text: the promise above holds, and ids such
         as ``007`` stay text. Such a column comes in the smallest integer type that holds it
-        (int8 for survey codes: 1 byte a cell where a Python string costs about 50), or as
-        float32 (whole numbers within 2**24) or float64 with NaN when some cells are empty.
+        (int8 for survey codes: 1 byte a cell where a Python string costs about 50); with
+        empty cells in pandas' nullable integer type of that size (``Int8``, ...; ``<NA>``
+        for an empty cell, one more byte a cell).
         Every other column stays text. Both engines apply the same rule.
     engine : {"auto", "fast", "careful"}, default "auto"
         Delimited text only: how the text is parsed, as ``pandas.read_csv(engine=...)``.

@@ -97,3 +97,58 @@ def test_report_and_dif_join_the_set(data: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "report.html" in _files(out) and "dif.csv" in _files(out)
     assert not [name for name in _files(out) if name.startswith(".")]
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_carried_columns_are_written_as_in_the_file(tmp_path: Path, excel: bool) -> None:
+    """Numbers read in numeric mode print back as the file's cells: ids with leading zeros,
+    whole numbers with empty cells (nullable integers), in plain and Excel-friendly CSV."""
+    rng = np.random.default_rng(5)
+    lines = ["id,age,q1,q2,q3"]
+    for i in range(1, 201):
+        age = "" if i % 10 == 0 else str(20 + i % 50)
+        answers = ",".join(str(v) for v in rng.integers(0, 4, 3))
+        lines.append(f"{i:03d},{age},{answers}")
+    path = tmp_path / "kept.csv"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    args = ["calibrate", str(path), "--id-column", "id", "--keep", "age", "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--quiet", *(["--excel-friendly"] if excel else [])])
+    assert result.exit_code == 0, result.output
+    sep = ";" if excel else ","
+    rows = (out / "persons.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = [row.split(sep)[:2] for row in rows[1:]]
+    assert cells == [line.split(",")[:2] for line in lines[1:]]
+
+
+def test_a_third_file_that_cannot_be_placed_undoes_the_first_two(
+    data: Path, tmp_path: Path
+) -> None:
+    """persons.csv (the third table) cannot replace what is there (a folder): items.csv and
+    thresholds.csv, already moved into place, are put back as they were."""
+    out = tmp_path / "out"
+    args = ["calibrate", str(data), "--out", str(out), "--quiet"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = {name: (out / name).read_bytes() for name in _files(out)}
+    (out / "persons.csv").unlink()
+    (out / "persons.csv").mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    result = CliRunner().invoke(cli, [*args, "--force", "--digits", "3"])
+    assert result.exit_code == 1
+    assert _files(out) == sorted([*before, "notes.txt"])  # and no .measure-staging-*
+    for name, content in before.items():
+        if name != "persons.csv":
+            assert (out / name).read_bytes() == content
+    assert (out / "persons.csv").is_dir() and (out / "notes.txt").read_text() == "mine\n"
+
+
+def test_other_files_are_untouched_on_failure_without_force(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file\n")
+    args = ["calibrate", str(data), "--out", str(out), "--quiet", "--report"]
+    result = CliRunner().invoke(cli, [*args, "--save-reference", str(blocker / "ref.json")])
+    assert result.exit_code == 1
+    assert _files(out) == ["notes.txt"] and (out / "notes.txt").read_text() == "mine\n"

@@ -58,7 +58,7 @@ def test_fast_path_on_ascii_bytes_with_trailing_delimiter_lines(
     np.testing.assert_array_equal(fast.row_numbers, careful.row_numbers)
     pd.testing.assert_frame_equal(fast.data, careful.data)
     if numeric:
-        assert fast.data["q0"].dtype == np.float32 and fast.data["id"].dtype == object
+        assert fast.data["q0"].dtype == "Int8" and fast.data["id"].dtype == object
 
 
 @pytest.mark.parametrize("change", ["blank line", "quoted", "blank cell", "ragged"])
@@ -137,7 +137,7 @@ def test_numeric_mode_keeps_codes_and_text_columns(tmp_path: Path) -> None:
     write_big(path)
     text = mio.read_table(path)
     num = mio.read_table(path, numeric=True)
-    assert num.data["q0"].dtype.kind == "f" and num.data["id"].dtype == object
+    assert num.data["q0"].dtype == "Int8" and num.data["id"].dtype == object
     assert num.data["id"].iloc[3] == text.data["id"].iloc[3]
     import measure
 
@@ -372,7 +372,7 @@ def test_large_file_typed_from_its_first_lines(tmp_path: Path, late: str) -> Non
     careful = mio.read_table(path, numeric=True, engine="careful")
     assert fast.engine == "fast"
     pd.testing.assert_frame_equal(fast.data, careful.data)
-    want = {"3": np.int8, "40000": np.int32, "": np.float32}.get(late, object)
+    want = {"3": np.int8, "40000": np.int32, "": "Int8"}.get(late, object)
     assert fast.data["q1"].dtype == want and fast.data["q2"].dtype == np.int8
 
 
