@@ -142,8 +142,9 @@ def _prepare(
             k = int(bad.argmax())
             who = f" (person {out['_id'].iloc[k]!r})" if "_id" in out.columns else ""
             raw = persons[weight].iloc[k]
+            shown = "missing" if pd.isna(raw) else repr(raw.item() if hasattr(raw, "item") else raw)
             raise ValueError(
-                f"{what}: weight column {weight!r}, row {k + 1} of the table{who}: {raw!r} is "
+                f"{what}: weight column {weight!r}, row {k + 1} of the table{who}: {shown} is "
                 f"not a positive number ({int(bad.sum())} person(s) with a measure have no "
                 "positive weight); survey weights must be positive for every measured person"
             )
@@ -779,9 +780,7 @@ def shares(
     df = _prepare(
         persons, measure=measure, se=se, link_se=link_se, what="persons", by=keys, weight=weight
     )
-    rows = [
-        _share_row(keys, key, g, t, direction, level)[0] for key, g in _groups(df, keys)
-    ]
+    rows = [_share_row(keys, key, g, t, direction, level)[0] for key, g in _groups(df, keys)]
     return pd.DataFrame(rows, columns=[*keys, *COMPARE_SHARES.names_after("occasion")])
 
 
@@ -873,11 +872,23 @@ def share_change(
     keys = _by_list(by)
     idc = id_column if paired else None
     a = _prepare(
-        pre, measure=measure, se=se, link_se=link_se, what="pre", by=keys, id_column=idc,
+        pre,
+        measure=measure,
+        se=se,
+        link_se=link_se,
+        what="pre",
+        by=keys,
+        id_column=idc,
         weight=weight,
     )
     b = _prepare(
-        post, measure=measure, se=se, link_se=link_se, what="post", by=keys, id_column=idc,
+        post,
+        measure=measure,
+        se=se,
+        link_se=link_se,
+        what="post",
+        by=keys,
+        id_column=idc,
         weight=weight,
     )
     if paired:
@@ -1100,9 +1111,7 @@ def decision_risk(
         link_se=link_se,
         level=level,
     )
-    return DecisionRisk(
-        persons=per, groups=groups, threshold=t, direction=direction, level=level
-    )
+    return DecisionRisk(persons=per, groups=groups, threshold=t, direction=direction, level=level)
 
 
 # ----------------------------------------------------------------------------- all at once
@@ -1341,9 +1350,9 @@ def compare(
             "reliable_change": "|change| > 1.96 * sqrt(se1^2 + se2^2) (95%)",
             "decision_risk": "P(above) = 1 - Phi((t - m)/sqrt(se^2 + link_se^2)) "
             "(Pendrill 2014, Metrologia 51 S206): each person's decision",
-            "share": "posterior_normal: mean over persons of P(true value beyond t | m, se) "
-            "under a normal distribution of true values fitted by moments (plausible "
-            "values, Mislevy et al. 1992); linearisation SE with link error; logit interval",
+            "share": "latent_normal: Phi((mu - t)/sigma), mu = mean(m), sigma^2 = var(m) - "
+            "mean(se^2) (a normal distribution of true values, measurement error taken out); "
+            "linearisation SE with link error; interval Phi(z -+ t(n-1) SE_z)",
             "share_change": "share_post - share_pre; SE from both linearisations (paired: "
             "minus twice their covariance over persons measured on both) and both link "
             "errors; normal interval",

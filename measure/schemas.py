@@ -824,8 +824,9 @@ COMPARE_SHARES = Schema(
         _c(
             "share",
             "float",
-            "the recommended estimate: mean of the persons' posterior probabilities of lying "
-            "beyond the threshold (estimator posterior_normal)",
+            "the recommended estimate: share beyond the threshold of a normal distribution of "
+            "true values, mean and variance from the measures with measurement error taken out "
+            "(estimator latent_normal)",
             PROB,
         ),
         _c(
@@ -837,12 +838,12 @@ COMPARE_SHARES = Schema(
         _c("se_link", "float", "link part of the SE (0 without link_se)", PROB),
         _c("ci_lower", "float", "lower end of the interval of share (logit scale)", PROB),
         _c("ci_upper", "float", "upper end of the interval of share (logit scale)", PROB),
-        _c("estimator", "text", "the estimator of share", values=("posterior_normal",)),
+        _c("estimator", "text", "the estimator of share", values=("latent_normal",)),
         _c("mean_true", "float", "mean of the true values (of the measures)", AS_COMPARED),
         _c(
             "sd_true",
             "float",
-            "SD of the true values, sqrt(var(measures) - mean SE^2), behind the posterior",
+            "SD of the true values, sqrt(var(measures) - mean SE^2)",
             AS_COMPARED,
         ),
         _c(
@@ -901,7 +902,7 @@ COMPARE_SHARE_CHANGE = Schema(
         _c("ci_lower", "float", "lower end of the interval of the change", PROB),
         _c("ci_upper", "float", "upper end of the interval of the change", PROB),
         _c("p_value", "float", "two-sided p-value of no change", PROB),
-        _c("estimator", "text", "the estimator of the shares", values=("posterior_normal",)),
+        _c("estimator", "text", "the estimator of the shares", values=("latent_normal",)),
     ),
 )
 
