@@ -1,4 +1,4 @@
-"""Comparisons with honest uncertainty: individual change, group means, change, decision risk.
+"""Comparisons with honest uncertainty: individual change, group means, change, shares.
 
 Inputs are persons tables as :func:`measure.scoring.score` (or ``calibrate``, or
 :meth:`measure.linking.Link.apply`) writes them: one row per person with a person id, a measure
@@ -23,10 +23,17 @@ Formulas (m = measure, s = its SE, n persons, q = the two-sided quantile of the 
   ``SE^2 = var(d) / n_pairs``; independent samples: ``SE^2 = SE_1^2 + SE_2^2`` with Welch's
   degrees of freedom. Link errors of separately linked occasions are added.
 * decision risk for a threshold t: ``P(above) = 1 - Phi((t - m) / s_tot)`` with
-  ``s_tot = sqrt(s^2 + link_se^2)`` (Pendrill 2014, Metrologia 51 S206); the expected share of a
-  group is the mean of these probabilities; its SE combines the persons' spread
-  (``SD(P) / sqrt(n)``) and the link error, moved through the derivative of the share with
-  respect to a common shift.
+  ``s_tot = sqrt(s^2 + link_se^2)`` (Pendrill 2014, Metrologia 51 S206), for each person's
+  decision.
+* share beyond a threshold t (:func:`shares`, estimator ``latent_normal``):
+  ``Phi((mu - t) / sigma)`` with ``mu = mean(m)`` and ``sigma^2 = var(m) - mean(s^2)`` (the
+  true values' normal distribution, measurement error taken out); linearisation SE plus the
+  link error, interval ``Phi(z -+ t SE_z)``. Change in share (:func:`share_change`): the
+  difference of the two shares, paired occasions through the covariance of their
+  linearisations. A raw-score rule becomes a threshold through the reference's expected-score
+  curve (:func:`raw_score_threshold`).
+* survey weights (``weight=``): Hajek ratio estimators with linearisation SEs; Kish's design
+  effect ``n sum w^2 / (sum w)^2`` is reported.
 
 A link error is *shared* by everyone linked through the same link: persons with the same
 ``link_se`` value are taken to share one link, and a group's link error is
