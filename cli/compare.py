@@ -178,6 +178,10 @@ def compare_cmd(
             "--threshold-raw needs --reference REF.json: the raw score is converted through "
             "the reference's expected-score curve"
         )
+    if reference_path is not None and threshold_raw is None:
+        raise click.UsageError(
+            "--reference is only used with --threshold-raw (the files are already scored)"
+        )
     if below and threshold is None and threshold_raw is None:
         raise click.UsageError("--below needs --threshold or --threshold-raw")
     outputs.check(out, TABLES)

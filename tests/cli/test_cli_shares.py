@@ -188,10 +188,15 @@ def test_a_group_without_a_share_says_why(files: Path, tmp_path: Path):
         ),
         (["--threshold-raw", "13"], "--threshold-raw needs --reference REF.json"),
         (["--below"], "--below needs --threshold or --threshold-raw"),
+        (
+            ["--threshold", "0", "--reference", "pre.csv"],
+            "--reference is only used with --threshold-raw (the files are already scored)",
+        ),
         (["--weight", "vikt", "--threshold", "0"], "pre.csv: weight column 'vikt' not found"),
     ],
 )
 def test_usage_errors(files: Path, args: list[str], message: str):
+    args = [str(files / a) if a == "pre.csv" else a for a in args]
     res = _run(files, "bad", *args)
     assert res.exit_code == 2
     assert message in res.stderr

@@ -135,6 +135,30 @@ def test_share_is_the_same_in_any_linear_unit(a: float, b: float):
         assert row[col] == pytest.approx(logits[col]), col
 
 
+def test_order_of_persons_and_groups_changes_nothing():
+    rng = np.random.default_rng(8)
+    persons = pd.DataFrame(
+        {
+            "person": [f"p{i}" for i in range(50)],
+            "g": np.where(np.arange(50) % 2, "x", "y"),
+            "measure": rng.normal(0, 1.2, 50),
+            "se": rng.uniform(0.3, 0.6, 50),
+            "link_se": np.where(np.arange(50) < 20, 0.1, 0.2),
+            "w": rng.uniform(0.5, 2, 50),
+        }
+    )
+    shuffled = persons.sample(frac=1.0, random_state=3)
+    for kw in ({}, {"weight": "w"}, {"by": "g"}):
+        pd.testing.assert_frame_equal(
+            shares(persons, 0.7, **kw),
+            shares(shuffled, 0.7, **kw),  # type: ignore[arg-type]
+        )
+    post = persons.assign(measure=persons["measure"] + 0.3)
+    a = share_change(persons, post, 0.7, paired=True, by="g")
+    b = share_change(shuffled, post.iloc[::-1], 0.7, paired=True, by="g")
+    pd.testing.assert_frame_equal(a, b)
+
+
 def test_integer_weights_are_duplicated_rows():
     w = np.array([1, 2, 1, 3, 1, 2])
     weighted = shares(_six(w=w), 1.0, weight="w").iloc[0]
