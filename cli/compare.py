@@ -348,7 +348,8 @@ def plain_summary(
                 + (
                     f"{_pct(rec['share'])} [{level}% {_pct(rec['ci_lower'])} to "
                     f"{_pct(rec['ci_upper'])}], n = {rec['n']}"
-                    if rec["note"] == ""
+                    + (f" ({rec['note']})" if rec["note"] else "")
+                    if np.isfinite(rec["share"])
                     else f"no share ({rec['note']}), n = {rec['n']}"
                 )
             )

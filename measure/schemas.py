@@ -847,6 +847,12 @@ COMPARE_SHARES = Schema(
             AS_COMPARED,
         ),
         _c(
+            "skewness_true",
+            "float",
+            "skewness of the true values (third moment of the measures / sd_true^3); "
+            "latent_normal assumes about 0",
+        ),
+        _c(
             "n_effective",
             "float",
             "Kish's effective sample size (sum w)^2 / sum w^2 (n without weights)",
@@ -866,7 +872,12 @@ COMPARE_SHARES = Schema(
             "secondary, biased by measurement error: share of measures beyond the threshold",
             PROB,
         ),
-        _c("note", "text", "why there is no share (empty when there is one)"),
+        _c(
+            "note",
+            "text",
+            "why there is no share, or a caution about a tail share of skewed true values "
+            "(empty otherwise)",
+        ),
     ),
 )
 

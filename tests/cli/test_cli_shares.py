@@ -272,3 +272,16 @@ def _load(files: Path) -> ReferenceScale:
     from measure.reference import load_reference
 
     return load_reference(files / "ref.json")
+
+
+def test_a_tail_share_of_skewed_values_is_printed_with_its_caution(tmp_path: Path):
+    rng = np.random.default_rng(21)
+    m = (rng.gamma(4, 1, 400) - 4) / 2 + rng.normal(0, 0.3, 400)
+    pd.DataFrame({"measure": m, "se": 0.3}).to_csv(tmp_path / "skew.csv", index=False)
+    res = CliRunner().invoke(
+        compare_cmd,
+        [str(tmp_path / "skew.csv"), "--out", str(tmp_path / "o"), "--threshold", "2.5"],
+    )
+    assert res.exit_code == 0, res.output
+    assert "], n = 400 (caution: the true values look skewed (skewness " in res.output
+    assert "check the distribution of the measures)" in res.output

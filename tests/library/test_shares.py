@@ -55,6 +55,7 @@ def test_share_reference_values_by_hand():
     assert row["ci_lower"] == pytest.approx(stats.norm.cdf(z - q * se_z))
     assert row["ci_upper"] == pytest.approx(stats.norm.cdf(z + q * se_z))
     assert row["estimator"] == "latent_normal" and row["note"] == ""
+    assert row["skewness_true"] == pytest.approx(0.0, abs=1e-12)  # symmetric measures
     assert row["n_effective"] == 6 and row["design_effect"] == 1
     # the secondary columns
     assert row["share_point_estimates"] == pytest.approx(1 / 6)
@@ -193,6 +194,20 @@ def test_groups_notes_and_exclusions():
     assert row["share_point_estimates"] == 0.0
     empty = pd.DataFrame({"measure": [np.nan], "se": [np.nan]})
     assert shares(empty, 0.0).iloc[0]["note"] == "no persons with a measure"
+
+
+def test_skewed_true_values_get_a_caution_in_the_tails():
+    rng = np.random.default_rng(21)
+    m = (rng.gamma(4, 1, 400) - 4) / 2 + rng.normal(0, 0.3, 400)
+    persons = pd.DataFrame({"measure": m, "se": 0.3})
+    dev = m - m.mean()
+    sig = math.sqrt(np.mean(dev**2) - 0.09)
+    tail = shares(persons, 2.5).iloc[0]
+    assert tail["skewness_true"] == pytest.approx(np.mean(dev**3) / sig**3)
+    assert tail["skewness_true"] > 0.7 and tail["share"] < 0.1
+    assert tail["note"].startswith("caution: the true values look skewed (skewness ")
+    middle = shares(persons, 0.3).iloc[0]
+    assert 0.1 < middle["share"] < 0.9 and middle["note"] == ""
 
 
 def test_share_errors():
