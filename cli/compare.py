@@ -1,21 +1,27 @@
-"""``measure compare``: group means, change and decision risk from scored persons files.
+"""``measure compare``: group means, change, shares beyond a threshold and their change.
 
 Thin: reads the persons tables written by ``measure score`` (or ``measure calibrate``), turns the
-measure and SE columns into numbers, and calls :func:`measure.comparison.compare`; the tables are
-written atomically. Exit 0 on success, 1 on a data error, 2 on a usage error.
+measure, SE, link SE and weight columns into numbers, converts a raw-score threshold with
+:func:`measure.comparison.raw_score_threshold` (on the reference read by
+:func:`measure.reference.load_reference`), and calls :func:`measure.comparison.compare`; the
+tables are written atomically. Exit 0 on success, 1 on a data or reference error, 2 on a usage
+error.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 import pandas as pd
 
-from measure.comparison import compare
+from measure.comparison import SHARE_ESTIMATOR, Direction, compare, raw_score_threshold
 from measure.io import to_numeric_cells
+from measure.reference import load_reference
 
 from . import options as opt
 from ._common import (
@@ -26,7 +32,14 @@ from ._common import (
     write_outputs,
 )
 
-TABLES = ["groups", "group_change", "individual_change", "decision_persons", "decision_groups"]
+TABLES = [
+    "groups",
+    "group_change",
+    "individual_change",
+    "decision_persons",
+    "shares",
+    "share_change",
+]
 
 
 def _labels(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -82,10 +95,35 @@ def _labels(ctx: click.Context, param: click.Parameter, value: str | None) -> li
     type=float,
     default=None,
     metavar="T",
-    help="Decision threshold on the reference scale (in logits, or in the reporting unit with "
-    "--unit): probability of each person being above it and expected share per group.",
+    help="Threshold on the reference scale (in logits, or in the reporting unit with --unit): "
+    "the share of each group above it (shares.csv), its change between occasions "
+    "(share_change.csv) and each person's probability (decision_persons.csv).",
 )
-@click.option("--below", is_flag=True, help="Decision risk for being below the threshold.")
+@click.option(
+    "--threshold-raw",
+    type=int,
+    default=None,
+    metavar="R",
+    help="Threshold as a raw-score rule on the full instrument: 'R or more' (with --below: "
+    "'R or less'), e.g. 13 for K6 >= 13. Needs --reference: the threshold is where the "
+    "expected raw score is R - 1/2 (R + 1/2 with --below).",
+)
+@click.option(
+    "--reference",
+    "reference_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    metavar="REF.json",
+    help="The reference scale the files were scored on (for --threshold-raw).",
+)
+@click.option("--below", is_flag=True, help="Shares below the threshold instead of above.")
+@click.option(
+    "--weight",
+    default=None,
+    metavar="COLUMN",
+    help="Column of survey weights: weighted means, changes and shares (Hajek), linearisation "
+    "SEs; the design effect (Kish) is reported.",
+)
 @click.option(
     "--unit",
     "use_unit",
@@ -109,7 +147,10 @@ def compare_cmd(
     paired: bool,
     id_column: str,
     threshold: float | None,
+    threshold_raw: int | None,
+    reference_path: str | None,
     below: bool,
+    weight: str | None,
     use_unit: bool,
     level: float,
     outputs: OutputOptions,
@@ -118,7 +159,8 @@ def compare_cmd(
 ) -> None:
     """Compare scored FILES (persons tables from `measure score`): group means per occasion with
     95% intervals (measurement, sampling and link error), change between consecutive occasions,
-    individual change (--paired) and decision risk (--threshold).
+    individual change (--paired), and with --threshold or --threshold-raw the share beyond the
+    threshold per occasion and group and its change (the contract figures).
 
     Give one file per occasion in time order (pre.csv post.csv), or one file and
     --occasion-column.
@@ -129,6 +171,19 @@ def compare_cmd(
         raise click.UsageError("--occasion-column needs exactly one FILE")
     if occasion_column is None and labels is not None and len(labels) != len(files):
         raise click.UsageError(f"--labels gives {len(labels)} labels for {len(files)} file(s)")
+    if threshold is not None and threshold_raw is not None:
+        raise click.UsageError("give --threshold or --threshold-raw, not both")
+    if threshold_raw is not None and reference_path is None:
+        raise click.UsageError(
+            "--threshold-raw needs --reference REF.json: the raw score is converted through "
+            "the reference's expected-score curve"
+        )
+    if reference_path is not None and threshold_raw is None:
+        raise click.UsageError(
+            "--reference is only used with --threshold-raw (the files are already scored)"
+        )
+    if below and threshold is None and threshold_raw is None:
+        raise click.UsageError("--below needs --threshold or --threshold-raw")
     outputs.check(out, TABLES)
     measure_col, se_col, link_col = (
         ("measure_unit", "se_unit", "link_se_unit") if use_unit else ("measure", "se", "link_se")
@@ -147,7 +202,9 @@ def compare_cmd(
                         else " (is this a persons file from `measure score`?)"
                     )
                     raise click.UsageError(f"{raw.source}: column {col!r} not found{hint}")
-            for col in (measure_col, se_col, link_col):
+            if weight is not None and weight not in frame.columns:
+                raise click.UsageError(f"{raw.source}: weight column {weight!r} not found")
+            for col in (measure_col, se_col, link_col, *([weight] if weight else [])):
                 if col in frame.columns:
                     values, failed = to_numeric_cells(frame[col], raw.decimal)
                     if failed.any():
@@ -155,6 +212,14 @@ def compare_cmd(
                         raise click.UsageError(
                             f"{raw.source}: row {row}, column {col!r}: not a number"
                         )
+                    if col == weight:
+                        bad = np.isfinite(values) & ~(values > 0)
+                        if bad.any():
+                            row = int(raw.row_numbers[bad.argmax()])
+                            raise click.UsageError(
+                                f"{raw.source}: row {row}, column {col!r}: a survey weight "
+                                "must be positive"
+                            )
                     frame[col] = values
             for col in [*groups, *([occasion_column] if occasion_column else [])]:
                 if col not in frame.columns:
@@ -164,12 +229,24 @@ def compare_cmd(
             sources.append(raw.source)
             tables_in.append(frame)
         occasions = _occasions(tables_in, files, labels, occasion_column)
+        direction: Direction = "below" if below else "above"
+        threshold_note = None
+        if threshold_raw is not None and reference_path is not None:
+            ref = load_reference(reference_path)
+            threshold = raw_score_threshold(ref, threshold_raw, direction=direction, unit=use_unit)
+            rule = ">=" if direction == "above" else "<="
+            boundary = threshold_raw - 0.5 if direction == "above" else threshold_raw + 0.5
+            threshold_note = (
+                f"raw score {rule} {threshold_raw} on the {len(ref.item_ids)} items of "
+                f"{Path(reference_path).name} (where the expected raw score is {boundary:g})"
+            )
         result = compare(
             occasions,
             by=list(groups) or None,
             paired=paired,
             threshold=threshold,
-            direction="below" if below else "above",
+            weight=weight,
+            direction=direction,
             id_column=id_column,
             measure=measure_col,
             se=se_col,
@@ -181,13 +258,25 @@ def compare_cmd(
             {
                 "files": sources,
                 "unit": use_unit,
+                "threshold_raw": threshold_raw,
+                "threshold_raw_rule": threshold_note,
+                "reference": reference_path,
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
         with output_set(outputs) as outset:
             paths = write_outputs(result.tables(), summary, out, outputs, outset)
     if not quiet:
-        click.echo(plain_summary(result.groups, result.group_change, summary, paths))
+        click.echo(
+            plain_summary(
+                result.groups,
+                result.group_change,
+                summary,
+                paths,
+                shares=result.shares,
+                share_change=result.share_change,
+            )
+        )
 
 
 def _occasions(
@@ -216,27 +305,78 @@ def _occasions(
 
 
 def plain_summary(
-    groups: pd.DataFrame, change: pd.DataFrame, s: dict[str, Any], paths: dict[str, Path]
+    groups: pd.DataFrame,
+    change: pd.DataFrame,
+    s: dict[str, Any],
+    paths: dict[str, Path],
+    *,
+    shares: pd.DataFrame | None = None,
+    share_change: pd.DataFrame | None = None,
 ) -> str:
     """A short text for non-specialists."""
     by = s["by"]
     level = int(round(100 * s["level"]))
     lines = [f"measure: compared {len(s['occasions'])} occasion(s): {', '.join(s['occasions'])}."]
+    if s.get("weight"):
+        deff = ", ".join(
+            f"{rec['occasion']}{_who(rec, by)}: {rec['design_effect']:.2f} "
+            f"(n {rec['n']}, effective {rec['n_effective']:.0f})"
+            for rec in groups.to_dict(orient="records")
+        )
+        lines.append(f"Weighted by {s['weight']!r}; design effect (Kish): {deff}.")
     for rec in groups.to_dict(orient="records"):
-        who = ", ".join(f"{b}={rec[b]}" for b in by)
         lines.append(
-            f"  {rec['occasion']}{' ' + who if who else ''}: mean {rec['mean']:.2f} "
+            f"  {rec['occasion']}{_who(rec, by)}: mean {rec['mean']:.2f} "
             f"[{level}% {rec['ci_lower']:.2f} to {rec['ci_upper']:.2f}], n = {rec['n']}"
         )
     for rec in change.to_dict(orient="records"):
-        who = ", ".join(f"{b}={rec[b]}" for b in by)
         lines.append(
-            f"  change {rec['from_occasion']} -> {rec['to_occasion']}{' ' + who if who else ''}: "
+            f"  change {rec['from_occasion']} -> {rec['to_occasion']}{_who(rec, by)}: "
             f"{rec['change']:+.2f} [{level}% {rec['ci_lower']:+.2f} to {rec['ci_upper']:+.2f}]"
         )
+    if shares is not None and len(shares.columns):
+        side = s["direction"]
+        rule = s.get("threshold_raw_rule")
+        lines.append(
+            f"Threshold: {s['threshold']:.4g} ({'reporting unit' if s.get('unit') else 'logits'})"
+            + (f" = {rule}" if rule else "")
+            + f". Share {side} it (estimator {SHARE_ESTIMATOR}):"
+        )
+        for rec in shares.to_dict(orient="records"):
+            lines.append(
+                f"  {rec['occasion']}{_who(rec, by)}: "
+                + (
+                    f"{_pct(rec['share'])} [{level}% {_pct(rec['ci_lower'])} to "
+                    f"{_pct(rec['ci_upper'])}], n = {rec['n']}"
+                    + (f" ({rec['note']})" if rec["note"] else "")
+                    if np.isfinite(rec["share"])
+                    else f"no share ({rec['note']}), n = {rec['n']}"
+                )
+            )
+        for rec in (share_change if share_change is not None else pd.DataFrame()).to_dict(
+            orient="records"
+        ):
+            lines.append(
+                f"  share change {rec['from_occasion']} -> {rec['to_occasion']}"
+                f"{_who(rec, by)}: {_points(rec['change'])} points [{level}% "
+                f"{_points(rec['ci_lower'])} to {_points(rec['ci_upper'])}] ({rec['design']})"
+            )
     lines.append(
         "Intervals include measurement and sampling error, and link error where the files "
         "carry link_se."
     )
     lines.append("Wrote: " + ", ".join(str(p) for p in paths.values()))
     return "\n".join(lines)
+
+
+def _who(rec: Mapping[Hashable, Any], by: list[str]) -> str:
+    who = ", ".join(f"{b}={rec[b]}" for b in by)
+    return " " + who if who else ""
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _points(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f}"

@@ -144,11 +144,14 @@ def main(out: Path) -> None:
     )
     counts = result.individual_change["direction"].value_counts()
     print(f"   individual change at 95%: {counts.to_dict()}")
-    print(f"   share above {THRESHOLD_UNITS:g} units (expected share, and normal-model share):")
+    print(f"   share above {THRESHOLD_UNITS:g} units (latent_normal) and its change:")
     print(
-        result.decision_groups[
-            ["occasion", "district", "expected_share", "ci_lower", "ci_upper", "normal_share"]
-        ]
+        result.shares[["occasion", "district", "n", "share", "ci_lower", "ci_upper"]]
+        .round(3)
+        .to_string(index=False)
+    )
+    print(
+        result.share_change[["district", "design", "change", "ci_lower", "ci_upper", "p_value"]]
         .round(3)
         .to_string(index=False)
     )

@@ -19,9 +19,13 @@ if _typing.TYPE_CHECKING:
     from measure.comparison import Comparison as Comparison
     from measure.comparison import compare as compare
     from measure.comparison import decision_risk as decision_risk
+    from measure.comparison import expected_raw_score as expected_raw_score
     from measure.comparison import group_change as group_change
     from measure.comparison import group_means as group_means
     from measure.comparison import individual_change as individual_change
+    from measure.comparison import raw_score_threshold as raw_score_threshold
+    from measure.comparison import share_change as share_change
+    from measure.comparison import shares as shares
     from measure.counts import CountsCalibration as CountsCalibration
     from measure.counts import calibrate_counts as calibrate_counts
     from measure.counts import count_sql as count_sql
@@ -78,6 +82,10 @@ _PUBLIC: dict[str, str] = {
     "decision_risk": "measure.comparison",
     "group_change": "measure.comparison",
     "group_means": "measure.comparison",
+    "expected_raw_score": "measure.comparison",
+    "raw_score_threshold": "measure.comparison",
+    "share_change": "measure.comparison",
+    "shares": "measure.comparison",
     "individual_change": "measure.comparison",
     "link": "measure.linking",
     "Link": "measure.linking",

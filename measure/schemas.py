@@ -53,7 +53,8 @@ __all__ = [
     "COMPARE_GROUP_CHANGE",
     "COMPARE_INDIVIDUAL_CHANGE",
     "COMPARE_DECISION_PERSONS",
-    "COMPARE_DECISION_GROUPS",
+    "COMPARE_SHARES",
+    "COMPARE_SHARE_CHANGE",
     "SCHEMAS",
     "COMMAND_TABLES",
     "RESERVED_PERSON_COLUMNS",
@@ -680,14 +681,32 @@ _MEAN_STATS = (
     _c("ci_upper", "float", "upper end of the interval of the mean", AS_COMPARED),
 )
 
+_WEIGHTED = Part("weighted", "survey weights (--weight)")
+_KISH = (
+    _c(
+        "n_effective",
+        "float",
+        "Kish's effective sample size (sum w)^2 / sum w^2 (n without weights)",
+        PERSONS_N,
+        part="weighted",
+    ),
+    _c(
+        "design_effect",
+        "float",
+        "Kish's design effect of the weights, n / n_effective (1 without weights)",
+        part="weighted",
+    ),
+)
+
 COMPARE_GROUPS = Schema(
     name="groups",
     file="groups",
     library="Comparison.groups",
     one_row_per="occasion and group",
     description="Group means per occasion with intervals.",
+    parts=(_WEIGHTED,),
     slot=Slot(after="occasion", label="group columns", meaning=_BY),
-    columns=(_c("occasion", "text", "occasion label"), *_MEAN_STATS),
+    columns=(_c("occasion", "text", "occasion label"), *_MEAN_STATS, *_KISH),
 )
 
 COMPARE_GROUP_CHANGE = Schema(
@@ -798,33 +817,118 @@ COMPARE_DECISION_PERSONS = Schema(
     ),
 )
 
-COMPARE_DECISION_GROUPS = Schema(
-    name="decision_groups",
-    file="decision_groups",
-    library="Comparison.decision_groups, DecisionRisk.groups",
+COMPARE_SHARES = Schema(
+    name="shares",
+    file="shares",
+    library="Comparison.shares, shares(), DecisionRisk.groups",
     one_row_per="occasion and group",
-    description="Expected share of each group beyond the threshold.",
+    description="Share of each group whose true value lies beyond the threshold (the contract "
+    "figure: `share` with its interval; the last three share columns are secondary).",
     slot=Slot(after="occasion", label="group columns", meaning=_BY),
     columns=(
         _c("occasion", "text", "occasion label"),
-        _c("n", "int", "persons with a finite measure and SE", PERSONS_N),
-        _c("n_excluded", "int", "persons left out", PERSONS_N),
-        _c("expected_share", "float", "mean of the persons' probabilities (Pendrill 2014)", PROB),
-        _c("se", "float", "standard error of the expected share", PROB),
-        _c("se_link", "float", "link part of the SE", PROB),
-        _c("ci_lower", "float", "lower end of its interval (clipped to 0..1)", PROB),
-        _c("ci_upper", "float", "upper end of its interval (clipped to 0..1)", PROB),
-        _c("expected_count", "float", "sum of the persons' probabilities", PERSONS_N),
-        _c("share_of_point_estimates", "float", "share of measures beyond the threshold", PROB),
+        _c("threshold", "float", "the threshold", AS_COMPARED),
         _c(
-            "normal_share",
+            "direction",
+            "text",
+            "the share counts true values above or below the threshold",
+            values=("above", "below"),
+        ),
+        _c("n", "int", "persons with a finite measure and SE", PERSONS_N),
+        _c("n_excluded", "int", "persons left out (no finite measure or SE)", PERSONS_N),
+        _c(
+            "share",
             "float",
-            "share beyond the threshold of a normal fitted to the true values",
+            "the recommended estimate: share beyond the threshold of a normal distribution of "
+            "true values, mean and variance from the measures with measurement error taken out "
+            "(estimator latent_normal)",
             PROB,
         ),
-        _c("normal_se", "float", "standard error of normal_share", PROB),
-        _c("normal_ci_lower", "float", "lower end of its interval", PROB),
-        _c("normal_ci_upper", "float", "upper end of its interval", PROB),
+        _c(
+            "se",
+            "float",
+            "standard error of share: sampling, measurement and link error (linearisation)",
+            PROB,
+        ),
+        _c("se_link", "float", "link part of the SE (0 without link_se)", PROB),
+        _c("ci_lower", "float", "lower end of the interval of share (logit scale)", PROB),
+        _c("ci_upper", "float", "upper end of the interval of share (logit scale)", PROB),
+        _c("estimator", "text", "the estimator of share", values=("latent_normal",)),
+        _c("mean_true", "float", "mean of the true values (of the measures)", AS_COMPARED),
+        _c(
+            "sd_true",
+            "float",
+            "SD of the true values, sqrt(var(measures) - mean SE^2)",
+            AS_COMPARED,
+        ),
+        _c(
+            "skewness_true",
+            "float",
+            "skewness of the true values (third moment of the measures / sd_true^3); "
+            "latent_normal assumes about 0",
+        ),
+        _c(
+            "n_effective",
+            "float",
+            "Kish's effective sample size (sum w)^2 / sum w^2 (n without weights)",
+            PERSONS_N,
+        ),
+        _c("design_effect", "float", "Kish's design effect n / n_effective (1 without weights)"),
+        _c(
+            "share_flat_prior",
+            "float",
+            "secondary, biased towards 50%: mean of each person's probability given their "
+            "own measure alone (FIES, Pendrill 2014)",
+            PROB,
+        ),
+        _c(
+            "share_point_estimates",
+            "float",
+            "secondary, biased by measurement error: share of measures beyond the threshold",
+            PROB,
+        ),
+        _c(
+            "note",
+            "text",
+            "why there is no share, or a caution about a tail share of skewed true values "
+            "(empty otherwise)",
+        ),
+    ),
+)
+
+COMPARE_SHARE_CHANGE = Schema(
+    name="share_change",
+    file="share_change",
+    library="Comparison.share_change, share_change()",
+    one_row_per="pair of consecutive occasions and group",
+    description="Change in the share beyond the threshold between consecutive occasions.",
+    slot=Slot(after="to_occasion", label="group columns", meaning=_BY),
+    columns=(
+        _c("from_occasion", "text", "the earlier occasion"),
+        _c("to_occasion", "text", "the later occasion"),
+        _c(
+            "design",
+            "text",
+            "paired: the same persons, matched by id (--paired); independent samples otherwise",
+            values=("paired", "independent"),
+        ),
+        _c("n_pre", "int", "persons with a measure on the earlier occasion", PERSONS_N),
+        _c("n_post", "int", "persons with a measure on the later occasion", PERSONS_N),
+        _c("n_pairs", "int", "persons measured on both (paired; 0 when independent)", PERSONS_N),
+        _c("share_pre", "float", "share on the earlier occasion (as in shares.csv)", PROB),
+        _c("share_post", "float", "share on the later occasion (as in shares.csv)", PROB),
+        _c("change", "float", "share_post - share_pre", PROB),
+        _c(
+            "se",
+            "float",
+            "standard error of the change: sampling, measurement and link error",
+            PROB,
+        ),
+        _c("se_link", "float", "link part of the SE", PROB),
+        _c("ci_lower", "float", "lower end of the interval of the change", PROB),
+        _c("ci_upper", "float", "upper end of the interval of the change", PROB),
+        _c("p_value", "float", "two-sided p-value of no change", PROB),
+        _c("estimator", "text", "the estimator of the shares", values=("latent_normal",)),
     ),
 )
 
@@ -844,7 +948,8 @@ SCHEMAS: dict[str, Schema] = {
         COMPARE_GROUP_CHANGE,
         COMPARE_INDIVIDUAL_CHANGE,
         COMPARE_DECISION_PERSONS,
-        COMPARE_DECISION_GROUPS,
+        COMPARE_SHARES,
+        COMPARE_SHARE_CHANGE,
     )
 }
 
@@ -857,7 +962,8 @@ COMMAND_TABLES: dict[str, tuple[Schema, ...]] = {
         COMPARE_GROUP_CHANGE,
         COMPARE_INDIVIDUAL_CHANGE,
         COMPARE_DECISION_PERSONS,
-        COMPARE_DECISION_GROUPS,
+        COMPARE_SHARES,
+        COMPARE_SHARE_CHANGE,
     ),
 }
 

@@ -248,7 +248,7 @@ def test_compare_tables_conform(calibrations: dict[str, measure.Calibration], pa
     ).persons
     result = compare({"pre": pre, "post": post}, by="region", paired=paired, threshold=0.0)
     tables = result.tables()
-    expected = {"groups", "group_change", "decision_persons", "decision_groups"}
+    expected = {"groups", "group_change", "decision_persons", "shares", "share_change"}
     assert set(tables) == expected | ({"individual_change"} if paired else set())
     for name, table in tables.items():
         S.SCHEMAS[name].check(
@@ -256,6 +256,9 @@ def test_compare_tables_conform(calibrations: dict[str, measure.Calibration], pa
         )
     plain = compare({"pre": pre, "post": post}, paired=paired)
     S.COMPARE_GROUPS.check(plain.groups, parts=[], variable=[])
+    pre_w, post_w = pre.assign(w=1.5), post.assign(w=2.0)
+    weighted = compare({"pre": pre_w, "post": post_w}, paired=paired, weight="w")
+    S.COMPARE_GROUPS.check(weighted.groups, parts=["weighted"], variable=[])
     S.COMPARE_GROUP_CHANGE.check(plain.group_change, parts=[], variable=[])
     below = decision_risk(pre, 0.0, direction="below").persons
     S.COMPARE_DECISION_PERSONS.check(
