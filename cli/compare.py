@@ -10,6 +10,7 @@ error.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Hashable, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from measure._types import LANGS, Lang
 from measure.comparison import SHARE_ESTIMATOR, Direction, compare, raw_score_threshold
 from measure.io import to_numeric_cells
 from measure.reference import load_reference
@@ -137,6 +139,19 @@ def _labels(ctx: click.Context, param: click.Parameter, value: str | None) -> li
     show_default=True,
     help="Confidence level of the intervals.",
 )
+@click.option(
+    "--report",
+    is_flag=True,
+    help="Also write report.html: the share beyond the threshold and its change, the group means "
+    "and their change, with intervals, in words for a non-specialist.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default="en",
+    show_default=True,
+    help="Language of the report.",
+)
 @opt.output_options
 def compare_cmd(
     files: tuple[str, ...],
@@ -153,6 +168,8 @@ def compare_cmd(
     weight: str | None,
     use_unit: bool,
     level: float,
+    report: bool,
+    lang: Lang,
     outputs: OutputOptions,
     quiet: bool,
     verbose: bool,
@@ -184,7 +201,7 @@ def compare_cmd(
         )
     if below and threshold is None and threshold_raw is None:
         raise click.UsageError("--below needs --threshold or --threshold-raw")
-    outputs.check(out, TABLES)
+    outputs.check(out, TABLES, {"report": out / "report.html"} if report else None)
     measure_col, se_col, link_col = (
         ("measure_unit", "se_unit", "link_se_unit") if use_unit else ("measure", "se", "link_se")
     )
@@ -266,6 +283,16 @@ def compare_cmd(
         )
         with output_set(outputs) as outset:
             paths = write_outputs(result.tables(), summary, out, outputs, outset)
+            if report:
+                from measure.report.comparison import render_comparison_report
+
+                text = render_comparison_report(
+                    result,
+                    lang=lang,
+                    by=list(groups),
+                    command="measure compare " + " ".join(sys.argv[2:]),
+                )
+                paths["report"] = outset.write_text(text, out / "report.html")
     if not quiet:
         click.echo(
             plain_summary(
