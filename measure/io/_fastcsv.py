@@ -128,25 +128,27 @@ def _parse(
 
     try:
         table = None
-        if numeric and len(body) > 1 << 22:
-            # survey codes in two bytes a cell, not eight: the types found in the first lines,
-            # with 16-bit integers; a later cell that does not fit makes pyarrow refuse, and
-            # the file is parsed again with the types inferred from all of it
-            cut = bytes(body[: 1 << 20]).rfind(b"\n")
+        if numeric:
+            # the types found in the first lines: columns that are not integers there (decimals,
+            # text) are parsed as text at once, not parsed again afterwards; in large files
+            # survey codes take two bytes a cell, not eight (16-bit integers). A later cell that
+            # does not fit makes pyarrow refuse, and the file is parsed again with the types
+            # inferred from all of it.
+            head = 1 << 20 if len(body) > 1 << 22 else 1 << 16
+            cut = bytes(body[:head]).rfind(b"\n") if len(body) > head else len(body) - 1
             probe = parse({}, bytes(body[: cut + 1])) if cut > 0 else None
-            small = (
-                {}
-                if probe is None
-                else {
-                    name: pa.int16() if pa.types.is_int64(typ) else typ
-                    for name, typ in zip(probe.column_names, probe.schema.types, strict=True)
-                    if pa.types.is_integer(typ)
-                }
-            )
-            try:
-                table = parse(small) if small else None
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                table = None
+            if probe is not None:
+                narrow = len(body) > 1 << 22
+                types = {}
+                for name, typ in zip(probe.column_names, probe.schema.types, strict=True):
+                    if pa.types.is_integer(typ):
+                        types[name] = pa.int16() if narrow and pa.types.is_int64(typ) else typ
+                    elif not pa.types.is_string(typ):
+                        types[name] = pa.string()
+                try:
+                    table = parse(types) if types else None
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    table = None
         if table is None:
             table = parse(text_types)
         if numeric:  # what is not an integer (decimals, "nan", all empty) is read as text
