@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from measure._estimation.esf import pattern_terms
+from measure._estimation.esf import batch_terms
 from measure.exceptions import ConvergenceError
 
 FloatArray = NDArray[np.float64]
@@ -247,27 +247,34 @@ def evaluate(
     design: FloatArray,
     *,
     hessian: bool,
+    gradient: bool = True,
 ) -> Evaluation:
-    """Conditional log-likelihood, gradient and information at ``delta``."""
+    """Conditional log-likelihood, gradient and information at ``delta``.
+
+    All patterns are evaluated together (:func:`measure._estimation.esf.batch_terms`).
+    ``gradient=False`` (and ``hessian=False``) gives the log-likelihood only, with a zero
+    gradient.
+    """
     max_cat = stats.max_cat
-    width = int(max_cat.max())
     log_eps = log_eps_from_thresholds(delta, max_cat)
     finite = np.isfinite(log_eps)
     loglik = float(np.sum(np.where(finite, log_eps, 0.0) * stats.category_counts))
-    expected = np.zeros_like(stats.category_counts)
-    n_slots = max_cat.size * width
-    info_beta = np.zeros((n_slots, n_slots)) if hessian else None
-    for pat in stats.patterns:
-        idx = pat.items
-        terms = pattern_terms(log_eps[idx], max_cat[idx], pat.score_counts, hessian=hessian)
-        loglik += terms.minus_sum_log_gamma
-        expected[idx] += terms.expected
-        if info_beta is not None and terms.information is not None:
-            slots = (idx[:, None] * width + np.arange(width)[None, :]).ravel()
-            info_beta[np.ix_(slots, slots)] += terms.information
-    grad_beta = (stats.category_counts - expected)[:, 1:].reshape(-1)
+    terms = batch_terms(
+        log_eps,
+        max_cat,
+        [pat.items for pat in stats.patterns],
+        [pat.score_counts for pat in stats.patterns],
+        gradient=gradient or hessian,
+        hessian=hessian,
+    )
+    loglik += terms.minus_sum_log_gamma
     k = a_map @ design
+    if terms.expected is None:
+        return Evaluation(loglik=loglik, grad=np.zeros(design.shape[1]), info=None)
+    # items without informative answers have no expected counts either
+    grad_beta = (stats.category_counts - terms.expected)[:, 1:].reshape(-1)
     grad = k.T @ grad_beta
+    info_beta = terms.information
     info = k.T @ info_beta @ k if info_beta is not None else None
     return Evaluation(loglik=loglik, grad=grad, info=info)
 
