@@ -269,7 +269,8 @@ def _joint_information(
 
     ``w[row, r] = n_r / g_r`` (zero where the row does not cover r). For every j, the score
     distributions of the items before j without one item i (``fex``) are updated by one
-    convolution, and ``c[s] = sum_u b_{j+1}[u] w[s + u]`` folds in the items after j.
+    convolution, and ``c_j[s] = sum_u b_{j+1}[u] w[s + u]`` folds in the items after j; it follows
+    the backward recursion ``c_j[s] = sum_x p_{j+1, x} c_{j+1}[s + x]``, ``c_{n-1} = w``.
     """
     n = max_cat.size
     rows, width = p.shape[0], p.shape[2]
@@ -281,6 +282,15 @@ def _joint_information(
     fex = np.zeros((rows, n, rmax + 1))  # rows i < j: score distribution of items {<j} \ {i}
     xs = np.arange(1, mcat + 1)
     zz = xs[:, None] + xs[None, :]
+    cs = [np.zeros((rows, rmax + 1 + zmax))] * n
+    cs[n - 1] = np.zeros((rows, rmax + 1 + zmax))
+    cs[n - 1][:, : rmax + 1] = w
+    for j in range(n - 2, 0, -1):
+        nxt = cs[j + 1]
+        cur = np.zeros((rows, rmax + 1 + zmax))
+        for x in range(int(max_cat[j + 1]) + 1):
+            cur[:, : rmax + 1 - x] += p[:, j + 1, x, None] * nxt[:, x : rmax + 1]
+        cs[j] = cur
     for j in range(1, n):
         if j > 1:
             width_prev = int(cum[j - 1]) + 1
@@ -292,10 +302,7 @@ def _joint_information(
         fj = f[j - 1]
         fex[:, j - 1, :] = 0.0
         fex[:, j - 1, : fj.shape[1]] = fj
-        bj = b[j + 1]
-        c = np.zeros((rows, rmax + 1 + zmax))
-        for u in range(bj.shape[1]):
-            c[:, : rmax + 1 - u] += bj[:, u, None] * w[:, u:]
+        c = cs[j]
         used = int(cum[j]) + 1
         hank = np.stack([c[:, z : z + used] for z in range(zmax + 1)], axis=2)
         uu = np.matmul(fex[:, :j, :used], hank)  # (rows, j, zmax + 1)
@@ -352,7 +359,7 @@ def _chunk_terms(
     info = None
     if hessian:
         pm = prob[:, :, 1:].reshape(kb.size, n * mcat)
-        info = -(pm.T * kn) @ pm
+        info = -np.einsum("ka,kb->ab", pm * kn[:, None], pm)
         info[np.diag_indices(n * mcat)] += expected[:, 1:].reshape(-1)
         w = np.where(nr > 0, nr / np.where(nr > 0, g, 1.0), 0.0)
         info += _joint_information(p, f, b, max_cat, w)
