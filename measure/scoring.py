@@ -46,6 +46,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from measure._estimation import cml
+from measure._estimation.chi2 import chi2_sf
 from measure._types import Z95, PersonEstimator
 from measure.calibration import default_min_answered, kept_columns
 from measure.exceptions import (
@@ -99,13 +100,6 @@ _DISPLACEMENT_REASONS = {
     ),
     DISPLACEMENT_SKIPPED: "not computed",
 }
-
-
-def _scipy_stats() -> Any:
-    """scipy.stats, imported on first use (it costs half a second at start-up)."""
-    from scipy import stats as scipy_stats
-
-    return scipy_stats
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -591,12 +585,12 @@ def _global_fit(
     n_ref = counts.get("ok") if isinstance(counts, dict) else None
     known = isinstance(n_ref, int) and n_ref > 0
     adjusted = chi2 / (1.0 + n_new / n_ref) if known else chi2  # type: ignore[operator]
-    exact_p = float(_scipy_stats().chi2.sf(chi2, df)) if df > 0 else float("nan")
+    exact_p = chi2_sf(chi2, df) if df > 0 else float("nan")
     out.update(
         chi2=float(chi2),
         chi2_adjusted=float(adjusted),
         df=df,
-        p_value=float(_scipy_stats().chi2.sf(adjusted, df)) if df > 0 else float("nan"),
+        p_value=chi2_sf(adjusted, df) if df > 0 else float("nan"),
         p_value_anchors_exact=exact_p,
         n_new=n_new,
         n_reference=int(n_ref) if known else None,  # type: ignore[arg-type]
