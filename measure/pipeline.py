@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
 from measure._estimation.design import anchored_mask, build_design, offsets
+from measure._estimation.esf import KeyProbabilities
 from measure._estimation.items import Method, estimate_items
 from measure._estimation.persons import OK, PersonResults, measure_persons
 from measure.exceptions import (
@@ -44,11 +45,13 @@ from measure.models import check_model
 from measure.reliability import separation_reliability
 
 __all__ = [
+    "AnchorChecks",
     "Counted",
     "Fit",
     "ItemFit",
     "PipelineNullPolicy",
     "ScoreTest",
+    "anchor_checks",
     "count",
     "displacements",
     "estimate",
@@ -347,18 +350,22 @@ def _reliability(person: PersonResults, item: ItemFit, alpha: float) -> dict[str
 
 
 def displacements(
-    stats: cml.SufficientStats, delta: FloatArray, max_cat: IntArray
+    stats: cml.SufficientStats,
+    delta: FloatArray,
+    max_cat: IntArray,
+    *,
+    keys: KeyProbabilities | None = None,
 ) -> tuple[FloatArray, FloatArray, NDArray[np.int8]]:
     """Each item's shift (all its thresholds together) with every other item at ``delta``.
 
     The conditional-ML analogue of Winsteps' DISPLACE: one free parameter per item, the rest
     anchored (:func:`measure._estimation.cml.item_shifts`: exact, from the conditional category
-    probabilities at the anchors, computed once per (pattern, raw score)). Returns the
-    displacements, their SEs (from the conditional information of these data) and a reason code
-    per item (``DISPLACEMENT_*``; NaN where not OK).
+    probabilities at the anchors, computed once per (pattern, raw score); ``keys`` when they are
+    at hand). Returns the displacements, their SEs (from the conditional information of these
+    data) and a reason code per item (``DISPLACEMENT_*``; NaN where not OK).
     """
     informative = stats.category_counts.sum(axis=1)
-    shifts = cml.item_shifts(stats, delta)
+    shifts = cml.item_shifts(stats, delta, keys=keys)
     reason = np.where(shifts.finite, DISPLACEMENT_OK, DISPLACEMENT_NOT_FINITE).astype(np.int8)
     reason[informative == 0] = DISPLACEMENT_NO_INFORMATION
     ok = reason == DISPLACEMENT_OK
@@ -378,6 +385,18 @@ class ScoreTest:
     singular: bool  #: the information matrix is singular: no statistic
 
 
+def _score_test(ev: cml.Evaluation, df: int) -> ScoreTest:
+    assert ev.info is not None
+    info = 0.5 * (ev.info + ev.info.T)
+    if df == 0:
+        return ScoreTest(float("nan"), df, float(ev.loglik), True)
+    eig, vec = np.linalg.eigh(info)
+    if eig.min() <= 1e-10 * max(float(eig.max()), 1.0):
+        return ScoreTest(float("nan"), df, float(ev.loglik), True)
+    proj = vec.T @ ev.grad
+    return ScoreTest(float(np.sum(proj**2 / eig)), df, float(ev.loglik), False)
+
+
 def score_test(
     stats: cml.SufficientStats, delta: FloatArray, max_cat: IntArray, items: list[str], model: str
 ) -> ScoreTest:
@@ -390,17 +409,45 @@ def score_test(
     asymptotically chi-square with ``df`` = the free parameters when ``delta`` holds
     (Rao 1948). One evaluation with the information, for all missing-data patterns at once.
     """
+    return anchor_checks(stats, delta, max_cat, items, model, displacement=False).test
+
+
+@dataclass(frozen=True)
+class AnchorChecks:
+    """Do anchors hold in new data: displacements and the score test from one evaluation."""
+
+    displacement: FloatArray  #: (I,) see :func:`displacements`
+    se: FloatArray  #: (I,)
+    reason: NDArray[np.int8]  #: (I,) ``DISPLACEMENT_*``
+    test: ScoreTest
+
+
+def anchor_checks(
+    stats: cml.SufficientStats,
+    delta: FloatArray,
+    max_cat: IntArray,
+    items: list[str],
+    model: str,
+    *,
+    displacement: bool = True,
+) -> AnchorChecks:
+    """:func:`displacements` and :func:`score_test` at the anchors ``delta``, sharing one pass.
+
+    The conditional category probabilities of every (pattern, raw score) key, which give the
+    displacements, come from the same evaluation as the gradient and information of the score
+    test.
+    """
     design = build_design(model, max_cat, {}, items)[0]
-    ev = cml.evaluate(stats, delta, cml.beta_to_delta_map(max_cat), design, hessian=True)
-    assert ev.info is not None
-    info = 0.5 * (ev.info + ev.info.T)
-    eig, vec = np.linalg.eigh(info)
-    df = int(design.shape[1])
-    if df == 0 or eig.min() <= 1e-10 * max(float(eig.max()), 1.0):
-        return ScoreTest(float("nan"), df, float(ev.loglik), True)
-    proj = vec.T @ ev.grad
-    chi2 = float(np.sum(proj**2 / eig))
-    return ScoreTest(chi2, df, float(ev.loglik), False)
+    ev = cml.evaluate(
+        stats, delta, cml.beta_to_delta_map(max_cat), design, hessian=True, keys=displacement
+    )
+    n_items = max_cat.size
+    if displacement:
+        disp, se, reason = displacements(stats, delta, max_cat, keys=ev.keys)
+    else:
+        disp, se = np.full(n_items, np.nan), np.full(n_items, np.nan)
+        reason = np.full(n_items, DISPLACEMENT_SKIPPED, dtype=np.int8)
+    return AnchorChecks(disp, se, reason, _score_test(ev, int(design.shape[1])))
 
 
 def location_matrix(max_cat: IntArray) -> FloatArray:

@@ -59,8 +59,8 @@ from measure.pipeline import (
     DISPLACEMENT_NOT_FINITE,
     DISPLACEMENT_OK,
     DISPLACEMENT_SKIPPED,
-    displacements,
-    score_test,
+    AnchorChecks,
+    anchor_checks,
 )
 from measure.pipeline import fit as pipeline_fit
 from measure.reference import ReferenceScale
@@ -451,15 +451,18 @@ def score(
     )
     per = PERSONS.order(reference.with_unit(cal.persons), variable=[k for k, _ in kept])
     stats = fit.counted.stats
-    drift = _drift_table(
-        stats, fit.item.delta, max_cat, rm.items, reference, drift_tolerance, check_drift
+    checks = (
+        anchor_checks(stats, fit.item.delta, max_cat, list(rm.items), reference.model)
+        if check_drift
+        else None
     )
+    drift = _drift_table(stats, checks, rm.items, reference, drift_tolerance)
     item_fit = cal.items[
         ["item", "n", "infit_msq", "infit_zstd", "outfit_msq", "outfit_zstd", "pt_measure_corr"]
     ]
     drift = drift.merge(item_fit, on="item", how="left")
     drift = drift[list(ANCHORS.names())]
-    global_fit = _global_fit(rm, reference, fit.item.delta, cal, check_drift, stats)
+    global_fit = _global_fit(rm, reference, checks, cal, stats)
     return Scoring(
         reference=reference,
         persons=per,
@@ -484,17 +487,15 @@ def score_table(reference: ReferenceScale, items: Sequence[str] | None = None) -
 
 def _drift_table(
     stats: cml.SufficientStats,
-    delta: FloatArray,
-    max_cat: NDArray[np.int64],
+    checks: AnchorChecks | None,
     items: Sequence[str],
     reference: ReferenceScale,
     tolerance: float,
-    compute: bool,
 ) -> pd.DataFrame:
-    n_items = max_cat.size
+    n_items = len(items)
     informative = stats.category_counts.sum(axis=1)
-    if compute:
-        disp, se, codes = displacements(stats, delta, max_cat)
+    if checks is not None:
+        disp, se, codes = checks.displacement, checks.se, checks.reason
     else:
         disp, se = np.full(n_items, np.nan), np.full(n_items, np.nan)
         codes = np.full(n_items, DISPLACEMENT_SKIPPED, dtype=np.int8)
@@ -527,9 +528,8 @@ def _drift_table(
 def _global_fit(
     rm: ResponseMatrix,
     reference: ReferenceScale,
-    delta: FloatArray,
+    checks: AnchorChecks | None,
     cal: Calibration,
-    compute: bool,
     stats: cml.SufficientStats,
 ) -> dict[str, Any]:
     items = cal.items
@@ -553,9 +553,10 @@ def _global_fit(
         "n_reference": None,
         "note": "",
     }
-    if not compute:
+    if checks is None:
         out["note"] = "not computed"
         return out
+    out["anchored_loglik"] = checks.test.loglik
     m = rm.max_category
     unused = [
         f"{rm.items[j]} category {x}"
@@ -570,8 +571,7 @@ def _global_fit(
             + (" ..." if len(unused) > 5 else "")
         )
         return out
-    test = score_test(stats, delta, m, list(rm.items), reference.model)
-    out["anchored_loglik"] = test.loglik
+    test = checks.test
     if test.singular:
         out["note"] = (
             "score test not available: the conditional information of the new data is "

@@ -17,7 +17,7 @@ import math
 
 
 def chi2_sf(x: float, df: int) -> float:
-    """``P(X > x)`` for ``X`` chi-square with ``df`` (a positive whole number) degrees of freedom."""
+    """``P(X > x)`` for ``X`` chi-square with ``df`` (a whole number >= 1) degrees of freedom."""
     if df < 1 or int(df) != df:
         raise ValueError(f"df must be a positive whole number, got {df}")
     if not math.isfinite(x):

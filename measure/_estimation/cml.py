@@ -238,6 +238,7 @@ class Evaluation:
     loglik: float
     grad: FloatArray  #: in phi
     info: FloatArray | None  #: in phi
+    keys: KeyProbabilities | None = None  #: per-key probabilities when asked for
 
 
 def evaluate(
@@ -248,12 +249,14 @@ def evaluate(
     *,
     hessian: bool,
     gradient: bool = True,
+    keys: bool = False,
 ) -> Evaluation:
     """Conditional log-likelihood, gradient and information at ``delta``.
 
     All patterns are evaluated together (:func:`measure._estimation.esf.batch_terms`).
     ``gradient=False`` (and ``hessian=False``) gives the log-likelihood only, with a zero
-    gradient.
+    gradient; ``keys=True`` also keeps the conditional category probabilities of every observed
+    (pattern, raw score) key.
     """
     max_cat = stats.max_cat
     log_eps = log_eps_from_thresholds(delta, max_cat)
@@ -266,17 +269,18 @@ def evaluate(
         [pat.score_counts for pat in stats.patterns],
         gradient=gradient or hessian,
         hessian=hessian,
+        keys=keys,
     )
     loglik += terms.minus_sum_log_gamma
     k = a_map @ design
     if terms.expected is None:
-        return Evaluation(loglik=loglik, grad=np.zeros(design.shape[1]), info=None)
+        return Evaluation(loglik, np.zeros(design.shape[1]), None, terms.keys)
     # items without informative answers have no expected counts either
     grad_beta = (stats.category_counts - terms.expected)[:, 1:].reshape(-1)
     grad = k.T @ grad_beta
     info_beta = terms.information
     info = k.T @ info_beta @ k if info_beta is not None else None
-    return Evaluation(loglik=loglik, grad=grad, info=info)
+    return Evaluation(loglik=loglik, grad=grad, info=info, keys=terms.keys)
 
 
 def key_probabilities(stats: SufficientStats, delta: FloatArray) -> KeyProbabilities:
@@ -307,7 +311,13 @@ class Shifts:
 SHIFT_LIMIT = 60.0
 
 
-def item_shifts(stats: SufficientStats, delta: FloatArray, *, tol: float = 1e-12) -> Shifts:
+def item_shifts(
+    stats: SufficientStats,
+    delta: FloatArray,
+    *,
+    keys: KeyProbabilities | None = None,
+    tol: float = 1e-12,
+) -> Shifts:
     """Each item's common threshold shift ``d_j`` by conditional ML, every other item at ``delta``.
 
     The score equation of ``d_j`` is ``O_j = sum_{S contains j, r} n_{S,r} E[X_j | r, S; d_j]``
@@ -318,10 +328,11 @@ def item_shifts(stats: SufficientStats, delta: FloatArray, *, tol: float = 1e-12
     one-parameter likelihood. Safeguarded Newton on every item at once; ``se = 1 / sqrt(sum
     n V[X_j | r, S; d_hat])``. No finite estimate when ``O_j`` is at the smallest or largest total
     the keys allow, when the estimate exceeds ``SHIFT_LIMIT`` or the information is (nearly)
-    zero.
+    zero. ``keys``: the key probabilities at ``delta`` when already computed.
     """
     n_items = stats.max_cat.size
-    keys = key_probabilities(stats, delta)
+    if keys is None:
+        keys = key_probabilities(stats, delta)
     width = keys.prob.shape[2]
     x = np.arange(width, dtype=np.float64)
     observed = stats.category_counts @ x  # (I,)
