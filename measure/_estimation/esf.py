@@ -261,7 +261,6 @@ def _key_probabilities(
 def _joint_information(
     p: FloatArray,
     f: list[FloatArray],
-    b: list[FloatArray],
     max_cat: IntArray,
     w: FloatArray,
 ) -> FloatArray:
@@ -270,7 +269,8 @@ def _joint_information(
     ``w[row, r] = n_r / g_r`` (zero where the row does not cover r). For every j, the score
     distributions of the items before j without one item i (``fex``) are updated by one
     convolution, and ``c_j[s] = sum_u b_{j+1}[u] w[s + u]`` folds in the items after j; it follows
-    the backward recursion ``c_j[s] = sum_x p_{j+1, x} c_{j+1}[s + x]``, ``c_{n-1} = w``.
+    the backward recursion ``c_j[s] = sum_x p_{j+1, x} c_{j+1}[s + x]``, ``c_{n-1} = w``. The
+    rows of the batch are the last (contiguous) axis of these arrays.
     """
     n = max_cat.size
     rows, width = p.shape[0], p.shape[2]
@@ -279,33 +279,34 @@ def _joint_information(
     zmax = 2 * mcat
     cum = np.concatenate([[0], np.cumsum(max_cat)])
     block = np.zeros((n * mcat, n * mcat))
-    fex = np.zeros((rows, n, rmax + 1))  # rows i < j: score distribution of items {<j} \ {i}
-    xs = np.arange(1, mcat + 1)
-    zz = xs[:, None] + xs[None, :]
-    cs = [np.zeros((rows, rmax + 1 + zmax))] * n
-    cs[n - 1] = np.zeros((rows, rmax + 1 + zmax))
-    cs[n - 1][:, : rmax + 1] = w
+    pt = np.ascontiguousarray(p.transpose(1, 2, 0))  # (item, category, row)
+    cs: list[FloatArray] = [np.zeros(0)] * n
+    cur = np.zeros((rmax + 1 + zmax, rows))
+    cur[: rmax + 1] = w.T
+    cs[n - 1] = cur
     for j in range(n - 2, 0, -1):
         nxt = cs[j + 1]
-        cur = np.zeros((rows, rmax + 1 + zmax))
+        cur = np.zeros((rmax + 1 + zmax, rows))
         for x in range(int(max_cat[j + 1]) + 1):
-            cur[:, : rmax + 1 - x] += p[:, j + 1, x, None] * nxt[:, x : rmax + 1]
+            cur[: rmax + 1 - x] += pt[j + 1, x] * nxt[x : rmax + 1]
         cs[j] = cur
+    fex = np.zeros((n, rmax + 1 + mcat, rows))  # [i, t, row], i < j: items {<j} \ {i}
+    xs = np.arange(1, mcat + 1)
+    zz = xs[:, None] + xs[None, :]
     for j in range(1, n):
         if j > 1:
-            width_prev = int(cum[j - 1]) + 1
-            pj = p[:, j - 1, : max_cat[j - 1] + 1]
-            upd = np.zeros((rows, j - 1, width_prev + int(max_cat[j - 1])))
-            for x in range(int(max_cat[j - 1]) + 1):
-                upd[:, :, x : x + width_prev] += fex[:, : j - 1, :width_prev] * pj[:, None, x, None]
-            fex[:, : j - 1, : upd.shape[2]] = upd
+            wp = int(cum[j - 1]) + 1
+            old = fex[: j - 1, :wp].copy()
+            fex[: j - 1, :wp] *= pt[j - 1, 0]
+            for x in range(1, int(max_cat[j - 1]) + 1):
+                fex[: j - 1, x : x + wp] += old * pt[j - 1, x]
         fj = f[j - 1]
-        fex[:, j - 1, :] = 0.0
-        fex[:, j - 1, : fj.shape[1]] = fj
+        fex[j - 1] = 0.0
+        fex[j - 1, : fj.shape[1]] = fj.T
         c = cs[j]
         used = int(cum[j]) + 1
-        hank = np.stack([c[:, z : z + used] for z in range(zmax + 1)], axis=2)
-        uu = np.matmul(fex[:, :j, :used], hank)  # (rows, j, zmax + 1)
+        hank = np.stack([c[z : z + used] for z in range(zmax + 1)], axis=0)  # (Z, used, rows)
+        uu = np.einsum("itb,ztb->biz", fex[:j, :used], hank)  # (rows, j, zmax + 1)
         joint = np.einsum("bix,by,bixy->ixy", p[:, :j, 1:], p[:, j, 1:], uu[:, :, zz])
         cols = slice(j * mcat, (j + 1) * mcat)
         block[: j * mcat, cols] += joint.reshape(j * mcat, mcat)
@@ -362,7 +363,7 @@ def _chunk_terms(
         info = -np.einsum("ka,kb->ab", pm * kn[:, None], pm)
         info[np.diag_indices(n * mcat)] += expected[:, 1:].reshape(-1)
         w = np.where(nr > 0, nr / np.where(nr > 0, g, 1.0), 0.0)
-        info += _joint_information(p, f, b, max_cat, w)
+        info += _joint_information(p, f, max_cat, w)
     key_out = (bands.pattern[kb], kr.astype(np.int64), kn, prob) if keys else None
     return total, expected, info, key_out
 
