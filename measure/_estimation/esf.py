@@ -121,10 +121,13 @@ def theta_for_scores(
     max_cat: IntArray,
     targets: FloatArray,
     masks: BoolArray | None = None,
+    *,
+    tol: float = 1e-10,
 ) -> FloatArray:
     """Solve ``sum_{i in S} E_i(theta) = target`` for each target (vectorised, safeguarded Newton).
 
-    ``masks`` (T, I) gives each target's item set S (default: every item).
+    ``masks`` (T, I) gives each target's item set S (default: every item). Targets whose step
+    fell below ``tol`` stop iterating.
     """
     x = np.arange(log_eps.shape[1], dtype=np.float64)
     t = np.asarray(targets, dtype=np.float64)
@@ -132,25 +135,27 @@ def theta_for_scores(
     lo = np.full(t.shape, -60.0)
     hi = np.full(t.shape, 60.0)
     th = np.zeros(t.shape)
+    idx = np.arange(t.size)
     for _ in range(200):
-        a = log_eps[None, :, :] + th[:, None, None] * x
+        cur = th[idx]
+        a = log_eps[None, :, :] + cur[:, None, None] * x
         a = a - a.max(axis=2, keepdims=True)
         e = np.exp(a)
         p = e / e.sum(axis=2, keepdims=True)
-        mean = (p * x).sum(axis=2)
-        var = (p * x**2).sum(axis=2) - mean**2
-        f = t - (mean * weight).sum(axis=1)
-        d = (var * weight).sum(axis=1)
-        lo = np.where(f > 0, th, lo)
-        hi = np.where(f < 0, th, hi)
+        mean = p @ x
+        var = p @ x**2 - mean**2
+        f = t[idx] - (mean * weight[idx]).sum(axis=1)
+        d = (var * weight[idx]).sum(axis=1)
+        lo[idx] = np.where(f > 0, cur, lo[idx])
+        hi[idx] = np.where(f < 0, cur, hi[idx])
         step = np.where(d > 0, f / np.maximum(d, 1e-300), 0.0)
-        new = th + step
-        bad = (new <= lo) | (new >= hi) | ~np.isfinite(new)
-        new = np.where(bad, 0.5 * (lo + hi), new)
-        if np.all(np.abs(new - th) < 1e-10):
-            th = new
+        new = cur + step
+        bad = (new <= lo[idx]) | (new >= hi[idx]) | ~np.isfinite(new)
+        new = np.where(bad, 0.5 * (lo[idx] + hi[idx]), new)
+        th[idx] = new
+        idx = idx[np.abs(new - cur) >= tol]
+        if idx.size == 0:
             break
-        th = new
     return th
 
 
@@ -186,7 +191,8 @@ def choose_bands(
         middle = rem.sum(axis=1) // 2  # index of the middle remaining score
         r_mid = np.argmax(np.cumsum(rem, axis=1) > middle[:, None], axis=1).astype(np.float64)
         target = np.minimum(np.maximum(r_mid, 0.5), tops[active] - 0.5)
-        theta = theta_for_scores(log_eps, max_cat, target, masks[active])
+        # any tilt near the middle score will do (the coverage is checked below): 1e-6 logits
+        theta = theta_for_scores(log_eps, max_cat, target, masks[active], tol=1e-6)
         p, _ = tilted_probabilities(log_eps, theta, masks[active])
         g = score_distribution(p, max_cat)
         covered = rem & (g > COVER_LIMIT)
