@@ -336,23 +336,39 @@ def item_shifts(
     width = keys.prob.shape[2]
     x = np.arange(width, dtype=np.float64)
     observed = stats.category_counts @ x  # (I,)
-    with np.errstate(divide="ignore"):
-        log_p = np.log(keys.prob)  # (K, I, W)
     possible = keys.prob > 0
     lowest = np.argmax(possible, axis=2)
     highest = width - 1 - np.argmax(possible[:, :, ::-1], axis=2)
     low_total = keys.count @ lowest
     high_total = keys.count @ highest
     inside = (observed > low_total) & (observed < high_total)
+    # only (key, item) pairs with more than one possible category depend on d; the others add
+    # their one category to the expected total
+    varies = highest > lowest
+    kk, jj = np.nonzero(varies)
+    p0 = keys.prob[kk, jj]  # (Q, W)
+    n_q = keys.count[kk]
+    fixed = keys.count @ np.where(varies, 0, lowest)
+    mcat = width - 1
+    # exp(-(x - ref) d) <= 1 with ref = 0 (d >= 0) or M (d < 0): no overflow, and no underflow
+    # of a whole row while M * SHIFT_LIMIT <= 600; beyond that, in logs
+    in_logs = mcat * SHIFT_LIMIT > 600
+    with np.errstate(divide="ignore"):
+        log_p0 = np.log(p0) if in_logs else p0
 
     def moments(d: FloatArray) -> tuple[FloatArray, FloatArray]:
-        a = log_p - x[None, None, :] * d[None, :, None]
-        a = a - a.max(axis=2, keepdims=True)
-        e = np.exp(a)
-        e /= e.sum(axis=2, keepdims=True)
+        if in_logs:
+            a = log_p0 - x[None, :] * d[jj, None]
+            e = np.exp(a - a.max(axis=1, keepdims=True))
+        else:
+            ref = np.where(d >= 0, 0.0, float(mcat))
+            e = p0 * np.exp(-(x[None, :] - ref[:, None]) * d[:, None])[jj]
+        e /= e.sum(axis=1, keepdims=True)
         mean = e @ x
-        var = np.maximum(e @ x**2 - mean**2, 0.0)
-        return keys.count @ mean, keys.count @ var
+        var = ((x[None, :] - mean[:, None]) ** 2 * e).sum(axis=1)
+        total = np.bincount(jj, n_q * mean, minlength=n_items) + fixed
+        spread: FloatArray = np.bincount(jj, n_q * var, minlength=n_items).astype(np.float64)
+        return total, spread
 
     d = np.zeros(n_items)
     lo = np.full(n_items, -SHIFT_LIMIT)
