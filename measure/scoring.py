@@ -25,8 +25,9 @@ unit, and checks whether the anchors still hold in the new data:
   missing-data pattern at once. A common shift of all items is invisible to conditional ML, so
   a real difference between populations does not count as misfit. Infit/outfit of the items at
   the anchors are reported beside it. The statistic is divided by ``1 + n_new / n_reference``
-  to allow for the reference's sampling error (for the likelihood-ratio statistic this gave a
-  rejection rate of 8% at the 5% level in the simulation above, 82% without the adjustment).
+  to allow for the reference's sampling error: in the simulation above (60 replications, no
+  drift) the score test rejected at the 5% level in 8% of the runs with the adjustment and 77%
+  without it (the likelihood-ratio test it replaces: 8% and 82%).
   The anchored model's conditional log-likelihood (``anchored_loglik``) comes from the same
   evaluation; it is not computed when the global fit is not asked for.
 
