@@ -90,6 +90,10 @@ def _convolve(a: FloatArray, b: FloatArray) -> FloatArray:
     if a.shape[1] > b.shape[1]:
         a, b = b, a
     out = np.zeros((a.shape[0], a.shape[1] + b.shape[1] - 1))
+    if a.shape[0] < a.shape[1]:  # few rows (one long pattern): one C loop per row
+        for row in range(a.shape[0]):
+            out[row] = np.convolve(a[row], b[row])
+        return out
     for t in range(a.shape[1]):
         out[:, t : t + b.shape[1]] += a[:, t, None] * b
     return out
@@ -312,7 +316,12 @@ def _joint_information(
         c = cs[j]
         used = int(cum[j]) + 1
         hank = np.stack([c[z : z + used] for z in range(zmax + 1)], axis=0)  # (Z, used, rows)
-        uu = np.einsum("itb,ztb->biz", fex[:j, :used], hank)  # (rows, j, zmax + 1)
+        # uu[row, i, z] = sum_t fex[i, t, row] c[t + z, row]: one BLAS product per row when
+        # there are few rows (one long pattern), one pass over the rows otherwise
+        if rows < 16:
+            uu = np.matmul(fex[:j, :used].transpose(2, 0, 1), hank.transpose(2, 1, 0))
+        else:
+            uu = np.einsum("itb,ztb->biz", fex[:j, :used], hank)
         joint = np.einsum("bix,by,bixy->ixy", p[:, :j, 1:], p[:, j, 1:], uu[:, :, zz])
         cols = slice(j * mcat, (j + 1) * mcat)
         block[: j * mcat, cols] += joint.reshape(j * mcat, mcat)
