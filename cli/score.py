@@ -251,9 +251,10 @@ def plain_summary(s: dict[str, Any], paths: dict[str, Path]) -> str:
         )
     lines.append(f"Minimum of answered items for a measure: {s['min_answered']}.")
     fit = s["global_fit"]
-    if fit.get("p_value") is not None:
+    if fit.get("df") is not None and fit.get("p_value") is not None:
         lines.append(
-            f"Global fit of the anchored model: conditional LR chi2 = {fit['lr_chi2']:.1f}, "
+            f"Global fit of the anchored model: Rao score test chi2 = {fit['chi2']:.1f} "
+            f"(adjusted for the reference's sampling error: {fit['chi2_adjusted']:.1f}), "
             f"df = {fit['df']}, p = {fit['p_value']:.3g} (anchored vs freely estimated items)."
         )
     elif fit.get("note"):

@@ -79,8 +79,8 @@ def main(out: Path) -> None:
     print(drift[["item", "displacement", "se", "z", "drift"]].round(3).to_string(index=False))
     fit = scored.global_fit
     print(
-        f"   drifting items: {scored.summary()['drifting_items']}; global LR test "
-        f"chi2 = {fit['lr_chi2_adjusted']:.1f} (adjusted), df = {fit['df']}, "
+        f"   drifting items: {scored.summary()['drifting_items']}; global score test "
+        f"chi2 = {fit['chi2_adjusted']:.1f} (adjusted), df = {fit['df']}, "
         f"p = {fit['p_value']:.2g}"
     )
 

@@ -33,10 +33,10 @@ from numpy.typing import NDArray
 from measure._estimation import cml
 from measure._estimation.cml import SolverOptions
 from measure._estimation.design import anchored_mask, build_design, offsets
+from measure._estimation.esf import KeyProbabilities
 from measure._estimation.items import Method, estimate_items
 from measure._estimation.persons import OK, PersonResults, measure_persons
 from measure.exceptions import (
-    ConvergenceError,
     NullCategoryError,
     NullCategoryWarning,
     ResponseDataError,
@@ -46,15 +46,19 @@ from measure.models import check_model
 from measure.reliability import separation_reliability
 
 __all__ = [
+    "AnchorChecks",
     "Counted",
     "Fit",
     "ItemFit",
     "PipelineNullPolicy",
+    "ScoreTest",
+    "anchor_checks",
     "count",
     "displacements",
     "estimate",
     "fit",
     "item_locations",
+    "score_test",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -143,10 +147,13 @@ def estimate(
     values: NDArray[np.int16] | None = None,
     method: Method = "cml",
     solver: SolverOptions | None = None,
+    anchored_loglik: bool = True,
 ) -> ItemFit:
     """Item parameters from sufficient statistics; nothing estimated when all are anchored.
 
-    ``values`` (N x I) is needed only by the pairwise estimator.
+    ``values`` (N x I) is needed only by the pairwise estimator. With every threshold anchored,
+    ``anchored_loglik=False`` skips the anchored model's log-likelihood (``loglik`` is then NaN;
+    scoring computes it inside its global fit, where it is needed).
     """
     mask = anchored_mask(anchors, items, max_cat)
     n_par = int(max_cat.sum())
@@ -156,7 +163,11 @@ def estimate(
             delta[start : start + int(m)] = [anchors[(j, k)] for k in range(1, int(m) + 1)]
         design = np.zeros((n_par, 0))
         a_map = cml.beta_to_delta_map(max_cat)
-        loglik = cml.evaluate(stats, delta, a_map, design, hessian=False).loglik
+        loglik = (
+            cml.evaluate(stats, delta, a_map, design, hessian=False, gradient=False).loglik
+            if anchored_loglik
+            else float("nan")
+        )
         cov = np.zeros((n_par, n_par))
         thresholds = np.full((max_cat.size, int(max_cat.max())), np.nan)
         for start, (j, m) in zip(offsets(max_cat), enumerate(max_cat), strict=True):
@@ -242,6 +253,7 @@ def fit(
     source: str = "data",
     min_category: int = 0,
     reversed_items: frozenset[str] = frozenset(),
+    anchored_loglik: bool = True,
 ) -> Fit:
     """Run the pipeline on a checked matrix (``values``: N x I, codes 0..m_i, -1 missing).
 
@@ -252,6 +264,8 @@ def fit(
     it into a neighbour, ``"ignore"`` skips both data checks (a sub-fit whose caller has checked
     that the parameters are estimable). ``source``, ``min_category`` and
     ``reversed_items`` only word the messages in the data's own codes.
+    ``anchored_loglik=False``: with every threshold anchored, do not compute the anchored
+    model's log-likelihood (``item.loglik`` is NaN).
     """
     anchors = dict(anchors or {})
     counted = count(values, max_cat)
@@ -271,7 +285,15 @@ def fit(
         if category_map:
             check_model(model, items, max_cat, source)
     item = estimate(
-        counted.stats, max_cat, items, model, anchors, values=values, method=method, solver=solver
+        counted.stats,
+        max_cat,
+        items,
+        model,
+        anchors,
+        values=values,
+        method=method,
+        solver=solver,
+        anchored_loglik=anchored_loglik,
     )
     base = Fit(
         model=model,
@@ -323,35 +345,104 @@ def _reliability(person: PersonResults, item: ItemFit, alpha: float) -> dict[str
 
 
 def displacements(
-    stats: cml.SufficientStats, delta: FloatArray, max_cat: IntArray
+    stats: cml.SufficientStats,
+    delta: FloatArray,
+    max_cat: IntArray,
+    *,
+    keys: KeyProbabilities | None = None,
 ) -> tuple[FloatArray, FloatArray, NDArray[np.int8]]:
     """Each item's shift (all its thresholds together) with every other item at ``delta``.
 
     The conditional-ML analogue of Winsteps' DISPLACE: one free parameter per item, the rest
-    anchored. Returns the displacements, their SEs (from the conditional information of these
+    anchored (:func:`measure._estimation.cml.item_shifts`: exact, from the conditional category
+    probabilities at the anchors, computed once per (pattern, raw score); ``keys`` when they are
+    at hand). Returns the displacements, their SEs (from the conditional information of these
     data) and a reason code per item (``DISPLACEMENT_*``; NaN where not OK).
     """
-    n_items = max_cat.size
-    offs = offsets(max_cat)
-    disp = np.full(n_items, np.nan)
-    se = np.full(n_items, np.nan)
-    reason = np.zeros(n_items, dtype=np.int8)
     informative = stats.category_counts.sum(axis=1)
-    options = SolverOptions(max_iter=60)
-    for j in range(n_items):
-        if informative[j] == 0:
-            reason[j] = DISPLACEMENT_NO_INFORMATION
-            continue
-        design = np.zeros((delta.size, 1))
-        design[offs[j] : offs[j] + int(max_cat[j]), 0] = 1.0
-        try:
-            res = cml.fit(stats, design, delta, options=options)
-        except ConvergenceError:
-            reason[j] = DISPLACEMENT_NOT_FINITE
-            continue
-        disp[j] = float(res.delta[offs[j]] - delta[offs[j]])
-        se[j] = float(np.sqrt(res.cov_delta[offs[j], offs[j]]))
+    shifts = cml.item_shifts(stats, delta, keys=keys)
+    reason = np.where(shifts.finite, DISPLACEMENT_OK, DISPLACEMENT_NOT_FINITE).astype(np.int8)
+    reason[informative == 0] = DISPLACEMENT_NO_INFORMATION
+    ok = reason == DISPLACEMENT_OK
+    disp = np.where(ok, shifts.shift, np.nan)
+    se = np.where(ok, shifts.se, np.nan)
     return disp, se, reason
+
+
+@dataclass(frozen=True)
+class ScoreTest:
+    """Rao's score test of thresholds fixed at ``delta`` against the free model (see
+    :func:`score_test`)."""
+
+    chi2: float  #: g' I^-1 g (NaN when the information is singular)
+    df: int  #: free parameters of the unanchored model
+    loglik: float  #: conditional log-likelihood at ``delta``
+    singular: bool  #: the information matrix is singular: no statistic
+
+
+def _score_test(ev: cml.Evaluation, df: int) -> ScoreTest:
+    assert ev.info is not None
+    info = 0.5 * (ev.info + ev.info.T)
+    if df == 0:
+        return ScoreTest(float("nan"), df, float(ev.loglik), True)
+    eig, vec = np.linalg.eigh(info)
+    if eig.min() <= 1e-10 * max(float(eig.max()), 1.0):
+        return ScoreTest(float("nan"), df, float(ev.loglik), True)
+    proj = vec.T @ ev.grad
+    return ScoreTest(float(np.sum(proj**2 / eig)), df, float(ev.loglik), False)
+
+
+def score_test(
+    stats: cml.SufficientStats, delta: FloatArray, max_cat: IntArray, items: list[str], model: str
+) -> ScoreTest:
+    """Rao's score test of the thresholds ``delta`` within the free model (no re-estimation).
+
+    Gradient ``g`` and information ``I`` of the conditional log-likelihood in the free model's
+    parameters (``build_design(model, max_cat, {}, items)``: every threshold free, one reference
+    constraint) evaluated at ``delta``; a common shift of all thresholds is invisible to
+    conditional ML, so ``delta`` need not satisfy the reference constraint. ``chi2 = g' I^-1 g``,
+    asymptotically chi-square with ``df`` = the free parameters when ``delta`` holds
+    (Rao 1948). One evaluation with the information, for all missing-data patterns at once.
+    """
+    return anchor_checks(stats, delta, max_cat, items, model, displacement=False).test
+
+
+@dataclass(frozen=True)
+class AnchorChecks:
+    """Do anchors hold in new data: displacements and the score test from one evaluation."""
+
+    displacement: FloatArray  #: (I,) see :func:`displacements`
+    se: FloatArray  #: (I,)
+    reason: NDArray[np.int8]  #: (I,) ``DISPLACEMENT_*``
+    test: ScoreTest
+
+
+def anchor_checks(
+    stats: cml.SufficientStats,
+    delta: FloatArray,
+    max_cat: IntArray,
+    items: list[str],
+    model: str,
+    *,
+    displacement: bool = True,
+) -> AnchorChecks:
+    """:func:`displacements` and :func:`score_test` at the anchors ``delta``, sharing one pass.
+
+    The conditional category probabilities of every (pattern, raw score) key, which give the
+    displacements, come from the same evaluation as the gradient and information of the score
+    test.
+    """
+    design = build_design(model, max_cat, {}, items)[0]
+    ev = cml.evaluate(
+        stats, delta, cml.beta_to_delta_map(max_cat), design, hessian=True, keys=displacement
+    )
+    n_items = max_cat.size
+    if displacement:
+        disp, se, reason = displacements(stats, delta, max_cat, keys=ev.keys)
+    else:
+        disp, se = np.full(n_items, np.nan), np.full(n_items, np.nan)
+        reason = np.full(n_items, DISPLACEMENT_SKIPPED, dtype=np.int8)
+    return AnchorChecks(disp, se, reason, _score_test(ev, int(design.shape[1])))
 
 
 def location_matrix(max_cat: IntArray) -> FloatArray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from measure._estimation.esf import pattern_terms
+from measure._estimation.esf import KeyProbabilities, batch_terms
 from measure.exceptions import ConvergenceError
 
 FloatArray = NDArray[np.float64]
@@ -238,6 +238,7 @@ class Evaluation:
     loglik: float
     grad: FloatArray  #: in phi
     info: FloatArray | None  #: in phi
+    keys: KeyProbabilities | None = None  #: per-key probabilities when asked for
 
 
 def evaluate(
@@ -247,29 +248,150 @@ def evaluate(
     design: FloatArray,
     *,
     hessian: bool,
+    gradient: bool = True,
+    keys: bool = False,
 ) -> Evaluation:
-    """Conditional log-likelihood, gradient and information at ``delta``."""
+    """Conditional log-likelihood, gradient and information at ``delta``.
+
+    All patterns are evaluated together (:func:`measure._estimation.esf.batch_terms`).
+    ``gradient=False`` (and ``hessian=False``) gives the log-likelihood only, with a zero
+    gradient; ``keys=True`` also keeps the conditional category probabilities of every observed
+    (pattern, raw score) key.
+    """
     max_cat = stats.max_cat
-    width = int(max_cat.max())
     log_eps = log_eps_from_thresholds(delta, max_cat)
     finite = np.isfinite(log_eps)
     loglik = float(np.sum(np.where(finite, log_eps, 0.0) * stats.category_counts))
-    expected = np.zeros_like(stats.category_counts)
-    n_slots = max_cat.size * width
-    info_beta = np.zeros((n_slots, n_slots)) if hessian else None
-    for pat in stats.patterns:
-        idx = pat.items
-        terms = pattern_terms(log_eps[idx], max_cat[idx], pat.score_counts, hessian=hessian)
-        loglik += terms.minus_sum_log_gamma
-        expected[idx] += terms.expected
-        if info_beta is not None and terms.information is not None:
-            slots = (idx[:, None] * width + np.arange(width)[None, :]).ravel()
-            info_beta[np.ix_(slots, slots)] += terms.information
-    grad_beta = (stats.category_counts - expected)[:, 1:].reshape(-1)
+    terms = batch_terms(
+        log_eps,
+        max_cat,
+        [pat.items for pat in stats.patterns],
+        [pat.score_counts for pat in stats.patterns],
+        gradient=gradient or hessian,
+        hessian=hessian,
+        keys=keys,
+    )
+    loglik += terms.minus_sum_log_gamma
     k = a_map @ design
+    if terms.expected is None:
+        return Evaluation(loglik, np.zeros(design.shape[1]), None, terms.keys)
+    # items without informative answers have no expected counts either
+    grad_beta = (stats.category_counts - terms.expected)[:, 1:].reshape(-1)
     grad = k.T @ grad_beta
+    info_beta = terms.information
     info = k.T @ info_beta @ k if info_beta is not None else None
-    return Evaluation(loglik=loglik, grad=grad, info=info)
+    return Evaluation(loglik=loglik, grad=grad, info=info, keys=terms.keys)
+
+
+def key_probabilities(stats: SufficientStats, delta: FloatArray) -> KeyProbabilities:
+    """``P(X_i = x | r, S)`` at ``delta`` for every observed (pattern, raw score) key."""
+    log_eps = log_eps_from_thresholds(delta, stats.max_cat)
+    terms = batch_terms(
+        log_eps,
+        stats.max_cat,
+        [pat.items for pat in stats.patterns],
+        [pat.score_counts for pat in stats.patterns],
+        gradient=False,
+        keys=True,
+    )
+    assert terms.keys is not None
+    return terms.keys
+
+
+@dataclass(frozen=True)
+class Shifts:
+    """Per item: the CML estimate of one common shift of its thresholds, the rest fixed."""
+
+    shift: FloatArray  #: (I,) NaN where not finite
+    se: FloatArray  #: (I,)
+    finite: NDArray[np.bool_]  #: (I,) a finite estimate exists (and the information is positive)
+
+
+#: a shift this large (logits) counts as no finite estimate, as in :func:`fit`
+SHIFT_LIMIT = 60.0
+
+
+def item_shifts(
+    stats: SufficientStats,
+    delta: FloatArray,
+    *,
+    keys: KeyProbabilities | None = None,
+    tol: float = 1e-12,
+) -> Shifts:
+    """Each item's common threshold shift ``d_j`` by conditional ML, every other item at ``delta``.
+
+    The score equation of ``d_j`` is ``O_j = sum_{S contains j, r} n_{S,r} E[X_j | r, S; d_j]``
+    (``O_j``: the observed total of item j among informative persons), and shifting item j's
+    thresholds by ``d`` multiplies ``eps_jx`` by ``exp(-x d)``, so
+    ``P(X_j = x | r, S; d)`` is proportional to ``P(X_j = x | r, S; 0) exp(-x d)``: the
+    conditional probabilities at ``delta``, computed once per key, determine the whole
+    one-parameter likelihood. Safeguarded Newton on every item at once; ``se = 1 / sqrt(sum
+    n V[X_j | r, S; d_hat])``. No finite estimate when ``O_j`` is at the smallest or largest total
+    the keys allow, when the estimate exceeds ``SHIFT_LIMIT`` or the information is (nearly)
+    zero. ``keys``: the key probabilities at ``delta`` when already computed.
+    """
+    n_items = stats.max_cat.size
+    if keys is None:
+        keys = key_probabilities(stats, delta)
+    width = keys.prob.shape[2]
+    x = np.arange(width, dtype=np.float64)
+    observed = stats.category_counts @ x  # (I,)
+    possible = keys.prob > 0
+    lowest = np.argmax(possible, axis=2)
+    highest = width - 1 - np.argmax(possible[:, :, ::-1], axis=2)
+    low_total = keys.count @ lowest
+    high_total = keys.count @ highest
+    inside = (observed > low_total) & (observed < high_total)
+    # only (key, item) pairs with more than one possible category depend on d; the others add
+    # their one category to the expected total
+    varies = highest > lowest
+    kk, jj = np.nonzero(varies)
+    p0 = keys.prob[kk, jj]  # (Q, W)
+    n_q = keys.count[kk]
+    fixed = keys.count @ np.where(varies, 0, lowest)
+    mcat = width - 1
+    # exp(-(x - ref) d) <= 1 with ref = 0 (d >= 0) or M (d < 0): no overflow, and no underflow
+    # of a whole row while M * SHIFT_LIMIT <= 600; beyond that, in logs
+    in_logs = mcat * SHIFT_LIMIT > 600
+    with np.errstate(divide="ignore"):
+        log_p0 = np.log(p0) if in_logs else p0
+
+    def moments(d: FloatArray) -> tuple[FloatArray, FloatArray]:
+        if in_logs:
+            a = log_p0 - x[None, :] * d[jj, None]
+            e = np.exp(a - a.max(axis=1, keepdims=True))
+        else:
+            ref = np.where(d >= 0, 0.0, float(mcat))
+            e = p0 * np.exp(-(x[None, :] - ref[:, None]) * d[:, None])[jj]
+        e /= e.sum(axis=1, keepdims=True)
+        mean = e @ x
+        var = ((x[None, :] - mean[:, None]) ** 2 * e).sum(axis=1)
+        total = np.bincount(jj, n_q * mean, minlength=n_items) + fixed
+        spread: FloatArray = np.bincount(jj, n_q * var, minlength=n_items).astype(np.float64)
+        return total, spread
+
+    d = np.zeros(n_items)
+    lo = np.full(n_items, -SHIFT_LIMIT)
+    hi = np.full(n_items, SHIFT_LIMIT)
+    active = inside.copy()
+    for _ in range(200):
+        if not active.any():
+            break
+        mean, var = moments(d)
+        f = mean - observed  # decreasing in d
+        lo = np.where(active & (f > 0), d, lo)
+        hi = np.where(active & (f < 0), d, hi)
+        step = np.where(var > 0, f / np.maximum(var, 1e-300), 0.0)
+        new = d + step
+        bad = (new <= lo) | (new >= hi) | ~np.isfinite(new)
+        new = np.where(bad, 0.5 * (lo + hi), new)
+        new = np.where(active, new, d)
+        active &= np.abs(new - d) >= tol
+        d = new
+    _, var = moments(d)
+    finite = inside & (np.abs(d) < SHIFT_LIMIT - 1e-6) & (var > 1e-10)
+    se = np.where(finite, 1.0 / np.sqrt(np.where(finite, var, 1.0)), np.nan)
+    return Shifts(shift=np.where(finite, d, np.nan), se=se, finite=finite)
 
 
 @dataclass(frozen=True)

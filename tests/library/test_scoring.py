@@ -89,7 +89,7 @@ def test_one_person(ref: ReferenceScale):
     assert p["measure"] == pytest.approx(table.loc[20, "wle"])
     assert p["se"] == pytest.approx(table.loc[20, "wle_se"])
     assert len(result.anchor_drift) == 10
-    assert result.global_fit["note"].startswith("likelihood-ratio test not available")
+    assert result.global_fit["note"].startswith("score test not available")
     json.dumps(result.summary().to_dict(), allow_nan=False)  # strict JSON
 
 
@@ -236,8 +236,8 @@ def test_no_drift_on_the_same_scale(ref: ReferenceScale):
     assert (d["z"].abs() < 3).all()
     fit = result.global_fit
     assert fit["p_value"] > 0.05
-    assert fit["lr_chi2_adjusted"] == pytest.approx(
-        fit["lr_chi2"] / (1 + fit["n_new"] / fit["n_reference"])
+    assert fit["chi2_adjusted"] == pytest.approx(
+        fit["chi2"] / (1 + fit["n_new"] / fit["n_reference"])
     )
 
 
@@ -353,16 +353,15 @@ def test_cli_score_usage_errors(files: tuple[Path, Path], tmp_path: Path):
     assert res.exit_code == 2 and "nope" in res.stderr
 
 
-def test_global_fit_uses_exact_cml_even_with_many_missing_patterns(
+def test_global_fit_is_exact_cml_even_with_many_missing_patterns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Regression: the free fit of the LR test must be exact CML (not the pairwise estimator
-    that calibrate chooses above AUTO_PAIRWISE_PATTERNS patterns), or the two log-likelihoods
-    are not comparable. The threshold is lowered so that a small example has "many" patterns."""
-    import numpy as np
-
-    import measure
+    """The score test and the anchored log-likelihood are exact CML on every pattern, also where
+    calibrate would choose the pairwise estimator (above AUTO_PAIRWISE_PATTERNS patterns; lowered
+    here so that a small example has "many")."""
+    from measure._estimation import cml
     from measure._estimation import items as items_module
+    from measure._estimation.design import build_design
 
     monkeypatch.setattr(items_module, "AUTO_PAIRWISE_PATTERNS", 5)
     thr = [[-1.0, 0.0, 1.0]] * 6
@@ -372,12 +371,34 @@ def test_global_fit_uses_exact_cml_even_with_many_missing_patterns(
     ).to_reference()
     shifted = [list(np.array(t) + (1.0 if i == 3 else 0.0)) for i, t in enumerate(thr)]
     new = measure.simulate_responses(thresholds=shifted, n_persons=800, missing=0.2, rng=22)
-    assert measure.calibrate(new.responses).method == "pairwise"  # the case that went wrong
-    fit = measure.score(new.responses, ref, drift_policy="keep").global_fit
-    exact = measure.calibrate(new.responses, method="cml").loglik
-    assert fit["free_loglik"] == pytest.approx(exact, rel=1e-9)
-    assert fit["lr_chi2"] == pytest.approx(2 * (exact - fit["anchored_loglik"]), rel=1e-9)
-    assert fit["p_value_anchors_exact"] < 0.01
+    assert measure.calibrate(new.responses).method == "pairwise"
+    result = measure.score(new.responses, ref, drift_policy="keep")
+    fit = result.global_fit
+    anchored = measure.calibrate(new.responses, anchors=ref.anchors, method="cml").loglik
+    assert fit["anchored_loglik"] == pytest.approx(anchored, rel=1e-12)
+    # the statistic from its definition, pattern by pattern
+    values = result.responses.values
+    max_cat = result.responses.max_category
+    stats, _ = cml.count(values, max_cat)
+    delta = result.calibration.thresholds["threshold"].to_numpy()
+    design = build_design("pcm", max_cat, {}, list(result.responses.items))[0]
+    a_map = cml.beta_to_delta_map(max_cat)
+    grad = np.zeros(design.shape[1])
+    info = np.zeros((design.shape[1],) * 2)
+    for pat in stats.patterns:
+        one = cml.SufficientStats(
+            max_cat=max_cat,
+            patterns=(pat,),
+            category_counts=np.zeros_like(stats.category_counts),
+            n_informative=0,
+        )
+        ev = cml.evaluate(one, delta, a_map, design, hessian=True)
+        assert ev.info is not None
+        grad += ev.grad
+        info += ev.info
+    grad += (a_map @ design).T @ stats.category_counts[:, 1:].reshape(-1)
+    assert fit["chi2"] == pytest.approx(grad @ np.linalg.solve(info, grad), rel=1e-9)
+    assert fit["df"] == 17 and fit["p_value_anchors_exact"] < 0.01
 
 
 # --------------------------------------------------------------------------------------------
