@@ -102,7 +102,7 @@ REFERENCE_FILE = "reference_short.json"
     default=10.0,
     show_default=True,
     metavar="SECONDS",
-    help="Solver time for the chosen length (every length first gets 0.1 s).",
+    help="Solver time for the chosen length (every length first gets 0.05 s).",
 )
 @opt.output_options
 def shorten_cmd(
