@@ -104,8 +104,7 @@ def part_a(figures: bool) -> None:
         g = greedy(info, k)
         r = best_random(info, k, 10_000, rng)
         print(
-            f"  {k:2d}   {milp:13.4f}   {g:6.4f}   {r:21.4f}   {milp / g:11.4f}   "
-            f"{milp / r:11.4f}"
+            f"  {k:2d}   {milp:13.4f}   {g:6.4f}   {r:21.4f}   {milp / g:11.4f}   {milp / r:11.4f}"
         )
     if figures:
         draw_short_form(form)
