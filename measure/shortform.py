@@ -234,9 +234,11 @@ def select_items(
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     g, n = info.shape
-    lp = _lp_rounded(info, k, must, exclude, domains)
+    lp, bound = _lp_rounded(info, k, must, exclude, domains)
     start = _heuristic(info, k, must, exclude, domains, lp)
     start_value = _value(info, start) if start is not None else 0.0
+    if start is not None and start_value >= bound * (1 - mip_rel_gap):
+        return start, start_value, True  # as good as the LP relaxation: optimal
     c = np.zeros(n + 1)
     c[-1] = -1.0
     rows = [np.concatenate([info, -np.ones((g, 1))], axis=1)]
@@ -291,8 +293,9 @@ def _lp_rounded(
     must: Sequence[int],
     exclude: Sequence[int],
     domains: Sequence[tuple[Sequence[int], int]],
-) -> IntArray | None:
-    """The k items with the largest share in the LP relaxation (a start for the swaps)."""
+) -> tuple[IntArray | None, float]:
+    """The k items with the largest share in the LP relaxation (a start for the swaps), and
+    the relaxation's optimum (an upper bound of every form's value; inf when unsolved)."""
     from scipy.optimize import linprog
 
     g, n = info.shape
@@ -320,9 +323,9 @@ def _lp_rounded(
         method="highs",
     )
     if res.x is None:
-        return None
+        return None, float("inf")
     share = res.x[:n] + 1e-9 * info.mean(axis=0)  # ties: the more informative item
-    return np.sort(np.argsort(-share, kind="stable")[:k]).astype(np.int64)
+    return np.sort(np.argsort(-share, kind="stable")[:k]).astype(np.int64), float(-res.fun)
 
 
 def _value(info: FloatArray, chosen: IntArray) -> float:
