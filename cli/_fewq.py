@@ -61,12 +61,25 @@ def gated_answers(
     return result.responses
 
 
-def read_domains(path: str | None, minimums: Mapping[str, int]) -> list[Domain]:
-    """--domains FILE (columns item, domain) and --domain-min DOMAIN=K."""
+def read_domains(
+    path: str | None, minimums: Mapping[str, int], inst: Instrument | None = None
+) -> list[Domain]:
+    """--domains FILE (columns item, domain), else the domains the instrument declares, with
+    --domain-min DOMAIN=K (a domain without a minimum is not constrained)."""
     if path is None:
-        if minimums:
-            raise click.UsageError("--domain-min needs --domains FILE (columns item, domain)")
-        return []
+        declared = inst.domains() if inst is not None else {}
+        if not declared:
+            if minimums:
+                raise click.UsageError(
+                    "--domain-min needs --domains FILE (columns item, domain) or an instrument "
+                    "whose items declare a domain"
+                )
+            return []
+        mapping = {it: name for name, items in declared.items() for it in items}
+        try:
+            return domains_from_mapping(mapping, minimums)
+        except ValueError as exc:
+            raise click.UsageError(f"--domain-min: {exc}") from None
     frame = read_table(path).data
     cols = {str(c).strip().casefold(): c for c in frame.columns}
     if "item" not in cols or "domain" not in cols:

@@ -107,7 +107,7 @@ def cat_simulate_cmd(
             answers = None
             if data is not None:
                 answers = gated_answers(data, inputs, ref, inst, progress)
-            domains = read_domains(domains_file, domain_min)
+            domains = read_domains(domains_file, domain_min, inst)
             progress.stage("running the adaptive tests")
             warned: list[str] = []
             with collect_warnings(warned, echo=not quiet, verbose=verbose):

@@ -359,7 +359,8 @@ domain_min = click.option(
     multiple=True,
     callback=_minimums,
     metavar="DOMAIN=K",
-    help="At least K items of DOMAIN (repeatable; domains from --domains).",
+    help="At least K items of DOMAIN (repeatable; domains from --domains, else those the "
+    "instrument's items declare).",
 )
 stop_se = click.option(
     "--stop-se",

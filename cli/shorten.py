@@ -151,7 +151,7 @@ def shorten_cmd(
             answers = None
             if data is not None:
                 answers = gated_answers(data, inputs, ref, inst, progress)
-            domains = read_domains(domains_file, domain_min)
+            domains = read_domains(domains_file, domain_min, inst)
             progress.stage(f"choosing among {len(ref.item_ids)} items")
             warned: list[str] = []
             with collect_warnings(warned, echo=not quiet, verbose=verbose):

@@ -153,3 +153,30 @@ def test_cat_simulate_simulated_and_replayed(who5, tmp_path) -> None:
         ["cat-simulate", "--reference", str(ref), "--out", str(out2), "--stop-se", "0.6"],
     )
     assert result.exit_code == 2 and "--force" in result.output
+
+
+def test_domains_declared_by_the_instrument(who5, tmp_path) -> None:
+    import dataclasses
+
+    from measure.instrument import instrument_to_toml
+
+    ref, _ = who5
+    inst = load_instrument("who5")
+    items = tuple(
+        dataclasses.replace(it, domain="late" if it.id in ("who5_4", "who5_5") else "early")
+        for it in inst.items
+    )
+    path = tmp_path / "who5_domains.toml"
+    path.write_text(instrument_to_toml(dataclasses.replace(inst, items=items)), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["shorten", "--reference", str(ref), "--out", str(out), "--length", "2", "--threshold",
+         "-1", "--instrument", str(path), "--domain-min", "late=2", "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    selected = pd.read_csv(out / "selected.csv")
+    assert sorted(selected["item"]) == ["who5_4", "who5_5"]
+    assert set(selected["domain"]) == {"late"}
+    short = load_instrument(out / "who5_short.toml")
+    assert short.domains() == {"late": ("who5_4", "who5_5")}
