@@ -358,8 +358,9 @@ class AdaptiveTest:
 
     @property
     def settings(self) -> dict[str, Any]:
-        """The rules in force (stop, limits, start, estimator, exposure, domains)."""
-        return self._settings.to_dict()
+        """The rules in force (stop, limits, start, estimator, exposure, domains) and the prior
+        (the reference population) used by the EAP."""
+        return {**self._settings.to_dict(), "prior": self._bank.pop.to_dict()}
 
     def _state(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         if self._cache is None:
@@ -429,7 +430,7 @@ class AdaptiveTest:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "reference_hash": self.reference.content_hash,
-            "settings": self._settings.to_dict(),
+            "settings": self.settings,
             "items": list(self._items),
             "answers": list(self._answers),
         }
