@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("measure.cli.compare", "compare_cmd"),
     "report": ("measure.cli.report", "report_cmd"),
     "instruments": ("measure.cli.instruments", "instruments"),
+    "shorten": ("measure.cli.shorten", "shorten_cmd"),
+    "cat-simulate": ("measure.cli.cat_simulate", "cat_simulate_cmd"),
 }
 
 

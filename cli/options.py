@@ -293,3 +293,110 @@ def output_options(f: F) -> F:
         return f(*args, outputs=OutputOptions.take(kwargs), **kwargs)
 
     return compose(fmt, excel_friendly, digits, force, quiet, verbose)(cast(F, command))
+
+
+# --- few questions: short forms and adaptive tests ---------------------------------------------
+
+
+def _range(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    lo, sep, hi = value.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        out = (float(lo), float(hi))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not LO:HI (e.g. --range -1.5:2)") from None
+    if out[0] > out[1]:
+        raise click.BadParameter(f"{value!r}: LO must not be above HI")
+    return out
+
+
+def _minimums(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for text in value:
+        name, sep, k = text.rpartition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = int(k)
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r} is not DOMAIN=K (e.g. --domain-min mood=2)"
+            ) from None
+    return out
+
+
+reference_file = click.option(
+    "--reference",
+    "reference_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="REF.json",
+    help="Reference scale (verified on loading); its items are the bank.",
+)
+fewq_data = click.option(
+    "--data",
+    "data",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="DATA",
+    help="Real full-length answers (read with the input options, coded as the reference's).",
+)
+domains_file = click.option(
+    "--domains",
+    "domains_file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="CSV or Excel file with columns 'item' and 'domain' (items may be left out).",
+)
+domain_min = click.option(
+    "--domain-min",
+    multiple=True,
+    callback=_minimums,
+    metavar="DOMAIN=K",
+    help="At least K items of DOMAIN (repeatable; domains from --domains, else those the "
+    "instrument's items declare).",
+)
+stop_se = click.option(
+    "--stop-se",
+    type=click.FloatRange(min=0, min_open=True),
+    required=True,
+    metavar="S",
+    help="Stop when the SE of the measure is at most S (logits).",
+)
+max_items = click.option(
+    "--max-items",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="Stop after K items (default: every item of the reference).",
+)
+min_items = click.option(
+    "--min-items",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="K",
+    help="Never stop before K items.",
+)
+n_persons = click.option(
+    "--persons",
+    "n_persons",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="Persons simulated from the reference population (without --data).",
+)
+seed = click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the simulation (the same seed gives the same persons and answers).",
+)

@@ -15,6 +15,11 @@ from measure._version import __version__ as __version__
 
 if _typing.TYPE_CHECKING:
     from measure._estimation.cml import SolverOptions as SolverOptions
+    from measure.adaptive import AdaptiveEstimate as AdaptiveEstimate
+    from measure.adaptive import AdaptiveSimulation as AdaptiveSimulation
+    from measure.adaptive import AdaptiveTest as AdaptiveTest
+    from measure.adaptive import oracle_lengths as oracle_lengths
+    from measure.adaptive import simulate_adaptive as simulate_adaptive
     from measure.calibration import calibrate as calibrate
     from measure.comparison import Comparison as Comparison
     from measure.comparison import compare as compare
@@ -44,6 +49,7 @@ if _typing.TYPE_CHECKING:
     from measure.instrument import Instrument as Instrument
     from measure.instrument import list_instruments as list_instruments
     from measure.instrument import load_instrument as load_instrument
+    from measure.itembank import Domain as Domain
     from measure.linking import Link as Link
     from measure.linking import link as link
     from measure.linking import sample_dif as sample_dif
@@ -61,6 +67,9 @@ if _typing.TYPE_CHECKING:
     from measure.results import separation_reliability as separation_reliability
     from measure.scoring import Scoring as Scoring
     from measure.scoring import score as score
+    from measure.shortform import ShortForm as ShortForm
+    from measure.shortform import short_reference as short_reference
+    from measure.shortform import shorten as shorten
     from measure.simulate import Simulation as Simulation
     from measure.simulate import simulate_responses as simulate_responses
     from measure.status import PersonStatus as PersonStatus
@@ -82,6 +91,15 @@ _PUBLIC: dict[str, str] = {
     "decision_risk": "measure.comparison",
     "group_change": "measure.comparison",
     "group_means": "measure.comparison",
+    "shorten": "measure.shortform",
+    "ShortForm": "measure.shortform",
+    "short_reference": "measure.shortform",
+    "AdaptiveTest": "measure.adaptive",
+    "AdaptiveEstimate": "measure.adaptive",
+    "AdaptiveSimulation": "measure.adaptive",
+    "simulate_adaptive": "measure.adaptive",
+    "oracle_lengths": "measure.adaptive",
+    "Domain": "measure.itembank",
     "expected_raw_score": "measure.comparison",
     "raw_score_threshold": "measure.comparison",
     "share_change": "measure.comparison",

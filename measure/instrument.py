@@ -98,7 +98,7 @@ _TOP_REQUIRED = (
 )
 _TOP_OPTIONAL = ("missing_codes", "reporting_unit", "reference")
 _ITEM_REQUIRED = ("id", "categories")
-_ITEM_OPTIONAL = ("text", "text_source", "reverse")
+_ITEM_OPTIONAL = ("text", "text_source", "reverse", "domain")
 _CATEGORY_REQUIRED = ("code", "label")
 _UNIT_REQUIRED = ("name", "intercept", "slope")
 
@@ -388,6 +388,9 @@ class Item:
         The ordered categories, codes ``0, 1, ..., max_category`` in that order; at least two.
     text_source : str or None
         Where the item texts can be found when they are not included.
+    domain : str or None
+        The content domain (subscale) the item belongs to, e.g. ``"consumption"``; short forms
+        and adaptive tests can require a minimum of items per domain.
 
     Examples
     --------
@@ -401,6 +404,7 @@ class Item:
     reverse: bool
     categories: tuple[Category, ...]
     text_source: str | None = None
+    domain: str | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -418,6 +422,8 @@ class Item:
             raise _Invalid("reverse", f"expected true or false, got {_describe(self.reverse)}")
         if self.text_source is not None:
             _nonempty_str(self.text_source, "text_source")
+        if self.domain is not None:
+            _nonempty_str(self.domain, "domain")
         categories = self.categories
         if isinstance(categories, (str, bytes)) or not isinstance(categories, Sequence):
             raise _Invalid("categories", f"expected a sequence, got {_describe(categories)}")
@@ -654,6 +660,14 @@ class Instrument:
         """The item ids in instrument order."""
         return tuple(item.id for item in self.items)
 
+    def domains(self) -> dict[str, tuple[str, ...]]:
+        """Domain -> its items, in order, for the items that declare a ``domain``."""
+        out: dict[str, list[str]] = {}
+        for it in self.items:
+            if it.domain is not None:
+                out.setdefault(it.domain, []).append(it.id)
+        return {k: tuple(v) for k, v in out.items()}
+
     def item(self, item_id: str) -> Item:
         """Return the item with id ``item_id``.
 
@@ -765,6 +779,7 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
                     reverse=item_table.get("reverse", False),
                     categories=tuple(categories),
                     text_source=item_table.get("text_source"),
+                    domain=item_table.get("domain"),
                 )
             )
     unit: ReportingUnit | None = None
@@ -1033,6 +1048,8 @@ def instrument_to_toml(inst: Instrument) -> str:
         if item.text_source is not None:
             lines.append(f"text_source = {_toml_str(item.text_source)}")
         lines.append(f"reverse = {'true' if item.reverse else 'false'}")
+        if item.domain is not None:
+            lines.append(f"domain = {_toml_str(item.domain)}")
         for category in item.categories:
             lines += [
                 "",

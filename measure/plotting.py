@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from measure.diagnostics.dif import DIFResult
     from measure.diagnostics.dimensionality import Dimensionality
     from measure.diagnostics.rules import Rules
+    from measure.shortform import ShortForm
 
 __all__ = [
     "wright_map",
@@ -34,6 +35,7 @@ __all__ = [
     "information_plot",
     "dif_plot",
     "loadings_plot",
+    "short_form_plot",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -394,3 +396,43 @@ def _grid(cal: Calibration, theta: Any) -> FloatArray:
         return np.asarray(theta, dtype=float)
     thr = cal.threshold_matrix[~np.isnan(cal.threshold_matrix)]
     return np.linspace(min(-4.0, float(thr.min()) - 2.0), max(4.0, float(thr.max()) + 2.0), 201)
+
+
+def short_form_plot(form: ShortForm, ax: Axes | None = None, *, lang: str = "en") -> Axes:
+    """Test information (left axis) and SE (right axis) of the full and the short form.
+
+    The target range (or the threshold) is shaded (or marked). ``form`` is the result of
+    :func:`measure.shorten`. Returns the information axes; the SE axes is its twin.
+    """
+    ax = _axes(ax)
+    cur = form.curve
+    k = len(form.items)
+    n = len(form.reference.item_ids)
+    full_lab = {"en": f"full form ({n} items)", "sv": f"hela formuläret ({n} frågor)"}[_lang(lang)]
+    short_lab = {"en": f"short form ({k} items)", "sv": f"kortformen ({k} frågor)"}[_lang(lang)]
+    ax.plot(cur["theta"], cur["information_full"], color="#4c72b0", linewidth=1.8, label=full_lab)
+    ax.plot(cur["theta"], cur["information_short"], color="#dd8452", linewidth=1.8, label=short_lab)
+    t = form.target
+    if t.kind == "range":
+        ax.axvspan(t.lo, t.hi, color="#55a868", alpha=0.12)
+    else:
+        ax.axvline(t.lo, color="#55a868", linewidth=1.2)
+    ax.set_xlabel(_t("measure", lang))
+    ax.set_ylabel(_t("information", lang))
+    ax.set_ylim(0, float(cur["information_full"].max()) * 1.1)
+    ax.set_xlim(float(cur["theta"].min()), float(cur["theta"].max()))
+    twin = ax.twinx()
+    twin.plot(cur["theta"], cur["se_full"], color="#4c72b0", linewidth=1.2, linestyle="--")
+    twin.plot(cur["theta"], cur["se_short"], color="#dd8452", linewidth=1.2, linestyle="--")
+    se_max = float(np.nanmin(cur["se_short"].to_numpy(dtype=float))) * 4 + 0.2
+    twin.set_ylim(0, se_max)
+    twin.set_ylabel(_t("sem", lang) + " (--)")
+    ax.set_title(_t("info_title", lang))
+    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    return ax
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r} is not one of {', '.join(map(repr, LANGS))}")
+    return lang

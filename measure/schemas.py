@@ -55,6 +55,9 @@ __all__ = [
     "COMPARE_DECISION_PERSONS",
     "COMPARE_SHARES",
     "COMPARE_SHARE_CHANGE",
+    "SHORTFORM",
+    "SELECTED",
+    "CAT_PERSONS",
     "SCHEMAS",
     "COMMAND_TABLES",
     "RESERVED_PERSON_COLUMNS",
@@ -932,6 +935,91 @@ COMPARE_SHARE_CHANGE = Schema(
     ),
 )
 
+# ----------------------------------------------------------------------------- few questions
+SHORTFORM = Schema(
+    name="shortform",
+    file="shortform",
+    library="measure.shorten(...).forms",
+    one_row_per="form length k = 1..I (the number of items in the reference)",
+    description="The best form of every length (maximin test information over the target, "
+    "by mixed-integer programming) and what it loses against the full form. A length the "
+    "constraints make impossible has empty cells.",
+    columns=(
+        _c("k", "int", "number of items in the form"),
+        _c("items", "text", "the form's items, ';'-separated, in the reference's order"),
+        _c(
+            "min_information",
+            "float",
+            "smallest test information over the target grid (at the threshold for a threshold)",
+            "1 / logits^2",
+        ),
+        _c("mean_se", "float", "mean SE of the WLE in the reference population (exact)", LOGITS),
+        _c(
+            "reliability",
+            "float",
+            "(var(WLE) - mean SE^2) / var(WLE) in the reference population (exact)",
+        ),
+        _c("se_at_threshold", "float", "1 / sqrt(information at the threshold)", LOGITS),
+        _c(
+            "correlation_full",
+            "float",
+            "correlation of the form's WLE with the full form's (real answers with --data, "
+            "else persons simulated from the reference population)",
+        ),
+        _c(
+            "agreement_at_threshold",
+            "float",
+            "share of persons on the same side of the threshold on the form and the full form",
+            PROB,
+        ),
+        _c("optimal", "bool", "the solver proved the form optimal (within its time limit)"),
+    ),
+)
+
+SELECTED = Schema(
+    name="selected",
+    file="selected",
+    library="measure.shorten(...).selected",
+    one_row_per="item of the chosen short form",
+    columns=(
+        _c("item", "text", "item id"),
+        _c("location", "float", "item location on the reference (mean threshold)", LOGITS),
+        _c("max_category", "int", "top category (after any collapsing)"),
+        _c("information", "float", "mean item information over the target grid", "1 / logits^2"),
+        _c(
+            "min_information",
+            "float",
+            "smallest item information over the target grid",
+            "1 / logits^2",
+        ),
+        _c("domain", "text", "the item's domain (empty without domains)"),
+    ),
+)
+
+CAT_PERSONS = Schema(
+    name="cat_persons",
+    file="cat_persons",
+    library="measure.simulate_adaptive(...).persons",
+    one_row_per="simulated person or replayed respondent",
+    description="Adaptive administration of the reference's items, stopped at the target SE "
+    "or the item limit.",
+    parts=(
+        Part("simulated", "persons simulated from the reference population"),
+        Part("real", "real answers replayed (--data)"),
+    ),
+    columns=(
+        _c("person", "text", "person id (1, 2, ... for simulated persons)"),
+        _c("theta", "float", "the simulated person's true measure", LOGITS, part="simulated"),
+        _c("full_measure", "float", "WLE on every item the person answered", LOGITS, part="real"),
+        _c("full_se", "float", "standard error of full_measure", LOGITS, part="real"),
+        _c("n_items", "int", "items administered"),
+        _c("measure", "float", "the adaptive test's final estimate", LOGITS),
+        _c("se", "float", "its standard error", LOGITS),
+        _c("reached_target", "bool", "se <= the stopping SE"),
+        _c("items_used", "text", "items in the order given, ';'-separated"),
+    ),
+)
+
 #: every declared table, by name
 SCHEMAS: dict[str, Schema] = {
     s.name: s
@@ -950,6 +1038,9 @@ SCHEMAS: dict[str, Schema] = {
         COMPARE_DECISION_PERSONS,
         COMPARE_SHARES,
         COMPARE_SHARE_CHANGE,
+        SHORTFORM,
+        SELECTED,
+        CAT_PERSONS,
     )
 }
 
@@ -965,6 +1056,8 @@ COMMAND_TABLES: dict[str, tuple[Schema, ...]] = {
         COMPARE_SHARES,
         COMPARE_SHARE_CHANGE,
     ),
+    "shorten": (SHORTFORM, SELECTED),
+    "cat-simulate": (CAT_PERSONS,),
 }
 
 

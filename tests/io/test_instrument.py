@@ -329,7 +329,7 @@ ERROR_CASES = [
     ),
     pytest.param(
         replaced('id = "q2"\n', 'id = "q2"\ntxt = "x"\n'),
-        "items[1]: unknown key 'txt' (allowed: id, categories, text, text_source, reverse)",
+        "items[1]: unknown key 'txt' (allowed: id, categories, text, text_source, reverse, domain)",
         id="unknown-item-key",
     ),
     pytest.param(
@@ -702,3 +702,14 @@ def test_attached_reference_resolves_next_to_the_toml(tmp_path: Path) -> None:
     again = tmp_path / "again.toml"
     again.write_text(instrument_to_toml(inst), encoding="utf-8")
     assert load_instrument(again).reference == "who5_ref.json"
+
+
+def test_items_may_declare_a_domain() -> None:
+    audit = load_instrument("audit")
+    assert audit.domains() == {
+        "consumption": ("audit_1", "audit_2", "audit_3"),
+        "dependence": ("audit_4", "audit_5", "audit_6"),
+        "harm": ("audit_7", "audit_8", "audit_9", "audit_10"),
+    }
+    assert parse_instrument(instrument_to_toml(audit)) == audit
+    assert load_instrument("who5").domains() == {}
