@@ -148,6 +148,7 @@ def estimate(
     method: Method = "cml",
     solver: SolverOptions | None = None,
     anchored_loglik: bool = True,
+    start: FloatArray | None = None,
 ) -> ItemFit:
     """Item parameters from sufficient statistics; nothing estimated when all are anchored.
 
@@ -159,8 +160,8 @@ def estimate(
     n_par = int(max_cat.sum())
     if _fully_anchored(anchors, max_cat):  # every threshold fixed: evaluate the anchored model
         delta = np.empty(n_par)
-        for start, (j, m) in zip(offsets(max_cat), enumerate(max_cat), strict=True):
-            delta[start : start + int(m)] = [anchors[(j, k)] for k in range(1, int(m) + 1)]
+        for first, (j, m) in zip(offsets(max_cat), enumerate(max_cat), strict=True):
+            delta[first : first + int(m)] = [anchors[(j, k)] for k in range(1, int(m) + 1)]
         design = np.zeros((n_par, 0))
         a_map = cml.beta_to_delta_map(max_cat)
         loglik = (
@@ -170,8 +171,8 @@ def estimate(
         )
         cov = np.zeros((n_par, n_par))
         thresholds = np.full((max_cat.size, int(max_cat.max())), np.nan)
-        for start, (j, m) in zip(offsets(max_cat), enumerate(max_cat), strict=True):
-            thresholds[j, : int(m)] = delta[start : start + int(m)]
+        for first, (j, m) in zip(offsets(max_cat), enumerate(max_cat), strict=True):
+            thresholds[j, : int(m)] = delta[first : first + int(m)]
         loc, loc_se, tau, tau_se = item_locations(thresholds, cov, max_cat, model)
         return ItemFit(
             thresholds=thresholds,
@@ -191,7 +192,15 @@ def estimate(
             n_free=0,
         )
     est = estimate_items(
-        stats, max_cat, items, model, anchors, values=values, method=method, solver=solver
+        stats,
+        max_cat,
+        items,
+        model,
+        anchors,
+        values=values,
+        method=method,
+        solver=solver,
+        start=start,
     )
     loc, loc_se, tau, tau_se = item_locations(est.thresholds, est.cov, max_cat, model)
     return ItemFit(
@@ -254,6 +263,7 @@ def fit(
     min_category: int = 0,
     reversed_items: frozenset[str] = frozenset(),
     anchored_loglik: bool = True,
+    start: FloatArray | None = None,
 ) -> Fit:
     """Run the pipeline on a checked matrix (``values``: N x I, codes 0..m_i, -1 missing).
 
@@ -263,7 +273,8 @@ def fit(
     :class:`NullCategoryError` for a category without informative answers, ``"collapse"`` merges
     it into a neighbour, ``"ignore"`` skips both data checks (a sub-fit whose caller has checked
     that the parameters are estimable). ``source``, ``min_category`` and
-    ``reversed_items`` only word the messages in the data's own codes.
+    ``reversed_items`` only word the messages in the data's own codes. ``start``: thresholds to
+    start exact CML from (a sub-fit starts from the full sample's estimates).
     ``anchored_loglik=False``: with every threshold anchored, do not compute the anchored
     model's log-likelihood (``item.loglik`` is NaN).
     """
@@ -294,6 +305,7 @@ def fit(
         method=method,
         solver=solver,
         anchored_loglik=anchored_loglik,
+        start=start if not category_map else None,
     )
     base = Fit(
         model=model,

@@ -73,6 +73,7 @@ def fit_items(
     *,
     method: Method = "cml",
     solver: SolverOptions | None = None,
+    start: FloatArray | None = None,
 ) -> SubFit:
     """Unanchored CML fit (mean item location 0) of ``values`` (N x I, -1 missing).
 
@@ -91,6 +92,7 @@ def fit_items(
         solver=solver,
         persons=False,
         null_categories="ignore",  # the callers check estimability (informative_gaps)
+        start=start,
     )
     item = fit.item
     weights = location_matrix(max_cat)

@@ -349,9 +349,11 @@ def andersen_lr(
     sub_values = values[:, keep]
     fits: dict[str, SubFit] = {}
     try:
-        full = fit_items(sub_values[used], max_cat, cal.model)
+        # every fit starts from the calibration's thresholds: the same optimum, fewer steps
+        start = np.concatenate([cal.threshold_matrix[j, : int(cal.max_category[j])] for j in keep])
+        full = fit_items(sub_values[used], max_cat, cal.model, start=start)
         for g in levels:
-            fits[g] = fit_items(sub_values[labels == g], max_cat, cal.model)
+            fits[g] = fit_items(sub_values[labels == g], max_cat, cal.model, start=start)
     except (ConvergenceError, MeasureError) as exc:
         return _empty(
             split_name,
