@@ -265,6 +265,37 @@ def _find_inappropriate(
     return keep, reasons
 
 
+#: above this many missing-data patterns the test uses the persons of the most frequent ones
+LR_MAX_PATTERNS = 50
+
+
+def _frequent_patterns(
+    values: NDArray[np.int16], used: NDArray[np.bool_]
+) -> tuple[NDArray[np.bool_], str]:
+    """Rows in the ``LR_MAX_PATTERNS`` most frequent missing-data patterns (all rows when there
+    are not more), and a note saying so.
+
+    Conditional ML conditions on each person's pattern, so the likelihood of any set of
+    patterns is a valid conditional likelihood and the test on it a valid test of the same
+    hypothesis, on fewer persons; it keeps the exact-CML fits fast when nearly every person has
+    a pattern of their own.
+    """
+    pattern, _ = pattern_index(values >= 0)
+    counts = np.bincount(pattern[used], minlength=int(pattern.max(initial=-1)) + 1)
+    n_patterns = int(np.count_nonzero(counts))
+    if n_patterns <= LR_MAX_PATTERNS:
+        return np.ones(values.shape[0], dtype=bool), ""
+    top = np.argsort(-counts, kind="stable")[:LR_MAX_PATTERNS]
+    keep = np.isin(pattern, top)
+    share = float(keep[used].mean())
+    note = (
+        f"tested on the persons in the {LR_MAX_PATTERNS} most frequent of {n_patterns} "
+        f"missing-data patterns ({share:.0%} of the persons); conditional ML is valid within "
+        "any set of patterns"
+    )
+    return keep, note
+
+
 def andersen_lr(
     cal: Calibration,
     *,
@@ -348,12 +379,14 @@ def andersen_lr(
     used = labels != None  # noqa: E711 - elementwise comparison with None
     sub_values = values[:, keep]
     fits: dict[str, SubFit] = {}
+    in_fit, patterns_note = _frequent_patterns(sub_values, used)
     try:
         # every fit starts from the calibration's thresholds: the same optimum, fewer steps
         start = np.concatenate([cal.threshold_matrix[j, : int(cal.max_category[j])] for j in keep])
-        full = fit_items(sub_values[used], max_cat, cal.model, start=start)
+        full = fit_items(sub_values[used & in_fit], max_cat, cal.model, start=start)
         for g in levels:
-            fits[g] = fit_items(sub_values[labels == g], max_cat, cal.model, start=start)
+            rows = (labels == g) & in_fit
+            fits[g] = fit_items(sub_values[rows], max_cat, cal.model, start=start)
     except (ConvergenceError, MeasureError) as exc:
         return _empty(
             split_name,
@@ -371,7 +404,7 @@ def andersen_lr(
     groups = pd.DataFrame(
         {
             "group": levels,
-            "n_persons": [int(np.sum(labels == g)) for g in levels],
+            "n_persons": [int(np.sum((labels == g) & in_fit)) for g in levels],
             "n_informative": [fits[g].n_informative for g in levels],
             "loglik": [fits[g].loglik for g in levels],
             "npar": [fits[g].npar for g in levels],
@@ -406,6 +439,8 @@ def andersen_lr(
         dropped=dropped,
         thresholds=pd.DataFrame(rows),
         rule=rule,
+        note=patterns_note,
+        extra={"persons_in_test": int(np.sum(used & in_fit))} if patterns_note else {},
     )
 
 

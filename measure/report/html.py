@@ -450,8 +450,10 @@ def _lr_section(a: Assessment, lang: str) -> str:
             f"<p><b>{_e(label)}</b>: LR = {_e(num(lr.statistic, lang))}, df = {lr.df}, "
             f"p = {_e(num(lr.p_value, lang, 4))}"
         )
-        if lr.note:
+        if lr.note and not np.isfinite(lr.statistic):
             head += f" ({_e(tr('not_computed', lang))}: {_e(lr.note)})"
+        elif lr.note:  # computed on part of the persons: say which
+            head += f" ({_e(lr.note)})"
         head += "</p>"
         parts.append(head)
         groups = lr.groups.copy()

@@ -393,3 +393,21 @@ def test_numbers_are_formatted_for_the_reader():
     assert num(float("nan")) == "–" and num(None) == "–"
     assert num(-0.001) == "0.00"
     assert pct(0.123, "en") == "12%" and pct(0.123, "sv", 1) == "12,3\u00a0%"
+
+
+def test_lr_test_with_very_many_patterns_uses_the_most_frequent_ones() -> None:
+    """Above LR_MAX_PATTERNS missing-data patterns the test runs on the persons of the most
+    frequent patterns (a valid conditional test of the same hypothesis) and says so."""
+    from measure.diagnostics import andersen_lr
+    from measure.diagnostics.lrtest import LR_MAX_PATTERNS
+
+    thr = [[t - 0.5, t + 0.5] for t in np.linspace(-1.2, 1.2, 12)]
+    sim = measure.simulate_responses(thresholds=thr, n_persons=3000, missing=0.15, rng=17)
+    cal = measure.calibrate(sim.responses, method="cml")
+    lr = andersen_lr(cal)
+    assert np.isfinite(lr.statistic) and lr.df == 23
+    assert f"the {LR_MAX_PATTERNS} most frequent" in lr.note
+    in_test = lr.extra["persons_in_test"]
+    assert in_test == int(lr.groups["n_persons"].sum()) and 500 < in_test < 3000
+    # under the model: no reason to reject
+    assert lr.p_value > 0.001
