@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from measure._estimation.chi2 import chi2_sf
 from measure._estimation.cml import pattern_index
 from measure.diagnostics._subfit import SubFit, fit_items, informative_gaps
 from measure.diagnostics.rules import SOURCES, Rules
@@ -47,13 +48,6 @@ __all__ = ["AndersenLR", "andersen_lr", "score_split", "group_labels"]
 
 FloatArray = NDArray[np.float64]
 DropPolicy = Literal["items", "error"]
-
-
-def _scipy_stats() -> Any:
-    """scipy.stats, imported on first use (it costs half a second at start-up)."""
-    from scipy import stats as scipy_stats
-
-    return scipy_stats
 
 
 @dataclass(frozen=True)
@@ -400,7 +394,7 @@ def andersen_lr(
     loglik_g = sum(f.loglik for f in fits.values())
     stat = 2.0 * (loglik_g - full.loglik)
     df = sum(f.npar for f in fits.values()) - full.npar
-    p = float(_scipy_stats().chi2.sf(stat, df)) if df > 0 else np.nan
+    p = chi2_sf(stat, df) if df > 0 else np.nan
     groups = pd.DataFrame(
         {
             "group": levels,
