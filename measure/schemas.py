@@ -409,6 +409,32 @@ _FIT = (
     _c("outfit_zstd", "float", "outfit standardised (Wilson-Hilferty; expected 0)"),
 )
 
+_CONDITIONAL = "given the raw score within the person's missing-data pattern"
+_COND_FIT = (
+    _c(
+        "cond_outfit_msq",
+        "float",
+        "conditional outfit: mean of squared residuals standardised by the expectation and "
+        f"variance of the item score {_CONDITIONAL} (no person measures; extreme scores left "
+        "out; Christensen & Kreiner 2013, as iarm out_infit)",
+        part="conditional",
+    ),
+    _c("cond_outfit_se", "float", "standard error of cond_outfit_msq", part="conditional"),
+    _c("cond_outfit_z", "float", "(cond_outfit_msq - 1) / cond_outfit_se", part="conditional"),
+    _c("cond_outfit_p", "float", "two-sided normal p-value of cond_outfit_z", PROB,
+       part="conditional"),
+    _c(
+        "cond_infit_msq",
+        "float",
+        f"conditional infit: sum of squared residuals / sum of variances, {_CONDITIONAL}",
+        part="conditional",
+    ),
+    _c("cond_infit_se", "float", "standard error of cond_infit_msq", part="conditional"),
+    _c("cond_infit_z", "float", "(cond_infit_msq - 1) / cond_infit_se", part="conditional"),
+    _c("cond_infit_p", "float", "two-sided normal p-value of cond_infit_z", PROB,
+       part="conditional"),
+)
+
 ITEMS = Schema(
     name="items",
     file="items",
@@ -433,9 +459,12 @@ ITEMS = Schema(
         _c("se", "float", "standard error of the location (0 when anchored)", LOGITS),
         *_FIT,
         _c("pt_measure_corr", "float", "point-measure correlation of the item score"),
+        *_COND_FIT,
         _c("max_category", "int", "top category m (categories 0..m)"),
         _c("anchored", "bool", "the item's thresholds were fixed (anchors), not estimated"),
     ),
+    parts=(Part("conditional", "calibrate (conditional item fit, computed from the item "
+                "parameters and raw scores)"),),
 )
 
 THRESHOLDS = Schema(

@@ -63,6 +63,7 @@ __all__ = [
     "RestScore",
     "benjamini_hochberg",
     "conditional_fit",
+    "conditional_fit_columns",
     "conditional_probabilities",
     "gamma_table",
     "partial_gamma",
@@ -586,3 +587,20 @@ def partial_gamma_ld(values: NDArray[np.integer]) -> dict[tuple[int, int], Gamma
             ok = (vals[:, i] >= 0) & (vals[:, j] >= 0)
             out[(i, j)] = partial_gamma(vals[ok, i], vals[ok, j], strata[ok])
     return out
+
+
+def conditional_fit_columns(
+    values: NDArray[np.integer], thresholds: FloatArray, max_cat: IntArray
+) -> dict[str, FloatArray]:
+    """The ``cond_*`` columns of ``items.csv`` (part ``conditional`` of ``schemas.ITEMS``)."""
+    cf = conditional_fit(values, thresholds, max_cat)
+    return {
+        "cond_outfit_msq": cf.outfit_msq,
+        "cond_outfit_se": cf.outfit_se,
+        "cond_outfit_z": cf.outfit_z,
+        "cond_outfit_p": cf.outfit_p,
+        "cond_infit_msq": cf.infit_msq,
+        "cond_infit_se": cf.infit_se,
+        "cond_infit_z": cf.infit_z,
+        "cond_infit_p": cf.infit_p,
+    }
