@@ -421,8 +421,13 @@ _COND_FIT = (
     ),
     _c("cond_outfit_se", "float", "standard error of cond_outfit_msq", part="conditional"),
     _c("cond_outfit_z", "float", "(cond_outfit_msq - 1) / cond_outfit_se", part="conditional"),
-    _c("cond_outfit_p", "float", "two-sided normal p-value of cond_outfit_z", PROB,
-       part="conditional"),
+    _c(
+        "cond_outfit_p",
+        "float",
+        "two-sided normal p-value of cond_outfit_z",
+        PROB,
+        part="conditional",
+    ),
     _c(
         "cond_infit_msq",
         "float",
@@ -431,8 +436,13 @@ _COND_FIT = (
     ),
     _c("cond_infit_se", "float", "standard error of cond_infit_msq", part="conditional"),
     _c("cond_infit_z", "float", "(cond_infit_msq - 1) / cond_infit_se", part="conditional"),
-    _c("cond_infit_p", "float", "two-sided normal p-value of cond_infit_z", PROB,
-       part="conditional"),
+    _c(
+        "cond_infit_p",
+        "float",
+        "two-sided normal p-value of cond_infit_z",
+        PROB,
+        part="conditional",
+    ),
 )
 
 ITEMS = Schema(
@@ -463,8 +473,12 @@ ITEMS = Schema(
         _c("max_category", "int", "top category m (categories 0..m)"),
         _c("anchored", "bool", "the item's thresholds were fixed (anchors), not estimated"),
     ),
-    parts=(Part("conditional", "calibrate (conditional item fit, computed from the item "
-                "parameters and raw scores)"),),
+    parts=(
+        Part(
+            "conditional",
+            "calibrate (conditional item fit, computed from the item parameters and raw scores)",
+        ),
+    ),
 )
 
 THRESHOLDS = Schema(

@@ -536,9 +536,7 @@ def restscore_association(
 # ----------------------------------------------------------------------------- DIF and LD
 
 
-def partial_gamma_dif(
-    values: NDArray[np.integer], group: NDArray[np.generic]
-) -> list[GammaResult]:
+def partial_gamma_dif(values: NDArray[np.integer], group: NDArray[np.generic]) -> list[GammaResult]:
     """Partial gamma of each item with a person covariate, strata = the total score.
 
     Parameters
