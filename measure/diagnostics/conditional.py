@@ -76,6 +76,9 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: a conditional variance below this is zero (the raw score fixes the answer)
+_NO_VARIANCE = 1e-12
+
 
 # ----------------------------------------------------------------------------- probabilities
 
@@ -280,15 +283,15 @@ def _fit_sums(
         if r.size == 0:
             continue
         ev, vv = e[r], v[r]
+        ok = vv > _NO_VARIANCE  # an answer the score fixes carries no information: left out
         with np.errstate(invalid="ignore", divide="ignore"):
-            z2 = np.where(vv > 0, (x - ev) ** 2 / vv, np.nan)
-        ok = np.isfinite(z2)
+            z2 = np.where(ok, (x - ev) ** 2 / vv, 0.0)
         counts = np.bincount(r, minlength=rmax + 1).astype(np.float64)
-        wfin = np.where(np.isfinite(w), w, 0.0)
+        wfin = np.where(v > _NO_VARIANCE, w, 0.0)
         sums[0][idx] += ok.sum(axis=0)
-        sums[1][idx] += np.where(ok, z2, 0.0).sum(axis=0)
-        sums[2][idx] += ((x - ev) ** 2).sum(axis=0)
-        sums[3][idx] += vv.sum(axis=0)
+        sums[1][idx] += z2.sum(axis=0)
+        sums[2][idx] += np.where(ok, (x - ev) ** 2, 0.0).sum(axis=0)
+        sums[3][idx] += np.where(ok, vv, 0.0).sum(axis=0)
         sums[4][idx] += counts @ wfin
         sums[5][idx] += counts @ (v**2 * wfin)
     return _FitSums(*sums)
