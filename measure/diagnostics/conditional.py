@@ -261,32 +261,55 @@ def _pattern_tables(
     return prob, e, v, w, idx
 
 
-def _fit_sums(
-    values: NDArray[np.integer],
-    thresholds: FloatArray,
-    max_cat: IntArray,
-    masks: NDArray[np.bool_],
-    inverse: IntArray,
-) -> _FitSums:
-    n_items = values.shape[1]
-    sums = [np.zeros(n_items) for _ in range(6)]
+@dataclass(frozen=True)
+class PatternTable:
+    """Conditional moments of one missing-data pattern: its persons, items and, per raw score,
+    ``E``, ``V``, ``W`` (each (R + 1, items of the pattern))."""
+
+    rows: IntArray
+    items: IntArray
+    e: FloatArray
+    v: FloatArray
+    w: FloatArray
+
+    @property
+    def max_score(self) -> int:
+        return int(self.e.shape[0]) - 1
+
+
+def pattern_tables(
+    values: NDArray[np.integer], thresholds: FloatArray, max_cat: IntArray
+) -> list[PatternTable]:
+    """The :class:`PatternTable` of every missing-data pattern with at least two items."""
+    masks, inverse = pattern_groups(values)
+    out = []
     for k, mask in enumerate(masks):
         if mask.sum() < 2:
             continue
-        rows = np.flatnonzero(inverse == k)
         _, e, v, w, idx = _pattern_tables(thresholds, max_cat, mask)
-        x = values[np.ix_(rows, idx)].astype(np.float64)
+        out.append(PatternTable(np.flatnonzero(inverse == k).astype(np.int64), idx, e, v, w))
+    return out
+
+
+def fit_sums(values: NDArray[np.integer], tables: list[PatternTable]) -> _FitSums:
+    """Sums behind the conditional fit of ``values`` (patterns and tables from
+    :func:`pattern_tables`; ``values`` may be data simulated in the same patterns)."""
+    n_items = values.shape[1]
+    sums = [np.zeros(n_items) for _ in range(6)]
+    for tab in tables:
+        idx = tab.items
+        x = values[np.ix_(tab.rows, idx)].astype(np.float64)
         r = x.sum(axis=1).astype(np.int64)
-        rmax = int(max_cat[idx].sum())
-        keep = (r > 0) & (r < rmax)
+        keep = (r > 0) & (r < tab.max_score)
         x, r = x[keep], r[keep]
         if r.size == 0:
             continue
+        e, v, w = tab.e, tab.v, tab.w
         ev, vv = e[r], v[r]
         ok = vv > _NO_VARIANCE  # an answer the score fixes carries no information: left out
         with np.errstate(invalid="ignore", divide="ignore"):
             z2 = np.where(ok, (x - ev) ** 2 / vv, 0.0)
-        counts = np.bincount(r, minlength=rmax + 1).astype(np.float64)
+        counts = np.bincount(r, minlength=tab.max_score + 1).astype(np.float64)
         wfin = np.where(v > _NO_VARIANCE, w, 0.0)
         sums[0][idx] += ok.sum(axis=0)
         sums[1][idx] += z2.sum(axis=0)
@@ -295,6 +318,12 @@ def _fit_sums(
         sums[4][idx] += counts @ wfin
         sums[5][idx] += counts @ (v**2 * wfin)
     return _FitSums(*sums)
+
+
+def msq_from_sums(s: _FitSums) -> tuple[FloatArray, FloatArray]:
+    """(outfit, infit) mean squares from :func:`fit_sums`."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return s.z2 / s.n, s.r2 / s.v
 
 
 def conditional_fit(
@@ -335,8 +364,8 @@ def conditional_fit(
     vals = np.asarray(values)
     thr = np.asarray(thresholds, dtype=np.float64)
     mc = np.asarray(max_cat, dtype=np.int64)
-    masks, inverse = pattern_groups(vals)
-    s = _fit_sums(vals, thr, mc, masks, inverse)
+    tables = pattern_tables(vals, thr, mc)
+    s = fit_sums(vals, tables)
     with np.errstate(invalid="ignore", divide="ignore"):
         outfit = s.z2 / s.n
         outfit_se = np.sqrt(s.w) / s.n
@@ -354,7 +383,7 @@ def conditional_fit(
         infit_se=infit_se,
         infit_z=infit_z,
         infit_p=_two_sided(infit_z),
-        n_patterns=int(masks.shape[0]),
+        n_patterns=len(tables),
     )
 
 
