@@ -664,13 +664,40 @@ DIF = Schema(
         _c("mh_chi2", "float", "Mantel-Haenszel chi-square (continuity corrected)"),
         _c("mh_p", "float", "p-value of mh_chi2", PROB),
         _c("mh_class", "text", "ETS class of mh_logit (dichotomous items only)", values=_ETS),
+        _c(
+            "partial_gamma",
+            "float",
+            "partial gamma of the item score and group membership (focal = 1, reference = 0) "
+            "over strata of the total score within the missing-data pattern (Davis 1967; "
+            "Bjorner et al. 1998): positive = the focal group scores higher on the item than "
+            "reference persons with the same total score (easier for the focal group)",
+        ),
+        _c("partial_gamma_se", "float", "asymptotic standard error of partial_gamma"),
+        _c("partial_gamma_p", "float", "two-sided p-value of partial_gamma / se", PROB),
         _c("note", "text", "why a contrast is missing (empty when there is one)"),
     ),
 )
 
 DIF_CSV = DIF.subset(
     "dif",
-    ("item", "group", "reference", "contrast", "se", "z", "p", "ets_class"),
+    (
+        "item",
+        "group",
+        "reference",
+        "contrast",
+        "se",
+        "z",
+        "p",
+        "ets_class",
+        "anchor",
+        "mh_logit",
+        "mh_se",
+        "mh_p",
+        "mh_class",
+        "partial_gamma",
+        "partial_gamma_se",
+        "partial_gamma_p",
+    ),
     file="dif",
     library="measure.cli.report.dif_csv_table()",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import measure
@@ -175,3 +176,29 @@ def test_benjamini_hochberg_matches_r() -> None:
     got = benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.2, np.nan]))
     np.testing.assert_allclose(got[:4], [0.04, 0.16 / 3, 0.16 / 3, 0.2])
     assert np.isnan(got[4])
+
+
+def test_dif_partial_gamma_sign_convention() -> None:
+    """An item easier for the focal group: contrast < 0 (harder = positive) and partial gamma > 0
+    (the focal group scores higher on it at the same total score)."""
+    from measure.diagnostics import dif_analysis
+
+    rng = np.random.default_rng(21)
+    n = 1200
+    focal = rng.random(n) < 0.5
+    theta = rng.normal(size=n)
+    b = np.linspace(-1.5, 1.5, 8)
+    shift = np.zeros((n, 8))
+    shift[focal, 3] = -1.0  # item 4 easier for the focal group
+    p = 1 / (1 + np.exp(-(theta[:, None] - b[None, :] - shift)))
+    data = (rng.random((n, 8)) < p).astype(int)
+    cal = measure.calibrate(pd_frame(data), model="rasch")
+    labels = np.where(focal, "f", "r")
+    res = dif_analysis(cal, labels, reference="r")
+    row = res.table.set_index("item").loc["i4"]
+    assert row["contrast"] < 0 and row["partial_gamma"] > 0.2 and row["partial_gamma_p"] < 1e-3
+    assert res.table["anchor"].sum() >= 4
+
+
+def pd_frame(data: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(data, columns=[f"i{j + 1}" for j in range(data.shape[1])])
