@@ -39,6 +39,7 @@ from ._common import (
 )
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
+DIAGNOSTIC_TABLES = ["restscore", "local_dependence", "categories", "dimensionality"]
 _METHOD_WORDS = {"CML": "conditional ML"}
 
 
@@ -81,6 +82,29 @@ _METHOD_WORDS = {"CML": "conditional ML"}
     "carried into persons).",
 )
 @click.option(
+    "--diagnostics",
+    is_flag=True,
+    help="Also write the item analysis: restscore.csv, local_dependence.csv, categories.csv, "
+    "dimensionality.csv (conditional statistics need no person measures; see the docs).",
+)
+@click.option(
+    "--bootstrap",
+    "bootstrap",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="B",
+    help="With --diagnostics: cut-offs for conditional fit, Q3* and the first residual "
+    "contrast simulated from the fitted model in B data sets (0: fixed rules of thumb).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed of the --bootstrap simulation (the same seed gives the same cut-offs).",
+)
+@click.option(
     "--report", is_flag=True, help="Also write report.html, readable by a non-specialist."
 )
 @click.option(
@@ -104,6 +128,9 @@ def calibrate_cmd(
     save_reference_path: str | None,
     reference_unit: Literal["mean50_sd10", "0-100"] | None,
     dif_column: str | None,
+    diagnostics: bool,
+    bootstrap: int,
+    seed: int,
     report: bool,
     lang: str,
     unit_name: str | None,
@@ -124,7 +151,13 @@ def calibrate_cmd(
     extra = {"report": out / "report.html"} if report else {}
     if save_reference_path is not None:
         extra["reference"] = Path(save_reference_path)
-    outputs.check(out, TABLES + (["dif"] if dif_column else []), extra)
+    if bootstrap and not diagnostics:
+        raise click.UsageError("--bootstrap needs --diagnostics")
+    outputs.check(
+        out,
+        TABLES + (["dif"] if dif_column else []) + (DIAGNOSTIC_TABLES if diagnostics else []),
+        extra,
+    )
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
@@ -240,6 +273,16 @@ def calibrate_cmd(
                         )
                     )
                     tables["dif"] = dif_csv_table(dif_source)
+                if diagnostics:
+                    progress.stage(
+                        "item analysis"
+                        + (f" ({bootstrap} simulated data sets)" if bootstrap else "")
+                    )
+                    from measure.diagnostics import item_analysis
+
+                    analysis = item_analysis(cal, bootstrap=bootstrap, rng=seed)
+                    tables.update(analysis.tables())
+                    summary["item_analysis"] = analysis.summary().to_dict()
                 progress.stage("writing")
                 paths = write_outputs(tables, summary, out, outputs, files)
                 if save_reference_path is not None:

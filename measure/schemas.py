@@ -470,6 +470,38 @@ ITEMS = Schema(
         *_FIT,
         _c("pt_measure_corr", "float", "point-measure correlation of the item score"),
         *_COND_FIT,
+        _c(
+            "cond_outfit_lower",
+            "float",
+            "2.5th percentile of cond_outfit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_outfit_upper",
+            "float",
+            "97.5th percentile of cond_outfit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_infit_lower",
+            "float",
+            "2.5th percentile of cond_infit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_infit_upper",
+            "float",
+            "97.5th percentile of cond_infit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_fit_verdict",
+            "text",
+            "underfit (a conditional mean square above its simulated interval), overfit "
+            "(below), or ok",
+            part="simulated",
+            values=("ok", "underfit", "overfit"),
+        ),
         _c("max_category", "int", "top category m (categories 0..m)"),
         _c("anchored", "bool", "the item's thresholds were fixed (anchors), not estimated"),
     ),
@@ -477,6 +509,9 @@ ITEMS = Schema(
         Part(
             "conditional",
             "calibrate (conditional item fit, computed from the item parameters and raw scores)",
+        ),
+        Part(
+            "simulated", "calibrate --diagnostics --bootstrap B (cut-offs simulated from the model)"
         ),
     ),
 )
@@ -702,6 +737,113 @@ DIF_CSV = DIF.subset(
     library="measure.cli.report.dif_csv_table()",
 )
 
+RESTSCORE = Schema(
+    name="restscore",
+    file="restscore",
+    library="ItemAnalysis.restscore, measure.diagnostics.restscore_association()",
+    one_row_per="item",
+    description="Item-restscore association: observed and expected Goodman-Kruskal gamma "
+    "(Kreiner 2011; as iarm item_restscore).",
+    columns=(
+        _c("item", "text", "item id"),
+        _c(
+            "gamma_observed",
+            "float",
+            "Goodman-Kruskal gamma of the item score and the rest score (total minus the item; "
+            "stratified by missing-data pattern when answers are missing)",
+        ),
+        _c(
+            "gamma_expected",
+            "float",
+            "the gamma expected under the model: from N(R = s + x) P(X = x | R = s + x)",
+        ),
+        _c("se", "float", "asymptotic standard error of gamma_observed"),
+        _c("z", "float", "(gamma_observed - gamma_expected) / se"),
+        _c("p", "float", "two-sided normal p-value of z", PROB),
+        _c("p_adjusted", "float", "p adjusted by Benjamini-Hochberg over the items", PROB),
+    ),
+)
+
+LOCAL_DEPENDENCE = Schema(
+    name="local_dependence",
+    file="local_dependence",
+    library="ItemAnalysis.local_dependence",
+    one_row_per="ordered item pair (item1, item2)",
+    description="Local dependence: Yen's Q3 and the partial gamma of item1 and item2 given the "
+    "total score minus item2 (Christensen, Kreiner & Mesbah 2013; as iarm partgam_LD).",
+    columns=(
+        _c("item1", "text", "first item of the pair"),
+        _c("item2", "text", "second item: the strata are the total score minus this item"),
+        _c("q3", "float", "Yen's Q3: correlation of the two items' residuals (symmetric)"),
+        _c(
+            "q3_star",
+            "float",
+            "Q3 minus the mean of all Q3 (Christensen, Makransky & Horton 2017)",
+        ),
+        _c(
+            "partial_gamma",
+            "float",
+            "partial gamma of item1 and item2 over strata of the total score minus item2 "
+            "(within the missing-data pattern); positive = dependence beyond the trait",
+        ),
+        _c("partial_gamma_se", "float", "asymptotic standard error of partial_gamma"),
+        _c("partial_gamma_p", "float", "two-sided p-value of partial_gamma / se", PROB),
+        _c(
+            "flagged",
+            "bool",
+            "locally dependent by the rule in summary.json: Q3* above its cut-off (simulated "
+            "when --bootstrap is given), or a positive partial gamma of at least 0.21 with a "
+            "Benjamini-Hochberg adjusted p below alpha",
+        ),
+    ),
+)
+
+CATEGORIES = Schema(
+    name="categories",
+    file="categories",
+    library="measure.diagnostics.category_table()",
+    one_row_per="item and category",
+    description="Category functioning (Linacre 2002).",
+    columns=(
+        _c("item", "text", "item id"),
+        _c("category", "int", "category code (0..m)"),
+        _c("count", "int", "answers in the category", ANSWERS),
+        _c("percent", "float", "percent of the item's answers"),
+        _c("avg_measure", "float", "mean measure of the persons who chose the category", LOGITS),
+        _c("outfit_msq", "float", "outfit of the answers in the category"),
+        _c("threshold", "float", "Andrich threshold into the category (NaN for 0)", LOGITS),
+        _c("threshold_se", "float", "standard error of the threshold", LOGITS),
+        _c("advance", "float", "threshold minus the previous threshold", LOGITS),
+        _c("advance_se", "float", "standard error of the advance", LOGITS),
+        _c("low_count", "bool", "fewer answers than the rule's minimum"),
+        _c("measure_disordered", "bool", "average measure not above the previous category's"),
+        _c("threshold_disordered", "bool", "threshold below the previous one"),
+        _c("small_advance", "bool", "advance below the rule's minimum (informational)"),
+        _c("large_advance", "bool", "advance at or above the rule's maximum (informational)"),
+        _c("high_outfit", "bool", "category outfit above the rule's maximum"),
+    ),
+)
+
+DIMENSIONALITY = Schema(
+    name="dimensionality",
+    file="dimensionality",
+    library="ItemAnalysis.dimensionality",
+    one_row_per="component of the residual PCA",
+    description="Principal components of the standardised residuals (contrasts).",
+    columns=(
+        _c("component", "int", "contrast number (1 = first contrast)"),
+        _c("eigenvalue", "float", "eigenvalue (in items' strength; the total is the items)"),
+        _c("percent", "float", "percent of the residual variance"),
+        _c(
+            "cutoff",
+            "float",
+            "component 1: the eigenvalue above which it is flagged (the simulated percentile "
+            "with --bootstrap, else the rule of thumb); empty for the others",
+        ),
+        _c("flagged", "bool", "component 1 above its cut-off"),
+    ),
+)
+
 DIF_GROUPS = Schema(
     name="dif_groups",
     library="DIFResult.groups",
@@ -895,6 +1037,10 @@ SCHEMAS: dict[str, Schema] = {
         DIF,
         DIF_CSV,
         DIF_GROUPS,
+        RESTSCORE,
+        LOCAL_DEPENDENCE,
+        CATEGORIES,
+        DIMENSIONALITY,
         COMPARE_GROUPS,
         COMPARE_GROUP_CHANGE,
         COMPARE_INDIVIDUAL_CHANGE,
@@ -905,7 +1051,17 @@ SCHEMAS: dict[str, Schema] = {
 
 #: the tables each command writes, in the order it writes them (optional ones included)
 COMMAND_TABLES: dict[str, tuple[Schema, ...]] = {
-    "calibrate": (ITEMS, THRESHOLDS, PERSONS, SCORE_TABLE, DIF_CSV),
+    "calibrate": (
+        ITEMS,
+        THRESHOLDS,
+        PERSONS,
+        SCORE_TABLE,
+        DIF_CSV,
+        RESTSCORE,
+        LOCAL_DEPENDENCE,
+        CATEGORIES,
+        DIMENSIONALITY,
+    ),
     "score": (PERSONS, ANCHORS, SCORE_TABLE),
     "compare": (
         COMPARE_GROUPS,

@@ -48,6 +48,7 @@ from measure.diagnostics.dif import (
     mantel_haenszel,
 )
 from measure.diagnostics.dimensionality import Dimensionality, residual_pca
+from measure.diagnostics.item_analysis import ItemAnalysis, item_analysis
 from measure.diagnostics.lrtest import AndersenLR, andersen_lr, score_split
 from measure.diagnostics.rules import SOURCES, Rules, Verdict
 from measure.diagnostics.targeting import Information, Targeting, information_curve, targeting
@@ -63,6 +64,7 @@ __all__ = [
     "DIF_CSV_COLUMNS",
     "Dimensionality",
     "Information",
+    "ItemAnalysis",
     "LocalDependence",
     "Rules",
     "SOURCES",
@@ -81,6 +83,7 @@ __all__ = [
     "disordered_items",
     "ets_class",
     "information_curve",
+    "item_analysis",
     "item_fit_table",
     "mantel_haenszel",
     "modal_categories",

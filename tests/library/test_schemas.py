@@ -282,6 +282,7 @@ def cli_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"--out {root / 'cal_pcm'}",
         f"calibrate {root / 'rsm.csv'} --id-column id --model rsm --keep region --dif region "
         f"--unit-intercept 50 --unit-slope 10 --save-reference {root / 'ref.json'} "
+        "--diagnostics --bootstrap 10 --seed 3 "
         f"--out {root / 'cal_rsm'}",
         f"score {root / 'rsm.csv'} --reference {root / 'ref.json'} --id-column id "
         f"--keep region --out {root / 'score'}",
@@ -308,6 +309,10 @@ def test_calibrate_csv_headers_are_the_schemas(cli_outputs: Path) -> None:
     assert _header(out / "persons.csv") == list(S.PERSONS.names("unit", variable=["region"]))
     assert _header(out / "score_table.csv") == list(S.SCORE_TABLE.names("unit"))
     assert _header(out / "dif.csv") == list(S.DIF_CSV.names())
+    assert _header(out / "items.csv") == list(S.ITEMS.names("conditional", "simulated"))
+    for schema in (S.RESTSCORE, S.LOCAL_DEPENDENCE, S.CATEGORIES, S.DIMENSIONALITY):
+        assert schema.file is not None
+        assert _header(out / f"{schema.file}.csv") == list(schema.names()), schema.name
     written = {p.stem for p in out.glob("*.csv")}
     assert written == {s.file for s in S.COMMAND_TABLES["calibrate"]}
 
