@@ -194,6 +194,14 @@ def _items_section(a: Assessment, lang: str) -> str:
         ("pt_measure_corr", ("Pt-measure r", "Punkt-mått r"), n2),
         ("misfit", ("Misfit", "Passar ej"), _yn(lang)),
     ]
+    conditional = "cond_outfit_msq" in a.item_fit
+    if conditional:
+        cols += [
+            ("cond_infit_msq", ("Cond. infit", "Betingad infit"), n2),
+            ("cond_infit_p", ("p", "p"), _n(lang, 3)),
+            ("cond_outfit_msq", ("Cond. outfit", "Betingad outfit"), n2),
+            ("cond_outfit_p", ("p", "p"), _n(lang, 3)),
+        ]
     tab = _table(
         a.item_fit,
         cols,
@@ -231,9 +239,21 @@ def _items_section(a: Assessment, lang: str) -> str:
         }
     )
     rel_tab = _table(rel_df, [("what", ("", ""), _txt), ("value", ("Value", "Värde"), n2)], lang)
+    rules = a.rules
+    fit_rules = (
+        f'<p class="rule">{_e(tr("rule", lang))}: '
+        + _e(tr("unconditional_rule", lang).format(low=rules.msq_low, high=rules.msq_high))
+        + f". {_e(tr('source', lang))}: {_e(SOURCES['item_fit'])}.</p>"
+    )
+    if conditional:
+        fit_rules += (
+            f'<p class="note">{_e(tr("cond_fit_note", lang))}</p>'
+            f'<p class="rule">{_e(tr("rule", lang))}: {_e(tr("conditional_rule", lang))}. '
+            f"{_e(tr('source', lang))}: {_e(SOURCES['conditional_fit'])}.</p>"
+        )
     return (
         f'<h3 id="items">{_e(tr("items_h", lang))}</h3><p class="note">'
-        f"{_e(tr('items_note', lang))}</p>{tab}"
+        f"{_e(tr('items_note', lang))}</p>{tab}{fit_rules}"
         f"<h3>{_e(tr('reliability_h', lang))}</h3>{rel_tab}"
     )
 

@@ -43,6 +43,26 @@ TEXT: dict[str, dict[str, str]] = {
         "medelvärde = 0). Infit och outfit: medelkvadrater vid personernas ML-mätvärden, "
         "personer med extrema poäng utelämnade (som eRm och Winsteps); förväntat 1.",
     },
+    "cond_fit_note": {
+        "en": "Conditional infit and outfit (columns 'cond.'): mean squares from the expectation "
+        "and variance of each answer given the person's raw score (within their missing-data "
+        "pattern), so no person measure enters (Christensen & Kreiner; as the R package iarm); "
+        "expected 1, with a standard error and a p-value.",
+        "sv": "Betingad infit och outfit (kolumner 'betingad'): medelkvadrater från väntevärde "
+        "och varians för varje svar givet personens råpoäng (inom personens mönster av "
+        "saknade svar), så inget personmått ingår (Christensen & Kreiner; som R-paketet iarm); "
+        "förväntat 1, med standardfel och p-värde.",
+    },
+    "unconditional_rule": {
+        "en": "Infit/outfit MNSQ: misfit outside {low}-{high}",
+        "sv": "Infit/outfit MNSQ: passar ej utanför {low}-{high}",
+    },
+    "conditional_rule": {
+        "en": "Conditional infit/outfit: misfit when the two-sided p < 0.05 (|z| > 1.96); the "
+        "size is the mean square itself",
+        "sv": "Betingad infit/outfit: passar ej när det tvåsidiga p < 0,05 (|z| > 1,96); "
+        "storleken är medelkvadraten själv",
+    },
     "reliability_h": {"en": "Reliability", "sv": "Reliabilitet"},
     "wright_h": {"en": "Wright map", "sv": "Wright-karta"},
     "wright_note": {

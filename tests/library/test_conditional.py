@@ -202,3 +202,16 @@ def test_dif_partial_gamma_sign_convention() -> None:
 
 def pd_frame(data: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(data, columns=[f"i{j + 1}" for j in range(data.shape[1])])
+
+
+def test_report_shows_conditional_fit_beside_unconditional_with_rules() -> None:
+    from measure.diagnostics import assess
+    from measure.report.html import render_report
+
+    sim = measure.simulate_responses(
+        thresholds=[[t] for t in np.linspace(-1, 1, 5)], n_persons=200, rng=9
+    )
+    html = render_report(assess(measure.calibrate(sim.responses, model="rasch")))
+    assert "Cond. infit" in html and "Cond. outfit" in html and "Infit MNSQ" in html
+    assert "Christensen, Kreiner &amp; Mesbah 2013" in html
+    assert "misfit when the two-sided p &lt; 0.05" in html
