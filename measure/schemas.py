@@ -404,9 +404,19 @@ def _c(
 
 _FIT = (
     _c("infit_msq", "float", "infit mean square (information weighted; expected 1)"),
-    _c("infit_zstd", "float", "infit standardised (Wilson-Hilferty; expected 0)"),
+    _c(
+        "infit_zstd",
+        "float",
+        "infit standardised by Wilson-Hilferty as eRm (the SD of the mean square not capped; "
+        "Winsteps caps it, so values differ for strongly overfitting items); expected 0",
+    ),
     _c("outfit_msq", "float", "outfit mean square (unweighted; expected 1)"),
-    _c("outfit_zstd", "float", "outfit standardised (Wilson-Hilferty; expected 0)"),
+    _c(
+        "outfit_zstd",
+        "float",
+        "outfit standardised by Wilson-Hilferty as eRm (the SD of the mean square not capped; "
+        "Winsteps caps it, so values differ for strongly overfitting items); expected 0",
+    ),
 )
 
 _CONDITIONAL = "given the raw score within the person's missing-data pattern"

@@ -101,7 +101,8 @@ class Assessment:
 def item_fit_table(cal: Calibration, *, rules: Rules | None = None) -> pd.DataFrame:
     """The items table with ``misfit`` (infit or outfit MNSQ outside [msq_low, msq_high]),
     ``underfit`` (above msq_high), ``overfit`` (below msq_low) and ``degrading`` (above
-    msq_degrading). Fit is computed as in eRm and Winsteps: unconditional infit/outfit at the
+    msq_degrading). Fit is computed as in eRm (ZSTD by eRm's uncapped Wilson-Hilferty, which
+    differs from Winsteps' for strongly overfitting items): unconditional infit/outfit at the
     persons' ML measures, persons with extreme scores left out (see docs/diagnostics.md)."""
     rules = rules or Rules()
     tab = cal.items.copy()

@@ -38,10 +38,12 @@ TEXT: dict[str, dict[str, str]] = {
     "items_note": {
         "en": "Location: item difficulty in logits (mean of its thresholds; mean of all items "
         "= 0). Infit and outfit: mean squares at the persons' ML measures, persons with "
-        "extreme scores left out (as eRm and Winsteps); expected 1.",
+        "extreme scores left out (as eRm and Winsteps); expected 1. ZSTD as eRm (Wilson-Hilferty, "
+        "not capped as Winsteps does): read the mean square as the size.",
         "sv": "Läge: frågans svårighet i logits (medelvärdet av dess trösklar; alla frågors "
         "medelvärde = 0). Infit och outfit: medelkvadrater vid personernas ML-mätvärden, "
-        "personer med extrema poäng utelämnade (som eRm och Winsteps); förväntat 1.",
+        "personer med extrema poäng utelämnade (som eRm och Winsteps); förväntat 1. ZSTD som "
+        "eRm (Wilson-Hilferty, utan Winsteps tak): läs medelkvadraten som storleken.",
     },
     "cond_fit_note": {
         "en": "Conditional infit and outfit (columns 'cond.'): mean squares from the expectation "
