@@ -17,6 +17,7 @@ import click
 
 from measure._types import LANGS, METHODS, Method, ModelName, PersonEstimator
 from measure.calibration import calibrate, default_min_answered
+from measure.diagnostics.assess import reliability_coverage
 from measure.diagnostics.rules import reliability_use
 from measure.responses import MAX_LISTED
 from measure.schemas import RESERVED_PERSON_COLUMNS
@@ -211,6 +212,7 @@ def calibrate_cmd(
             }
 
             summary = cal.summary().to_dict()
+            summary["reliability_coverage"] = reliability_coverage(cal)
             n_rows = len(frame)
             check_row_count(persons, summary, n_rows)
             summary.update(
@@ -311,6 +313,14 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
     blank = f"; {s['blank_rows']} of them blank rows" if s["blank_rows"] else ""
     lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.")
     lines.append(reliability_use(s["reliability"]["person_reliability"]))
+    cover = s.get("reliability_coverage")
+    if cover:
+        lines.append(
+            f"  (person reliability (WLE) over the {cover['n_non_extreme']} persons with a "
+            "non-extreme score; over all "
+            f"{cover['n_measured']} measured persons, extreme scores included: "
+            f"{cover['person_reliability_all_measured']:.2f})"
+        )
     mis = s["misfitting_items"]
     lines.append(
         f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}"

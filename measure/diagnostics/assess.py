@@ -17,6 +17,7 @@ from measure.diagnostics.dimensionality import Dimensionality, residual_pca
 from measure.diagnostics.lrtest import AndersenLR, andersen_lr
 from measure.diagnostics.rules import SOURCES, STATUSES, Rules, Status, Verdict
 from measure.diagnostics.targeting import Information, Targeting, information_curve, targeting
+from measure.reliability import separation_reliability
 from measure.results import Calibration, PersonStatus
 from measure.summary import Summary, short_repr
 
@@ -96,6 +97,37 @@ class Assessment:
             n_persons=len(self.calibration.persons),
             **{s: n for s, n in counts.items() if n},
         )
+
+
+def reliability_coverage(cal: Calibration) -> dict[str, float | int]:
+    """Which persons the headline person reliability covers, and the figure over all measured.
+
+    The headline ``person_reliability`` (WLE) is over persons with a non-extreme score (status
+    ``ok``), as eRm's ``SepRel`` and Winsteps' "non-extreme" row; every person with an answer
+    gets a measure, so the same figure over all measured persons (extreme scores included, at
+    their finite WLE; Winsteps' "extreme and non-extreme" row) is given beside it.
+
+    Returns ``{"n_non_extreme", "n_measured", "person_reliability",
+    "person_reliability_all_measured"}``.
+    """
+    status = cal.persons["status"].to_numpy(dtype=object)
+    wle = cal.persons["wle"].to_numpy(dtype=float)
+    se = cal.persons["wle_se"].to_numpy(dtype=float)
+    measured = np.isin(
+        status,
+        (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value),
+    ) & (np.isfinite(wle) & np.isfinite(se))
+    all_rel = (
+        separation_reliability(wle[measured], se[measured])["reliability"]
+        if measured.sum() > 1
+        else float("nan")
+    )
+    return {
+        "n_non_extreme": int(np.sum(status == PersonStatus.OK.value)),
+        "n_measured": int(measured.sum()),
+        "person_reliability": float(cal.reliability.get("person_reliability", float("nan"))),
+        "person_reliability_all_measured": float(all_rel),
+    }
 
 
 def item_fit_table(cal: Calibration, *, rules: Rules | None = None) -> pd.DataFrame:

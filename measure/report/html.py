@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from measure.diagnostics.assess import reliability_coverage
 from measure.diagnostics.messages import LANGS, QUESTIONS, num, pct
 from measure.diagnostics.rules import SOURCES
 from measure.io.write import OutputSet, write_text_atomic
@@ -209,10 +210,14 @@ def _items_section(a: Assessment, lang: str) -> str:
         row_class=lambda r: "bad" if r["degrading"] else ("flag" if r["misfit"] else ""),
     )
     rel = a.calibration.reliability
+    cover = reliability_coverage(a.calibration)
     rel_df = pd.DataFrame(
         {
             "what": [
-                "person reliability (WLE)",
+                f"person reliability (WLE), the {cover['n_non_extreme']} persons with a "
+                "non-extreme score",
+                f"person reliability (WLE), all {cover['n_measured']} measured persons "
+                "(extreme scores included)",
                 "person separation G",
                 "person strata H",
                 "Cronbach's alpha",
@@ -221,7 +226,10 @@ def _items_section(a: Assessment, lang: str) -> str:
             ]
             if lang == "en"
             else [
-                "personreliabilitet (WLE)",
+                f"personreliabilitet (WLE), de {cover['n_non_extreme']} personerna utan "
+                "extrem poäng",
+                f"personreliabilitet (WLE), alla {cover['n_measured']} mätta personer "
+                "(extrema poäng medräknade)",
                 "personseparation G",
                 "personstrata H",
                 "Cronbachs alfa",
@@ -230,6 +238,7 @@ def _items_section(a: Assessment, lang: str) -> str:
             ],
             "value": [
                 rel.get("person_reliability"),
+                cover["person_reliability_all_measured"],
                 rel.get("person_separation"),
                 rel.get("person_strata"),
                 rel.get("cronbach_alpha"),

@@ -215,3 +215,19 @@ def test_report_shows_conditional_fit_beside_unconditional_with_rules() -> None:
     assert "Cond. infit" in html and "Cond. outfit" in html and "Infit MNSQ" in html
     assert "Christensen, Kreiner &amp; Mesbah 2013" in html
     assert "misfit when the two-sided p &lt; 0.05" in html
+
+
+def test_reliability_coverage_names_the_persons_and_gives_all_measured() -> None:
+    from measure.diagnostics.assess import reliability_coverage
+
+    sim = measure.simulate_responses(
+        thresholds=[[t] for t in np.linspace(-1, 1, 4)], n_persons=300, rng=2
+    )
+    cal = measure.calibrate(sim.responses, model="rasch")
+    cover = reliability_coverage(cal)
+    counts = cal.status_counts()
+    assert cover["n_non_extreme"] == counts["ok"]
+    assert cover["n_measured"] == counts["ok"] + counts["extreme_min"] + counts["extreme_max"]
+    assert cover["n_measured"] > cover["n_non_extreme"]
+    assert cover["person_reliability"] == pytest.approx(cal.reliability["person_reliability"])
+    assert np.isfinite(cover["person_reliability_all_measured"])
