@@ -295,26 +295,38 @@ def _verdicts(
         {"item": str(r["item"]), "category": int(r["category"]), "count": int(r["count"])}
         for r in _records(low)
     ]
+    noisy = cats[cats["high_outfit"]]
+    noisy_list = [
+        {
+            "item": str(r["item"]),
+            "category": int(r["category"]),
+            "outfit": float(r["outfit_msq"]),
+        }
+        for r in _records(noisy)
+    ]
     poly = bool(np.any(cal.max_category > 1))
     if disordered:
         cstatus: Status = "problem"
-    elif low_list:
+    elif low_list or noisy_list:
         cstatus = "warning"
     else:
         cstatus = "ok"
     out.append(
         _v(
             "categories",
-            cstatus if poly or low_list else "ok",
+            cstatus if poly or low_list or noisy_list else "ok",
             {
                 "disordered": disordered,
                 "merges": collapse.describe(),
                 "ordered_after": collapse.ordered_after,
                 "low_count": low_list,
                 "min_count": rules.min_category_count,
+                "high_outfit": noisy_list,
+                "outfit_max": rules.category_outfit_max,
                 "polytomous": poly,
             },
-            f"Andrich thresholds advance; at least {rules.min_category_count} answers per category",
+            f"Andrich thresholds advance; at least {rules.min_category_count} answers per "
+            f"category; category outfit MNSQ below {rules.category_outfit_max:g}",
             SOURCES["categories"],
         )
     )

@@ -220,8 +220,9 @@ def _categories(v: VerdictLike, lang: str) -> str:
     dis = list(v.values.get("disordered", []))
     merges = list(v.values.get("merges", []))
     low: list[Mapping[str, Any]] = list(v.values.get("low_count", []))
+    noisy: list[Mapping[str, Any]] = list(v.values.get("high_outfit", []))
     parts = []
-    if not dis and not low:
+    if not dis and not low and not noisy:
         if not v.values.get("polytomous", True):
             return (
                 "Yes. The items have two categories each; both are used enough."
@@ -269,6 +270,25 @@ def _categories(v: VerdictLike, lang: str) -> str:
         else:
             parts.append(
                 f"{len(low)} kategori(er) har färre än {v.values['min_count']} svar: "
+                f"{', '.join(shown)}" + (f" och {more} till" if more > 0 else "") + "."
+            )
+    if noisy:
+        shown = [
+            f"{d['item']} {d['category']} (outfit {num(d['outfit'], lang)})" for d in noisy[:8]
+        ]
+        more = len(noisy) - len(shown)
+        cut = num(v.values.get("outfit_max", 2.0), lang, 1)
+        if lang == "en":
+            parts.append(
+                f"{len(noisy)} categor{'y has' if len(noisy) == 1 else 'ies have'} outfit MNSQ "
+                f"above {cut} (unexpected answers: persons far from where the category is "
+                f"likely chose it): {', '.join(shown)}"
+                + (f" and {more} more" if more > 0 else "")
+                + "."
+            )
+        else:
+            parts.append(
+                f"{len(noisy)} kategori(er) har outfit (medelkvadrat) över {cut} (oväntade svar): "
                 f"{', '.join(shown)}" + (f" och {more} till" if more > 0 else "") + "."
             )
     return " ".join(parts)
@@ -584,7 +604,8 @@ def rule_text(v: VerdictLike, lang: str = "en") -> str:
         )
     if t == "categories":
         return (
-            f"Andrich-trösklarna ska komma i ordning; minst {vals['min_count']} svar per kategori"
+            f"Andrich-trösklarna ska komma i ordning; minst {vals['min_count']} svar per kategori; "
+            f"kategorins outfit under {num(vals.get('outfit_max', 2.0), lang, 1)}"
         )
     if t == "dimensionality":
         return (

@@ -231,3 +231,17 @@ def test_reliability_coverage_names_the_persons_and_gives_all_measured() -> None
     assert cover["n_measured"] > cover["n_non_extreme"]
     assert cover["person_reliability"] == pytest.approx(cal.reliability["person_reliability"])
     assert np.isfinite(cover["person_reliability_all_measured"])
+
+
+def test_category_outfit_rule_is_applied() -> None:
+    """A category with outfit above 2 is not 'categories work: yes' (issue 13)."""
+    from measure.diagnostics import assess
+
+    sim = measure.simulate_responses(thresholds=[[-1.5, 0.0, 1.5]] * 5, n_persons=400, rng=5)
+    d = sim.responses.copy()
+    low = d.sum(axis=1).sort_values().index[:25]
+    d.loc[low, "item1"] = 3  # the lowest scorers choose the top category of item1
+    v = assess(measure.calibrate(d, model="pcm")).verdict("categories")
+    assert v.status == "warning"
+    assert "outfit MNSQ above 2" in v.text("en") and "item1 3" in v.text("en")
+    assert "category outfit MNSQ below 2" in v.rule
