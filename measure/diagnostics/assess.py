@@ -365,9 +365,9 @@ def _verdicts(
         )
     )
     # Andersen LR, median split
-    out.append(_lr_verdict("lr_median", lr_med, rules, None))
+    out.append(_lr_verdict("lr_median", lr_med, rules, None, len(cal.item_ids)))
     if lr_grp is not None:
-        out.append(_lr_verdict("lr_groups", lr_grp, rules, lr_grp.split))
+        out.append(_lr_verdict("lr_groups", lr_grp, rules, lr_grp.split, len(cal.item_ids)))
     # DIF
     if dif is not None:
         tab = dif.table
@@ -459,8 +459,31 @@ def _verdicts(
     return out
 
 
-def _lr_verdict(topic: str, lr: AndersenLR, rules: Rules, name: str | None) -> Verdict:
+def lr_effect_size(lr: AndersenLR) -> tuple[float, str]:
+    """The largest difference between subgroups in an item's location (mean of its thresholds,
+    each subgroup centred at mean 0), in logits, and the item: the size beside the LR p-value
+    (on very large samples a negligible difference is significant)."""
+    t = lr.thresholds
+    if t.empty or not np.isfinite(lr.statistic):
+        return float("nan"), ""
+    loc = t.groupby(["item", "group"], sort=False)["threshold"].mean().unstack("group")
+    spread = (loc.max(axis=1) - loc.min(axis=1)).dropna()
+    if spread.empty:
+        return float("nan"), ""
+    item = str(spread.idxmax())
+    return float(spread.max()), item
+
+
+def _lr_verdict(
+    topic: str, lr: AndersenLR, rules: Rules, name: str | None, n_items: int
+) -> Verdict:
+    effect, effect_item = lr_effect_size(lr)
     values: dict[str, Any] = {
+        "effect": effect,
+        "effect_item": effect_item,
+        "effect_cut": rules.dif_b,
+        "items_used": list(lr.items_used),
+        "n_items": n_items,
         "lr": lr.statistic,
         "df": lr.df,
         "p": lr.p_value,
@@ -470,11 +493,19 @@ def _lr_verdict(topic: str, lr: AndersenLR, rules: Rules, name: str | None) -> V
         "name": name,
         "groups": lr.groups["group"].astype(str).tolist(),
     }
+    partial = len(lr.items_used) < n_items
     if not np.isfinite(lr.statistic):
         status: Status = "info"
+    elif lr.significant(rules):
+        # a significant test with a negligible size (large samples) is a warning, not a problem
+        status = "problem" if not np.isfinite(effect) or effect >= rules.dif_b else "warning"
     else:
-        status = "problem" if lr.significant(rules) else "ok"
-    return _v(topic, status, values, lr.rule, SOURCES["andersen_lr"])
+        status = "warning" if partial else "ok"  # no green verdict on a partial test
+    rule = (
+        f"{lr.rule}; size: the largest difference in an item's location between the subgroups, "
+        f"a problem from {rules.dif_b:g} logits (ETS B)"
+    )
+    return _v(topic, status, values, rule, SOURCES["andersen_lr"] + "; " + SOURCES["dif"])
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

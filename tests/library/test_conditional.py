@@ -245,3 +245,55 @@ def test_category_outfit_rule_is_applied() -> None:
     assert v.status == "warning"
     assert "outfit MNSQ above 2" in v.text("en") and "item1 3" in v.text("en")
     assert "category outfit MNSQ below 2" in v.rule
+
+
+def _lr(p: float, used: tuple[str, ...], spread: float) -> object:
+    from measure.diagnostics.lrtest import AndersenLR
+
+    thr = pd.DataFrame(
+        {
+            "item": ["a", "a", "b", "b"],
+            "category": [1, 1, 1, 1],
+            "group": ["low", "high", "low", "high"],
+            "threshold": [0.0, spread, 0.0, -spread],
+            "se": [0.1] * 4,
+        }
+    )
+    return AndersenLR(
+        statistic=10.0,
+        df=2,
+        p_value=p,
+        split="median",
+        groups=pd.DataFrame({"group": ["low", "high"]}),
+        loglik_full=-1.0,
+        npar_full=2,
+        items_used=used,
+        dropped=pd.DataFrame({"item": [], "group": [], "reason": []}),
+        thresholds=thr,
+        rule="p < 0.05",
+    )
+
+
+@pytest.mark.parametrize(
+    ("p", "used", "spread", "status"),
+    [
+        (0.5, ("a", "b"), 0.1, "ok"),
+        (0.5, ("a", "b"), 0.1, "warning"),  # partial: 2 of 6 items
+        (0.014, ("a", "b"), 0.05, "warning"),  # significant, negligible size
+        (0.001, ("a", "b"), 0.8, "problem"),
+    ],
+)
+def test_lr_verdict_scope_and_size(
+    p: float, used: tuple[str, ...], spread: float, status: str
+) -> None:
+    from measure.diagnostics.assess import _lr_verdict
+    from measure.diagnostics.rules import Rules
+
+    n_items = 2 if status == "ok" else 6 if p == 0.5 else 2
+    v = _lr_verdict("lr_median", _lr(p, used, spread), Rules(), None, n_items)  # type: ignore[arg-type]
+    assert v.status == status
+    text = v.text("en")
+    assert "largest difference in an item's location" in text
+    if n_items == 6:
+        assert "Only 2 of the 6 items were tested" in text
+    assert "ETS B" in v.rule
