@@ -297,3 +297,10 @@ def test_lr_verdict_scope_and_size(
     if n_items == 6:
         assert "Only 2 of the 6 items were tested" in text
     assert "ETS B" in v.rule
+
+
+def test_rasch_on_an_item_without_variation_names_the_real_problem() -> None:
+    d = pd.DataFrame({"a": [0, 1, 0, 1, 1], "b": [0, 0, 0, 0, 0], "c": [1, 0, 1, 1, 0]})
+    with pytest.raises(measure.ResponseDataError, match=r"only one category .*: b\. An item") as e:
+        measure.calibrate(d, model="rasch")
+    assert "pcm" not in str(e.value)
