@@ -18,6 +18,7 @@ import click
 from measure._types import LANGS, METHODS, Method, ModelName, PersonEstimator
 from measure.calibration import calibrate, default_min_answered
 from measure.diagnostics.assess import reliability_coverage
+from measure.diagnostics.conditional import conditional_fit_scope
 from measure.diagnostics.rules import reliability_use
 from measure.responses import MAX_LISTED
 from measure.schemas import RESERVED_PERSON_COLUMNS
@@ -213,6 +214,7 @@ def calibrate_cmd(
 
             summary = cal.summary().to_dict()
             summary["reliability_coverage"] = reliability_coverage(cal)
+            summary["conditional_fit"] = conditional_fit_scope(cal.values)
             n_rows = len(frame)
             check_row_count(persons, summary, n_rows)
             summary.update(

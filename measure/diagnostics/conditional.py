@@ -64,6 +64,7 @@ __all__ = [
     "benjamini_hochberg",
     "conditional_fit",
     "conditional_fit_columns",
+    "conditional_fit_scope",
     "conditional_probabilities",
     "gamma_table",
     "partial_gamma",
@@ -91,30 +92,21 @@ def _log_eps(thresholds: FloatArray) -> FloatArray:
 
 
 def _tilts(log_eps: FloatArray, targets: FloatArray) -> FloatArray:
-    """theta with ``sum_i E_i(theta) = target`` for each target (safeguarded Newton)."""
+    """theta with ``sum_i E_i(theta)`` about ``target`` for each target.
+
+    The tilt need not be exact (conditional probabilities do not depend on it; it only keeps
+    ``P(R = r)`` of order one): the expected score is evaluated on a grid of theta and
+    interpolated (it increases with theta).
+    """
     x = np.arange(log_eps.shape[1], dtype=np.float64)
-    th = np.zeros(targets.shape)
-    lo = np.full(targets.shape, -60.0)
-    hi = np.full(targets.shape, 60.0)
-    for _ in range(200):
-        a = log_eps[None, :, :] + th[:, None, None] * x
-        a = a - a.max(axis=2, keepdims=True)
-        e = np.exp(a)
-        p = e / e.sum(axis=2, keepdims=True)
-        mean = (p * x).sum(axis=2)
-        var = (p * x**2).sum(axis=2) - mean**2
-        f = targets - mean.sum(axis=1)
-        d = var.sum(axis=1)
-        lo = np.where(f > 0, th, lo)
-        hi = np.where(f < 0, th, hi)
-        new = th + np.where(d > 0, f / np.maximum(d, 1e-300), 0.0)
-        bad = (new <= lo) | (new >= hi) | ~np.isfinite(new)
-        new = np.where(bad, 0.5 * (lo + hi), new)
-        done = bool(np.all(np.abs(new - th) < 1e-10))
-        th = new
-        if done:
-            break
-    return th
+    grid = np.linspace(-40.0, 40.0, 801)
+    a = log_eps[None, :, :] + grid[:, None, None] * x
+    a = a - a.max(axis=2, keepdims=True)
+    e = np.exp(a)
+    expected = ((e * x).sum(axis=2) / e.sum(axis=2)).sum(axis=1)
+    expected = np.maximum.accumulate(expected)  # guard against rounding
+    out: FloatArray = np.interp(targets, expected, grid)
+    return out
 
 
 def conditional_probabilities(thresholds: FloatArray, max_cat: IntArray) -> FloatArray:
@@ -170,19 +162,21 @@ def conditional_probabilities(thresholds: FloatArray, max_cat: IntArray) -> Floa
         for x in range(int(max_cat[j]) + 1):
             suffix[j][:, x : x + top + 1] += suffix[j + 1][:, : top + 1] * p[:, j, x : x + 1]
         top += int(max_cat[j])
-    g = prefix[n][np.arange(nr), np.arange(nr)]  # P(R = r) at r's own tilt
-    out = np.zeros((nr, n, width))
     rows = np.arange(nr)
+    g = prefix[n][rows, rows]  # P(R = r) at r's own tilt
+    out = np.zeros((nr, n, width))
+    # G_i[r, r - x] = sum_t f[r, t] b[r, r - x - t] = sum_t f[r, t] brev[r, x + t] with
+    # brev[r, u] = b[r, r - u]: one gather per item, then a sliding window over x
+    back = rows[:, None] - rows[None, :]
+    valid = back >= 0
+    back = np.clip(back, 0, rmax)
     for i in range(n):
         f, b = prefix[i], suffix[i + 1]
-        # G_i[r, s] = sum_t f[r, t] b[r, s - t]: needed at s = r - x only
-        for x in range(int(max_cat[i]) + 1):
-            s = rows - x
-            t = np.arange(rmax + 1)
-            idx = s[:, None] - t[None, :]
-            ok = (idx >= 0) & (s[:, None] >= 0)
-            vals = np.where(ok, b[rows[:, None], np.clip(idx, 0, rmax)], 0.0)
-            out[:, i, x] = p[:, i, x] * np.einsum("rt,rt->r", f, vals) / g
+        brev = np.zeros((nr, nr + width - 1))
+        brev[:, :nr] = np.where(valid, b[rows[:, None], back], 0.0)
+        win = np.lib.stride_tricks.sliding_window_view(brev, nr, axis=1)[:, :width]
+        gi = np.einsum("rt,rxt->rx", f, win)
+        out[:, i, :] = p[:, i, :] * gi / g[:, None]
     total = out.sum(axis=2, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(total > 0, out / total, 0.0)  # remove rounding drift
@@ -434,6 +428,33 @@ def _concordance(table: FloatArray) -> tuple[FloatArray, FloatArray]:
     return ll + hh, lh + hl
 
 
+def _gamma_sums(table: FloatArray) -> FloatArray:
+    """(C, D, sum n pi^c^2, sum n pi^c pi^d, sum n pi^d^2) of (K, X, Y) tables: the partial
+    gamma and its variance of several tables are functions of their summed sums."""
+    t = np.asarray(table, dtype=np.float64)
+    if t.ndim == 2:
+        t = t[None]
+    pc, pd_ = _concordance(t)
+    return np.array(
+        [
+            (t * pc).sum() / 2.0,
+            (t * pd_).sum() / 2.0,
+            (t * pc * pc).sum(),
+            (t * pc * pd_).sum(),
+            (t * pd_ * pd_).sum(),
+        ]
+    )
+
+
+def _gamma_from_sums(sums: FloatArray) -> GammaResult:
+    c, d, scc, scd, sdd = (float(v) for v in sums)
+    if c + d <= 0:
+        return GammaResult(float("nan"), float("nan"), c, d)
+    # sum n psi^2 with psi = 2 (D pi^c - C pi^d) / (C + D)^2
+    var = 4.0 * (d * d * scc - 2.0 * c * d * scd + c * c * sdd) / (c + d) ** 4
+    return GammaResult((c - d) / (c + d), float(np.sqrt(max(var, 0.0))), c, d)
+
+
 def gamma_table(table: FloatArray) -> GammaResult:
     """Partial gamma of a (K, X, Y) table of counts (K strata; a 2-d table is one stratum).
 
@@ -513,7 +534,11 @@ class RestScore:
 
 
 def restscore_association(
-    values: NDArray[np.integer], thresholds: FloatArray, max_cat: IntArray
+    values: NDArray[np.integer],
+    thresholds: FloatArray,
+    max_cat: IntArray,
+    *,
+    max_patterns: int | None = None,
 ) -> RestScore:
     """Observed and expected Goodman-Kruskal gamma of each item with its rest score.
 
@@ -522,6 +547,8 @@ def restscore_association(
     values : (N, I) int array; negative = missing.
     thresholds : (I, M) array of thresholds (NaN-padded).
     max_cat : (I,) int array.
+    max_patterns : with more missing-data patterns than this, every value is NaN (each pattern
+        needs its own symmetric functions).
 
     Notes
     -----
@@ -536,10 +563,11 @@ def restscore_association(
     mc = np.asarray(max_cat, dtype=np.int64)
     n_items = vals.shape[1]
     masks, inverse = pattern_groups(vals)
-    width = int(mc.max()) + 1
-    rtop = int(mc.sum())
-    obs = np.zeros((n_items, masks.shape[0], width, rtop + 1))
-    exp = np.zeros_like(obs)
+    if max_patterns is not None and masks.shape[0] > max_patterns:
+        nan = np.full(n_items, np.nan)
+        return RestScore(nan, nan, nan, nan, nan, nan)
+    obs = np.zeros((n_items, 5))  # gamma sums per item, added over the patterns
+    exp = np.zeros((n_items, 5))
     for k, mask in enumerate(masks):
         if mask.sum() < 2:
             continue
@@ -550,15 +578,20 @@ def restscore_association(
         rmax = int(mc[idx].sum())
         nr = np.bincount(r, minlength=rmax + 1).astype(np.float64)
         for col, i in enumerate(idx):
-            np.add.at(obs[i, k], (x[:, col], r - x[:, col]), 1.0)
-            for c in range(int(mc[i]) + 1):
-                s = np.arange(rmax - int(mc[i]) + 1)
-                exp[i, k, c, s] = nr[s + c] * prob[s + c, col, c]
+            m = int(mc[i])
+            o = np.zeros((m + 1, rmax - m + 1))
+            np.add.at(o, (x[:, col], r - x[:, col]), 1.0)
+            e = np.zeros_like(o)
+            s_ = np.arange(rmax - m + 1)
+            for c in range(m + 1):
+                e[c] = nr[s_ + c] * prob[s_ + c, col, c]
+            obs[i] += _gamma_sums(o)
+            exp[i] += _gamma_sums(e)
     go, ge, se = (np.full(n_items, np.nan) for _ in range(3))
     for i in range(n_items):
-        o = gamma_table(obs[i])
-        go[i], se[i] = o.gamma, o.se
-        ge[i] = gamma_table(exp[i]).gamma
+        og = _gamma_from_sums(obs[i])
+        go[i], se[i] = og.gamma, og.se
+        ge[i] = _gamma_from_sums(exp[i]).gamma
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (go - ge) / se
     p = _two_sided(z)
@@ -619,10 +652,49 @@ def partial_gamma_ld(values: NDArray[np.integer]) -> dict[tuple[int, int], Gamma
     return out
 
 
+#: calibrate() computes the conditional fit for at most this many missing-data patterns (each
+#: needs its own symmetric functions: about 2-20 ms for 20 items); beyond, the columns are empty
+MAX_PATTERNS = 250
+
+
+def conditional_fit_scope(values: NDArray[np.integer], max_patterns: int = MAX_PATTERNS) -> str:
+    """How the conditional fit of ``values`` conditions, in words (for ``summary.json``)."""
+    n = int(pattern_groups(np.asarray(values))[0].shape[0])
+    if n <= 1:
+        return "conditional fit: given the raw score (no missing answers)"
+    if n > max_patterns:
+        return (
+            f"conditional fit not computed: {n} missing-data patterns (more than "
+            f"{max_patterns}); each pattern needs its own conditioning"
+        )
+    return (
+        "conditional fit: given the raw score within each person's missing-data pattern "
+        f"({n} patterns)"
+    )
+
+
 def conditional_fit_columns(
-    values: NDArray[np.integer], thresholds: FloatArray, max_cat: IntArray
+    values: NDArray[np.integer],
+    thresholds: FloatArray,
+    max_cat: IntArray,
+    *,
+    max_patterns: int = MAX_PATTERNS,
 ) -> dict[str, FloatArray]:
-    """The ``cond_*`` columns of ``items.csv`` (part ``conditional`` of ``schemas.ITEMS``)."""
+    """The ``cond_*`` columns of ``items.csv`` (part ``conditional`` of ``schemas.ITEMS``);
+    NaN when the data have more than ``max_patterns`` missing-data patterns (see
+    :func:`conditional_fit_scope`)."""
+    names = (
+        "cond_outfit_msq",
+        "cond_outfit_se",
+        "cond_outfit_z",
+        "cond_outfit_p",
+        "cond_infit_msq",
+        "cond_infit_se",
+        "cond_infit_z",
+        "cond_infit_p",
+    )
+    if pattern_groups(np.asarray(values))[0].shape[0] > max_patterns:
+        return {name: np.full(np.asarray(values).shape[1], np.nan) for name in names}
     cf = conditional_fit(values, thresholds, max_cat)
     return {
         "cond_outfit_msq": cf.outfit_msq,

@@ -32,6 +32,9 @@ from measure.summary import Summary, short_repr
 
 __all__ = ["ItemAnalysis", "item_analysis"]
 
+#: restscore and the simulation condition on every missing-data pattern: at most this many
+MAX_PATTERNS = 1000
+
 
 @dataclass(frozen=True, repr=False)
 class ItemAnalysis:
@@ -163,7 +166,10 @@ def item_analysis(
     """
     rules = rules or Rules()
     items = list(cal.item_ids)
-    rs = restscore_association(cal.values, cal.threshold_matrix, cal.max_category)
+    n_patterns = int(np.unique(cal.values >= 0, axis=0).shape[0])
+    rs = restscore_association(
+        cal.values, cal.threshold_matrix, cal.max_category, max_patterns=MAX_PATTERNS
+    )
     restscore = RESTSCORE.frame(
         {
             "item": items,
@@ -175,6 +181,11 @@ def item_analysis(
             "p_adjusted": rs.p_adjusted,
         }
     )
+    if bootstrap > 0 and n_patterns > MAX_PATTERNS:
+        raise ValueError(
+            f"--bootstrap: the data have {n_patterns} missing-data patterns (more than "
+            f"{MAX_PATTERNS}); the simulation conditions on each pattern and would take too long"
+        )
     cut = simulate_cutoffs(cal, n_replicates=bootstrap, rng=rng) if bootstrap > 0 else None
     ld = q3(cal, rules=rules)
     pg = partial_gamma_ld(cal.values)
@@ -254,7 +265,12 @@ def item_analysis(
         },
         "restscore": {
             "rule": "observed gamma differs from the expected (Benjamini-Hochberg adjusted p < "
-            f"{rules.alpha:g})",
+            f"{rules.alpha:g})"
+            + (
+                f"; not computed: {n_patterns} missing-data patterns (more than {MAX_PATTERNS})"
+                if n_patterns > MAX_PATTERNS
+                else ""
+            ),
             "source": SOURCES["restscore"],
         },
         "local_dependence": {
@@ -290,5 +306,5 @@ def item_analysis(
         dimensionality=dimensionality,
         cutoffs=cut,
         rules=rule_text,
-        n_patterns=int(np.unique(cal.values >= 0, axis=0).shape[0]),
+        n_patterns=n_patterns,
     )

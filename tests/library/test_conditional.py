@@ -304,3 +304,15 @@ def test_rasch_on_an_item_without_variation_names_the_real_problem() -> None:
     with pytest.raises(measure.ResponseDataError, match=r"only one category .*: b\. An item") as e:
         measure.calibrate(d, model="rasch")
     assert "pcm" not in str(e.value)
+
+
+def test_conditional_fit_scope_says_how_it_conditions() -> None:
+    from measure.diagnostics.conditional import conditional_fit_columns, conditional_fit_scope
+
+    full = np.array([[0, 1], [1, 0], [1, 1]])
+    assert "no missing answers" in conditional_fit_scope(full)
+    some = np.array([[0, 1, -1], [1, 0, 1], [1, -1, 0]])
+    assert "within each person's missing-data pattern (3 patterns)" in conditional_fit_scope(some)
+    assert "not computed: 3 missing-data patterns" in conditional_fit_scope(some, max_patterns=2)
+    cols = conditional_fit_columns(some, np.zeros((3, 1)), np.ones(3, np.int64), max_patterns=2)
+    assert np.isnan(cols["cond_outfit_msq"]).all()
