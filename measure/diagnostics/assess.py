@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 
 from measure.diagnostics._residuals import residuals
 from measure.diagnostics.categories import CollapseSuggestion, category_table, suggest_collapse
+from measure.diagnostics.conditional import restscore_association
 from measure.diagnostics.dependence import LocalDependence, q3
 from measure.diagnostics.dif import DIFResult, dif_analysis
 from measure.diagnostics.dimensionality import Dimensionality, residual_pca
@@ -24,6 +25,10 @@ from measure.summary import Summary, short_repr
 __all__ = ["Assessment", "assess", "item_fit_table"]
 
 
+#: the restscore gammas condition on every missing-data pattern: at most this many
+RESTSCORE_MAX_PATTERNS = 1000
+
+
 @dataclass(frozen=True)
 class Assessment:
     """Every diagnostic of one calibration, and the verdicts drawn from them.
@@ -32,7 +37,9 @@ class Assessment:
     ----------
     calibration : the calibration assessed.
     rules : the rules applied.
-    item_fit : items table with misfit flags (see :func:`item_fit_table`).
+    item_fit : items table with misfit flags (see :func:`item_fit_table`) and the item-restscore
+        gammas (restscore_gamma_observed, restscore_gamma_expected, restscore_p_adjusted;
+        :func:`measure.diagnostics.restscore_association`).
     categories : :func:`category_table`; collapse : :func:`suggest_collapse`.
     targeting, information, dimensionality, local_dependence : the other diagnostics.
     lr_median : Andersen's LR test for the median raw-score split.
@@ -185,6 +192,12 @@ def assess(
             else "group"
         )
     fit = item_fit_table(cal, rules=rules)
+    rs = restscore_association(
+        cal.values, cal.threshold_matrix, cal.max_category, max_patterns=RESTSCORE_MAX_PATTERNS
+    )
+    fit["restscore_gamma_observed"] = rs.gamma_observed
+    fit["restscore_gamma_expected"] = rs.gamma_expected
+    fit["restscore_p_adjusted"] = rs.p_adjusted
     resid = residuals(cal)  # once, for categories, dimensionality and local dependence
     cats = category_table(cal, rules=rules, resid=resid)
     collapse = suggest_collapse(cal, rules=rules)

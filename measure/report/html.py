@@ -203,6 +203,13 @@ def _items_section(a: Assessment, lang: str) -> str:
             ("cond_outfit_msq", ("Cond. outfit", "Betingad outfit"), n2),
             ("cond_outfit_p", ("p", "p"), _n(lang, 3)),
         ]
+    restscore = "restscore_gamma_observed" in a.item_fit
+    if restscore:
+        cols += [
+            ("restscore_gamma_observed", ("Restscore γ obs.", "Restpoäng γ obs."), n2),
+            ("restscore_gamma_expected", ("exp.", "förv."), n2),
+            ("restscore_p_adjusted", ("p (BH)", "p (BH)"), _n(lang, 3)),
+        ]
     tab = _table(
         a.item_fit,
         cols,
@@ -259,6 +266,11 @@ def _items_section(a: Assessment, lang: str) -> str:
             f'<p class="note">{_e(tr("cond_fit_note", lang))}</p>'
             f'<p class="rule">{_e(tr("rule", lang))}: {_e(tr("conditional_rule", lang))}. '
             f"{_e(tr('source', lang))}: {_e(SOURCES['conditional_fit'])}.</p>"
+        )
+    if restscore:
+        fit_rules += (
+            f'<p class="rule">{_e(tr("rule", lang))}: {_e(tr("restscore_rule", lang))}. '
+            f"{_e(tr('source', lang))}: {_e(SOURCES['restscore'])}.</p>"
         )
     return (
         f'<h3 id="items">{_e(tr("items_h", lang))}</h3><p class="note">'

@@ -65,6 +65,15 @@ TEXT: dict[str, dict[str, str]] = {
         "sv": "Betingad infit/outfit: passar ej när det tvåsidiga p < 0,05 (|z| > 1,96); "
         "storleken är medelkvadraten själv",
     },
+    "restscore_rule": {
+        "en": "Item-restscore: Goodman-Kruskal gamma of the item and the rest score, observed "
+        "against the value expected under the model; a difference with Benjamini-Hochberg "
+        "adjusted p < 0.05 flags the item (observed below expected: it discriminates less than "
+        "the model expects)",
+        "sv": "Fråga-restpoäng: Goodman-Kruskals gamma mellan frågan och restpoängen, observerat "
+        "mot det som modellen förväntar; en skillnad med Benjamini-Hochberg-justerat p < 0,05 "
+        "flaggar frågan (observerat under förväntat: den skiljer sämre än modellen förväntar)",
+    },
     "reliability_h": {"en": "Reliability", "sv": "Reliabilitet"},
     "wright_h": {"en": "Wright map", "sv": "Wright-karta"},
     "wright_note": {

@@ -215,6 +215,7 @@ def test_report_shows_conditional_fit_beside_unconditional_with_rules() -> None:
     assert "Cond. infit" in html and "Cond. outfit" in html and "Infit MNSQ" in html
     assert "Christensen, Kreiner &amp; Mesbah 2013" in html
     assert "misfit when the two-sided p &lt; 0.05" in html
+    assert "Restscore γ obs." in html and "Kreiner 2011" in html
 
 
 def test_reliability_coverage_names_the_persons_and_gives_all_measured() -> None:
