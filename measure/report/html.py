@@ -547,8 +547,12 @@ def _dif_section(a: Assessment, lang: str) -> str:
             ("z", ("z", "z"), n2),
             ("p", ("p", "p"), _n(lang, 4)),
             ("ets_class", ("ETS", "ETS"), _txt),
+            ("anchor", ("Anchor", "Ankare"), _yn(lang)),
             ("mh_logit", ("MH log OR", "MH log OR"), n2),
             ("mh_p", ("MH p", "MH p"), _n(lang, 4)),
+            ("mh_class", ("MH ETS", "MH ETS"), _txt),
+            ("partial_gamma", ("Partial γ", "Partiell γ"), n2),
+            ("partial_gamma_p", ("γ p", "γ p"), _n(lang, 4)),
             ("note", ("Note", "Anmärkning"), _txt),
         ],
         lang,
@@ -562,7 +566,11 @@ def _dif_section(a: Assessment, lang: str) -> str:
     )
     return (
         f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'
-        f"{_e(tr('dif_note', lang))}</p>{tab}{_fig_block(img)}"
+        f"{_e(tr('dif_note', lang))}</p>{tab}"
+        f'<p class="note">{_e(tr("dif_gamma_note", lang))}</p>'
+        f'<p class="rule">{_e(tr("source", lang))}: {_e(SOURCES["dif"])}; '
+        f"{_e(SOURCES['mantel_haenszel'])}; {_e(SOURCES['partial_gamma'])}.</p>"
+        f"{_fig_block(img)}"
     )
 
 

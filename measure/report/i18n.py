@@ -74,6 +74,20 @@ TEXT: dict[str, dict[str, str]] = {
         "mot det som modellen förväntar; en skillnad med Benjamini-Hochberg-justerat p < 0,05 "
         "flaggar frågan (observerat under förväntat: den skiljer sämre än modellen förväntar)",
     },
+    "dif_gamma_note": {
+        "en": "Anchor: the item was among the items the groups' scales were aligned on after "
+        "purification. The contrast and its ETS class come from separate calibrations aligned on "
+        "the anchors; Mantel-Haenszel (dichotomous items) and the partial gamma condition on the "
+        "total score instead, so the classes can differ: read them side by side. Partial gamma: "
+        "positive = the focal group scores higher on the item than reference persons with the "
+        "same total score.",
+        "sv": "Ankare: frågan var bland dem som gruppernas skalor länkades på efter rensning. "
+        "Kontrasten och dess ETS-klass kommer från separata kalibreringar länkade på ankarna; "
+        "Mantel-Haenszel (tvåvärda frågor) och den partiella gamman betingar i stället på "
+        "totalpoängen, så klasserna kan skilja sig: läs dem sida vid sida. Partiell gamma: "
+        "positiv = fokalgruppen får högre poäng på frågan än referenspersoner med samma "
+        "totalpoäng.",
+    },
     "reliability_h": {"en": "Reliability", "sv": "Reliabilitet"},
     "wright_h": {"en": "Wright map", "sv": "Wright-karta"},
     "wright_note": {
