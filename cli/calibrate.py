@@ -329,6 +329,23 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
         if mis
         else "No item misfits (infit and outfit MNSQ within 0.6-1.4)."
     )
+    ia = s.get("item_analysis")
+    if ia:
+        rest = ia["restscore_significant"]
+        parts_ia = [
+            "item-restscore differs from the model for "
+            + (", ".join(rest) if rest else "no item"),
+            f"{ia['local_dependence_flagged_pairs']} locally dependent item pair(s)",
+            "first residual contrast " + ("flagged" if ia["first_contrast_flagged"] else "ok"),
+        ]
+        outside = ia.get("conditional_fit_outside_simulated")
+        if outside is not None:
+            parts_ia.insert(
+                0,
+                "conditional fit outside its simulated interval: "
+                + (", ".join(outside) if outside else "no item"),
+            )
+        lines.append("Item analysis (--diagnostics): " + "; ".join(parts_ia) + ".")
     n_bad = s["invalid_cells_set_missing"]
     if n_bad:
         shown = min(n_bad, MAX_LISTED)

@@ -44,6 +44,7 @@ def test_diagnostics_writes_the_tables_reproducibly(tmp_path: Path) -> None:
     assert summary["item_analysis"]["bootstrap"]["seed"] == 9
     assert summary["conditional_fit"].startswith("conditional fit: given the raw score")
     assert "rule" in summary["item_analysis"]["rules"]["restscore"]
+    assert "Item analysis (--diagnostics): conditional fit outside" in res.output
 
 
 def test_bootstrap_needs_diagnostics(tmp_path: Path) -> None:
