@@ -636,19 +636,26 @@ def partial_gamma_ld(values: NDArray[np.integer]) -> dict[tuple[int, int], Gamma
     stratified by their missing-data pattern and rest score; with complete data this is
     ``iarm::partgam_LD(items)`` (the rows with Item1 = i, Item2 = j).
     """
-    vals = np.asarray(values)
-    masks, inverse = pattern_groups(vals)
-    total = np.where(vals >= 0, vals, 0).sum(axis=1)
+    vals = np.asarray(values).astype(np.int64)
+    _, inverse = pattern_groups(vals)
+    answered = vals >= 0
+    x = np.where(answered, vals, 0)
+    total = x.sum(axis=1)
     width = int(total.max(initial=0)) + 1
+    ncat = int(x.max(initial=0)) + 1
     out: dict[tuple[int, int], GammaResult] = {}
     n_items = vals.shape[1]
     for j in range(n_items):
-        strata = inverse * width + (total - np.where(vals[:, j] >= 0, vals[:, j], 0))
+        levels, z = np.unique(inverse * width + (total - x[:, j]), return_inverse=True)
+        z = z.reshape(-1)
+        nz = int(levels.size)
         for i in range(n_items):
             if i == j:
                 continue
-            ok = (vals[:, i] >= 0) & (vals[:, j] >= 0)
-            out[(i, j)] = partial_gamma(vals[ok, i], vals[ok, j], strata[ok])
+            ok = answered[:, i] & answered[:, j]
+            cell = (z[ok] * ncat + x[ok, i]) * ncat + x[ok, j]
+            table = np.bincount(cell, minlength=nz * ncat * ncat).astype(np.float64)
+            out[(i, j)] = gamma_table(table.reshape(nz, ncat, ncat))
     return out
 
 
