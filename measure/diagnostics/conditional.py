@@ -79,6 +79,8 @@ IntArray = NDArray[np.int64]
 
 #: a conditional variance below this is zero (the raw score fixes the answer)
 _NO_VARIANCE = 1e-12
+#: persons per block of the fit sums
+_BLOCK = 65536
 
 
 # ----------------------------------------------------------------------------- probabilities
@@ -203,8 +205,20 @@ def pattern_groups(values: NDArray[np.integer]) -> tuple[NDArray[np.bool_], IntA
     Returns the distinct answered-item masks (P x I) and each person's pattern index (N,).
     """
     answered = np.asarray(values) >= 0
-    masks, inverse = np.unique(answered, axis=0, return_inverse=True)
-    return masks.astype(bool), inverse.reshape(-1).astype(np.int64)
+    n, n_items = answered.shape
+    if answered.all():  # complete data: one pattern, no sorting
+        return np.ones((1, n_items), dtype=bool), np.zeros(n, dtype=np.int64)
+    packed = np.packbits(answered, axis=1)  # (N, ceil(I / 8)) bytes per person
+    key: NDArray[np.generic]
+    if packed.shape[1] <= 8:
+        word = np.zeros(n, dtype=np.uint64)
+        for b in range(packed.shape[1]):
+            word = (word << np.uint64(8)) | packed[:, b].astype(np.uint64)
+        key = word
+    else:
+        key = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return answered[first], inverse.reshape(-1).astype(np.int64)
 
 
 # ----------------------------------------------------------------------------- conditional fit
@@ -292,25 +306,27 @@ def fit_sums(values: NDArray[np.integer], tables: list[PatternTable]) -> _FitSum
     sums = [np.zeros(n_items) for _ in range(6)]
     for tab in tables:
         idx = tab.items
-        x = values[np.ix_(tab.rows, idx)].astype(np.float64)
-        r = x.sum(axis=1).astype(np.int64)
-        keep = (r > 0) & (r < tab.max_score)
-        x, r = x[keep], r[keep]
-        if r.size == 0:
-            continue
         e, v, w = tab.e, tab.v, tab.w
-        ev, vv = e[r], v[r]
-        ok = vv > _NO_VARIANCE  # an answer the score fixes carries no information: left out
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z2 = np.where(ok, (x - ev) ** 2 / vv, 0.0)
-        counts = np.bincount(r, minlength=tab.max_score + 1).astype(np.float64)
         wfin = np.where(v > _NO_VARIANCE, w, 0.0)
-        sums[0][idx] += ok.sum(axis=0)
-        sums[1][idx] += z2.sum(axis=0)
-        sums[2][idx] += np.where(ok, (x - ev) ** 2, 0.0).sum(axis=0)
-        sums[3][idx] += np.where(ok, vv, 0.0).sum(axis=0)
-        sums[4][idx] += counts @ wfin
-        sums[5][idx] += counts @ (v**2 * wfin)
+        for start in range(0, tab.rows.size, _BLOCK):  # blocks: bounded memory on big data
+            x = values[np.ix_(tab.rows[start : start + _BLOCK], idx)].astype(np.float64)
+            r = x.sum(axis=1).astype(np.int64)
+            keep = (r > 0) & (r < tab.max_score)
+            x, r = x[keep], r[keep]
+            if r.size == 0:
+                continue
+            ev, vv = e[r], v[r]
+            ok = vv > _NO_VARIANCE  # an answer the score fixes carries no information
+            sq = np.where(ok, (x - ev) ** 2, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z2 = np.where(ok, sq / vv, 0.0)
+            counts = np.bincount(r, minlength=tab.max_score + 1).astype(np.float64)
+            sums[0][idx] += ok.sum(axis=0)
+            sums[1][idx] += z2.sum(axis=0)
+            sums[2][idx] += sq.sum(axis=0)
+            sums[3][idx] += np.where(ok, vv, 0.0).sum(axis=0)
+            sums[4][idx] += counts @ wfin
+            sums[5][idx] += counts @ (v**2 * wfin)
     return _FitSums(*sums)
 
 
@@ -664,6 +680,10 @@ def partial_gamma_ld(values: NDArray[np.integer]) -> dict[tuple[int, int], Gamma
 MAX_PATTERNS = 250
 
 
+def _n_patterns(values: NDArray[np.integer]) -> int:
+    return int(pattern_groups(values)[0].shape[0])
+
+
 def conditional_fit_scope(values: NDArray[np.integer], max_patterns: int = MAX_PATTERNS) -> str:
     """How the conditional fit of ``values`` conditions, in words (for ``summary.json``)."""
     n = int(pattern_groups(np.asarray(values))[0].shape[0])
@@ -700,7 +720,7 @@ def conditional_fit_columns(
         "cond_infit_z",
         "cond_infit_p",
     )
-    if pattern_groups(np.asarray(values))[0].shape[0] > max_patterns:
+    if _n_patterns(np.asarray(values)) > max_patterns:
         return {name: np.full(np.asarray(values).shape[1], np.nan) for name in names}
     cf = conditional_fit(values, thresholds, max_cat)
     return {
