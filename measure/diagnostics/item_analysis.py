@@ -21,6 +21,7 @@ from measure.diagnostics.categories import category_table
 from measure.diagnostics.conditional import (
     benjamini_hochberg,
     partial_gamma_ld,
+    pattern_groups,
     restscore_association,
 )
 from measure.diagnostics.dependence import q3
@@ -166,7 +167,7 @@ def item_analysis(
     """
     rules = rules or Rules()
     items = list(cal.item_ids)
-    n_patterns = int(np.unique(cal.values >= 0, axis=0).shape[0])
+    n_patterns = int(pattern_groups(cal.values)[0].shape[0])
     rs = restscore_association(
         cal.values, cal.threshold_matrix, cal.max_category, max_patterns=MAX_PATTERNS
     )
