@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from numpy.typing import ArrayLike
 
 from measure.diagnostics._residuals import residuals
 from measure.diagnostics.categories import CollapseSuggestion, category_table, suggest_collapse
-from measure.diagnostics.conditional import restscore_association
+from measure.diagnostics.conditional import partial_gamma_ld, restscore_association
 from measure.diagnostics.dependence import LocalDependence, q3
 from measure.diagnostics.dif import DIFResult, dif_analysis
 from measure.diagnostics.dimensionality import Dimensionality, residual_pca
@@ -204,7 +205,7 @@ def assess(
     tgt = targeting(cal, rules=rules)
     info = information_curve(cal, rules=rules)
     dim = residual_pca(cal, rules=rules, resid=resid)
-    ld = q3(cal, rules=rules, resid=resid)
+    ld = _with_partial_gammas(q3(cal, rules=rules, resid=resid), cal)
     lr_med = andersen_lr(cal, split="median", rules=rules)
     lr_grp = None
     dif = None
@@ -227,6 +228,32 @@ def assess(
         dif=dif,
         verdicts=tuple(verdicts),
     )
+
+
+#: pairs (highest Q3 first) given partial gammas in the assessment (and the report)
+LD_GAMMA_PAIRS = 10
+
+
+def _with_partial_gammas(ld: LocalDependence, cal: Calibration) -> LocalDependence:
+    """``ld`` with partial_gamma_12 (item_1 and item_2 given the total minus item_2) and
+    partial_gamma_21 (given the total minus item_1) for the first ``LD_GAMMA_PAIRS`` pairs."""
+    ids = list(cal.item_ids)
+    pairs = ld.pairs.copy()
+    top = [
+        (ids.index(str(a)), ids.index(str(b)))
+        for a, b in zip(
+            pairs["item_1"][:LD_GAMMA_PAIRS], pairs["item_2"][:LD_GAMMA_PAIRS], strict=True
+        )
+    ]
+    gam = partial_gamma_ld(cal.values, top + [(j, i) for i, j in top])
+    g12 = np.full(len(pairs), np.nan)
+    g21 = np.full(len(pairs), np.nan)
+    for k, (i, j) in enumerate(top):
+        g12[k] = gam[(i, j)].gamma
+        g21[k] = gam[(j, i)].gamma
+    pairs["partial_gamma_12"] = g12
+    pairs["partial_gamma_21"] = g21
+    return dataclasses.replace(ld, pairs=pairs)
 
 
 def _v(topic: str, status: Status, values: dict[str, Any], rule: str, source: str) -> Verdict:

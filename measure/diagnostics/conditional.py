@@ -645,10 +645,13 @@ def partial_gamma_dif(values: NDArray[np.integer], group: NDArray[np.generic]) -
     return out
 
 
-def partial_gamma_ld(values: NDArray[np.integer]) -> dict[tuple[int, int], GammaResult]:
+def partial_gamma_ld(
+    values: NDArray[np.integer], pairs: list[tuple[int, int]] | None = None
+) -> dict[tuple[int, int], GammaResult]:
     """Partial gamma of every ordered item pair (i, j) given the total score minus item j.
 
-    Returns ``{(i, j): GammaResult}`` for i != j. Persons who answered both items enter,
+    Returns ``{(i, j): GammaResult}`` for i != j (or for the ordered ``pairs`` given). Persons
+    who answered both items enter,
     stratified by their missing-data pattern and rest score; with complete data this is
     ``iarm::partgam_LD(items)`` (the rows with Item1 = i, Item2 = j).
     """
@@ -661,12 +664,15 @@ def partial_gamma_ld(values: NDArray[np.integer]) -> dict[tuple[int, int], Gamma
     ncat = int(x.max(initial=0)) + 1
     out: dict[tuple[int, int], GammaResult] = {}
     n_items = vals.shape[1]
+    wanted = None if pairs is None else set(pairs)
     for j in range(n_items):
+        if wanted is not None and not any(b == j for _, b in wanted):
+            continue
         levels, z = np.unique(inverse * width + (total - x[:, j]), return_inverse=True)
         z = z.reshape(-1)
         nz = int(levels.size)
         for i in range(n_items):
-            if i == j:
+            if i == j or (wanted is not None and (i, j) not in wanted):
                 continue
             ok = answered[:, i] & answered[:, j]
             cell = (z[ok] * ncat + x[ok, i]) * ncat + x[ok, j]

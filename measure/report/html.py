@@ -467,6 +467,8 @@ def _ld_section(a: Assessment, lang: str) -> str:
             ("item_2", ("Item", "Fråga"), _txt),
             ("q3", ("Q3", "Q3"), n2),
             ("q3_star", ("Q3*", "Q3*"), n2),
+            ("partial_gamma_12", ("Partial γ (1|R-2)", "Partiell γ (1|R-2)"), n2),
+            ("partial_gamma_21", ("Partial γ (2|R-1)", "Partiell γ (2|R-1)"), n2),
             ("n", ("n", "n"), _int),
             ("flagged", ("Flagged", "Flaggad"), _yn(lang)),
         ],
@@ -477,6 +479,9 @@ def _ld_section(a: Assessment, lang: str) -> str:
     return (
         f'<h3 id="local-dependence">{_e(tr("ld_h", lang))}</h3><p class="note">'
         f"{_e(tr('ld_note', lang))} {_e(mean)}.</p>{tab}"
+        f'<p class="note">{_e(tr("ld_gamma_note", lang))}</p>'
+        f'<p class="rule">{_e(tr("source", lang))}: {_e(SOURCES["local_dependence"])}; '
+        f"{_e(SOURCES['partial_gamma'])}.</p>"
     )
 
 

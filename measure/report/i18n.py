@@ -88,6 +88,16 @@ TEXT: dict[str, dict[str, str]] = {
         "positiv = fokalgruppen får högre poäng på frågan än referenspersoner med samma "
         "totalpoäng.",
     },
+    "ld_gamma_note": {
+        "en": "Partial gamma (1|R-2): the two items' association among persons with the same "
+        "total score minus the second item (and the reverse); |gamma| < 0.21 is negligible, "
+        "0.21-0.31 slight to moderate, above 0.31 moderate to large. All ordered pairs with "
+        "their p-values: local_dependence.csv (measure calibrate --diagnostics).",
+        "sv": "Partiell gamma (1|R-2): sambandet mellan frågorna bland personer med samma "
+        "totalpoäng minus den andra frågan (och omvänt); |gamma| < 0,21 försumbart, 0,21-0,31 "
+        "litet till måttligt, över 0,31 måttligt till stort. Alla ordnade par med p-värden: "
+        "local_dependence.csv (measure calibrate --diagnostics).",
+    },
     "reliability_h": {"en": "Reliability", "sv": "Reliabilitet"},
     "wright_h": {"en": "Wright map", "sv": "Wright-karta"},
     "wright_note": {
