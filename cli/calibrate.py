@@ -333,8 +333,7 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
     if ia:
         rest = ia["restscore_significant"]
         parts_ia = [
-            "item-restscore differs from the model for "
-            + (", ".join(rest) if rest else "no item"),
+            "item-restscore differs from the model for " + (", ".join(rest) if rest else "no item"),
             f"{ia['local_dependence_flagged_pairs']} locally dependent item pair(s)",
             "first residual contrast " + ("flagged" if ia["first_contrast_flagged"] else "ok"),
         ]
