@@ -100,6 +100,12 @@ _METHOD_WORDS = {"CML": "conditional ML"}
     "contrast simulated from the fitted model in B data sets (0: fixed rules of thumb).",
 )
 @click.option(
+    "--bootstrap-refit",
+    is_flag=True,
+    help="With --bootstrap: re-estimate the items in every simulated data set (as iarm's "
+    "boot_fit; one CML fit per data set, slower).",
+)
+@click.option(
     "--seed",
     type=int,
     default=1,
@@ -132,6 +138,7 @@ def calibrate_cmd(
     dif_column: str | None,
     diagnostics: bool,
     bootstrap: int,
+    bootstrap_refit: bool,
     seed: int,
     report: bool,
     lang: str,
@@ -155,6 +162,8 @@ def calibrate_cmd(
         extra["reference"] = Path(save_reference_path)
     if bootstrap and not diagnostics:
         raise click.UsageError("--bootstrap needs --diagnostics")
+    if bootstrap_refit and not bootstrap:
+        raise click.UsageError("--bootstrap-refit needs --bootstrap B")
     outputs.check(
         out,
         TABLES + (["dif"] if dif_column else []) + (DIAGNOSTIC_TABLES if diagnostics else []),
@@ -284,7 +293,9 @@ def calibrate_cmd(
                     )
                     from measure.diagnostics import item_analysis
 
-                    analysis = item_analysis(cal, bootstrap=bootstrap, rng=seed)
+                    analysis = item_analysis(
+                        cal, bootstrap=bootstrap, rng=seed, refit=bootstrap_refit
+                    )
                     tables.update(analysis.tables())
                     summary["item_analysis"] = analysis.summary().to_dict()
                 progress.stage("writing")

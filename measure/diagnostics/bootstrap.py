@@ -30,12 +30,14 @@ from numpy.typing import NDArray
 
 from measure._estimation.persons import raw_score_table
 from measure.diagnostics._residuals import pairwise_correlation
+from measure.diagnostics._subfit import fit_items, informative_gaps
 from measure.diagnostics.conditional import (
     PatternTable,
     fit_sums,
     msq_from_sums,
     pattern_tables,
 )
+from measure.exceptions import ConvergenceError
 from measure.models import category_probabilities, item_moments
 from measure.results import Calibration
 
@@ -65,6 +67,7 @@ class SimulatedCutoffs:
     first_contrast: FloatArray
     level: float
     seed: int | None
+    refit: bool = False  #: items re-estimated in every replicate
 
     @property
     def n_replicates(self) -> int:
@@ -158,6 +161,7 @@ def simulate_statistics(
     n_replicates: int = 200,
     rng: np.random.Generator | int | None = None,
     level: float = 0.95,
+    refit: str | None = None,
 ) -> SimulatedCutoffs:
     """Draw ``n_replicates`` data sets from the model and compute the statistics of each.
 
@@ -175,6 +179,11 @@ def simulate_statistics(
     rng : Generator, int seed or None
     level : float
         Coverage of the item intervals and percentile of the one-sided cut-offs.
+    refit : model name or None
+        With a model ("rasch", "pcm", "rsm") the items are re-estimated by CML in every
+        replicate (through the pipeline, :func:`measure.diagnostics._subfit.fit_items`), as
+        iarm's ``boot_fit`` does; a replicate in which some category has no informative answer
+        is drawn again (at most ``10 n_replicates`` draws). Slower: one CML fit per replicate.
     """
     if n_replicates < 1:
         raise ValueError(f"n_replicates must be at least 1, got {n_replicates}")
@@ -199,13 +208,31 @@ def simulate_statistics(
     infit = np.full_like(outfit, np.nan)
     q3max = np.full(n_replicates, np.nan)
     first = np.full(n_replicates, np.nan)
-    for b in range(n_replicates):
+    b = draws = 0
+    while b < n_replicates:
+        draws += 1
+        if draws > 10 * n_replicates:
+            raise ValueError(
+                f"only {b} of {n_replicates} simulated data sets could be re-estimated (too "
+                "many have a category without informative answers); use refit=None"
+            )
         u = np.asarray(gen.random(size=vals.shape), dtype=np.float64)
         x = (u[:, :, None] > cum).sum(axis=2).astype(np.int16)
         x[missing] = -1
-        outfit[b], infit[b] = msq_from_sums(fit_sums(x, tables))
-        q3max[b], first[b] = _q3_and_contrast(x, tables, resid)
-    return SimulatedCutoffs(outfit, infit, q3max, first, level, seed)
+        tabs, res = tables, resid
+        if refit is not None:
+            if informative_gaps(x, mc, refit):
+                continue
+            try:
+                sub = fit_items(x, mc, refit)
+            except ConvergenceError:
+                continue
+            tabs = pattern_tables(vals, sub.thresholds, mc)
+            res = _residual_tables(tabs, sub.thresholds, mc)
+        outfit[b], infit[b] = msq_from_sums(fit_sums(x, tabs))
+        q3max[b], first[b] = _q3_and_contrast(x, tabs, res)
+        b += 1
+    return SimulatedCutoffs(outfit, infit, q3max, first, level, seed, refit is not None)
 
 
 def simulate_cutoffs(
@@ -214,6 +241,7 @@ def simulate_cutoffs(
     n_replicates: int = 200,
     rng: np.random.Generator | int | None = None,
     level: float = 0.95,
+    refit: bool = False,
 ) -> SimulatedCutoffs:
     """Cut-offs for the conditional item fit, Q3* and the first residual contrast, simulated
     from a calibration (its thresholds, its persons' WLE measures, its missing-data pattern).
@@ -229,8 +257,9 @@ def simulate_cutoffs(
     >>> cut.cond_outfit.shape
     (20, 4)
 
-    iarm's ``boot_fit(model, B)`` simulates from the persons' WLE measures in the same way (and
-    re-estimates the items in every replicate; see the module notes).
+    iarm's ``boot_fit(model, B)`` simulates from the persons' WLE measures in the same way and
+    re-estimates the items in every replicate: ``refit=True`` does that too (one CML fit per
+    replicate); by default the calibration's items are kept (see the module notes).
     """
     theta = cal.persons["wle"].to_numpy(dtype=np.float64)
     if theta.shape[0] != cal.values.shape[0]:
@@ -243,4 +272,5 @@ def simulate_cutoffs(
         n_replicates=n_replicates,
         rng=rng,
         level=level,
+        refit=cal.model if refit else None,
     )

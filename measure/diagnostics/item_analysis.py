@@ -94,6 +94,7 @@ class ItemAnalysis:
                 "level": self.cutoffs.level,
                 "q3_star_cutoff": self.cutoffs.q3_star_cutoff,
                 "first_contrast_cutoff": self.cutoffs.contrast_cutoff,
+                "items_reestimated": self.cutoffs.refit,
             },
             "rules": self.rules,
         }
@@ -132,6 +133,7 @@ def item_analysis(
     bootstrap: int = 0,
     rng: np.random.Generator | int | None = None,
     rules: Rules | None = None,
+    refit: bool = False,
 ) -> ItemAnalysis:
     """Restscore, local dependence, categories and dimensionality tables of a calibration.
 
@@ -141,6 +143,8 @@ def item_analysis(
     bootstrap : int
         Replicates for cut-offs simulated from the fitted model (0: the rules of thumb).
     rng : seed or Generator of the simulation (reproducible with an int).
+    refit : re-estimate the items in every simulated data set (as iarm's ``boot_fit``; one CML
+        fit per replicate) instead of keeping the calibration's.
     rules : the fixed rules (``Rules()`` by default).
 
     Notes
@@ -187,7 +191,11 @@ def item_analysis(
             f"--bootstrap: the data have {n_patterns} missing-data patterns (more than "
             f"{MAX_PATTERNS}); the simulation conditions on each pattern and would take too long"
         )
-    cut = simulate_cutoffs(cal, n_replicates=bootstrap, rng=rng) if bootstrap > 0 else None
+    cut = (
+        simulate_cutoffs(cal, n_replicates=bootstrap, rng=rng, refit=refit)
+        if bootstrap > 0
+        else None
+    )
     ld = q3(cal, rules=rules)
     pg = partial_gamma_ld(cal.values)
     pairs = [(i, j) for i in range(len(items)) for j in range(len(items)) if i != j]
@@ -250,7 +258,8 @@ def item_analysis(
         item_tab = ITEMS.order(item_tab)
     simulated = (
         f"simulated from the fitted model ({cut.n_replicates} replicates, seed {cut.seed}; "
-        "same persons' measures, missing-data pattern and N; items not re-estimated)"
+        "same persons' measures, missing-data pattern and N; items "
+        + ("re-estimated in every replicate)" if cut.refit else "not re-estimated)")
         if cut is not None
         else ""
     )

@@ -76,3 +76,14 @@ def test_coverage_on_data_from_the_model() -> None:
     assert 0.01 <= float(np.mean(out)) <= 0.09
     assert 0.01 <= float(np.mean(inf)) <= 0.09
     assert float(np.max(np.mean(out, axis=0))) <= 0.3
+
+
+def test_refit_reestimates_the_items_in_every_replicate() -> None:
+    cal = _cal(6, n=300)
+    fixed = simulate_cutoffs(cal, n_replicates=8, rng=3)
+    refit = simulate_cutoffs(cal, n_replicates=8, rng=3, refit=True)
+    assert refit.refit and not fixed.refit
+    assert np.isfinite(refit.cond_outfit).all()
+    # the same draws, scored with re-estimated items: close but not identical
+    assert not np.array_equal(refit.cond_outfit, fixed.cond_outfit)
+    np.testing.assert_allclose(refit.cond_outfit, fixed.cond_outfit, atol=0.2)
