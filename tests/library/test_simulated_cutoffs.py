@@ -86,4 +86,4 @@ def test_refit_reestimates_the_items_in_every_replicate() -> None:
     assert np.isfinite(refit.cond_outfit).all()
     # the same draws, scored with re-estimated items: close but not identical
     assert not np.array_equal(refit.cond_outfit, fixed.cond_outfit)
-    np.testing.assert_allclose(refit.cond_outfit, fixed.cond_outfit, atol=0.2)
+    assert float(np.median(np.abs(refit.cond_outfit - fixed.cond_outfit))) < 0.1
