@@ -304,29 +304,36 @@ def fit_sums(values: NDArray[np.integer], tables: list[PatternTable]) -> _FitSum
     :func:`pattern_tables`; ``values`` may be data simulated in the same patterns)."""
     n_items = values.shape[1]
     sums = [np.zeros(n_items) for _ in range(6)]
+    width = int(np.max(values, initial=0)) + 1
     for tab in tables:
         idx = tab.items
         e, v, w = tab.e, tab.v, tab.w
-        wfin = np.where(v > _NO_VARIANCE, w, 0.0)
-        for start in range(0, tab.rows.size, _BLOCK):  # blocks: bounded memory on big data
-            x = values[np.ix_(tab.rows[start : start + _BLOCK], idx)].astype(np.float64)
-            r = x.sum(axis=1).astype(np.int64)
+        n_sc, k = e.shape
+        # counts n[r, i, x] of the pattern's persons by raw score, item and answer: the sums
+        # below are functions of them (E, V, W depend on r only), so no N x I float arrays
+        cells = np.zeros(n_sc * k * width)
+        for start in range(0, tab.rows.size, _BLOCK):
+            x = values[np.ix_(tab.rows[start : start + _BLOCK], idx)].astype(np.int64)
+            r = x.sum(axis=1)
             keep = (r > 0) & (r < tab.max_score)
             x, r = x[keep], r[keep]
-            if r.size == 0:
-                continue
-            ev, vv = e[r], v[r]
-            ok = vv > _NO_VARIANCE  # an answer the score fixes carries no information
-            sq = np.where(ok, (x - ev) ** 2, 0.0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                z2 = np.where(ok, sq / vv, 0.0)
-            counts = np.bincount(r, minlength=tab.max_score + 1).astype(np.float64)
-            sums[0][idx] += ok.sum(axis=0)
-            sums[1][idx] += z2.sum(axis=0)
-            sums[2][idx] += sq.sum(axis=0)
-            sums[3][idx] += np.where(ok, vv, 0.0).sum(axis=0)
-            sums[4][idx] += counts @ wfin
-            sums[5][idx] += counts @ (v**2 * wfin)
+            key = (r[:, None] * k + np.arange(k)[None, :]) * width + x
+            cells += np.bincount(key.ravel(), minlength=cells.size)
+        n = cells.reshape(n_sc, k, width)
+        counts = n.sum(axis=2)  # (R + 1, k): persons per score (the same for every item)
+        ok = v > _NO_VARIANCE  # an answer the score fixes carries no information: left out
+        xs = np.arange(width, dtype=np.float64)
+        sq = (xs[None, None, :] - e[:, :, None]) ** 2  # (R + 1, k, W)
+        sq_sum = (n * sq).sum(axis=2)  # (R + 1, k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z2 = np.where(ok, sq_sum / v, 0.0)
+        wfin = np.where(ok, w, 0.0)
+        sums[0][idx] += np.where(ok, counts, 0.0).sum(axis=0)
+        sums[1][idx] += z2.sum(axis=0)
+        sums[2][idx] += np.where(ok, sq_sum, 0.0).sum(axis=0)
+        sums[3][idx] += np.where(ok, counts * v, 0.0).sum(axis=0)
+        sums[4][idx] += (counts * wfin).sum(axis=0)
+        sums[5][idx] += (counts * v**2 * wfin).sum(axis=0)
     return _FitSums(*sums)
 
 
