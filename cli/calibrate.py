@@ -17,6 +17,8 @@ import click
 
 from measure._types import LANGS, METHODS, Method, ModelName, PersonEstimator
 from measure.calibration import calibrate, default_min_answered
+from measure.diagnostics.assess import reliability_coverage
+from measure.diagnostics.conditional import conditional_fit_scope
 from measure.diagnostics.rules import reliability_use
 from measure.responses import MAX_LISTED
 from measure.schemas import RESERVED_PERSON_COLUMNS
@@ -39,6 +41,7 @@ from ._common import (
 )
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
+DIAGNOSTIC_TABLES = ["restscore", "local_dependence", "categories", "dimensionality"]
 _METHOD_WORDS = {"CML": "conditional ML"}
 
 
@@ -81,6 +84,35 @@ _METHOD_WORDS = {"CML": "conditional ML"}
     "carried into persons).",
 )
 @click.option(
+    "--diagnostics",
+    is_flag=True,
+    help="Also write the item analysis: restscore.csv, local_dependence.csv, categories.csv, "
+    "dimensionality.csv (conditional statistics need no person measures; see the docs).",
+)
+@click.option(
+    "--bootstrap",
+    "bootstrap",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="B",
+    help="With --diagnostics: cut-offs for conditional fit, Q3* and the first residual "
+    "contrast simulated from the fitted model in B data sets (0: fixed rules of thumb).",
+)
+@click.option(
+    "--bootstrap-refit",
+    is_flag=True,
+    help="With --bootstrap: re-estimate the items in every simulated data set (as iarm's "
+    "boot_fit; one CML fit per data set, slower).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed of the --bootstrap simulation (the same seed gives the same cut-offs).",
+)
+@click.option(
     "--report", is_flag=True, help="Also write report.html, readable by a non-specialist."
 )
 @click.option(
@@ -104,6 +136,10 @@ def calibrate_cmd(
     save_reference_path: str | None,
     reference_unit: Literal["mean50_sd10", "0-100"] | None,
     dif_column: str | None,
+    diagnostics: bool,
+    bootstrap: int,
+    bootstrap_refit: bool,
+    seed: int,
     report: bool,
     lang: str,
     unit_name: str | None,
@@ -124,7 +160,15 @@ def calibrate_cmd(
     extra = {"report": out / "report.html"} if report else {}
     if save_reference_path is not None:
         extra["reference"] = Path(save_reference_path)
-    outputs.check(out, TABLES + (["dif"] if dif_column else []), extra)
+    if bootstrap and not diagnostics:
+        raise click.UsageError("--bootstrap needs --diagnostics")
+    if bootstrap_refit and not bootstrap:
+        raise click.UsageError("--bootstrap-refit needs --bootstrap B")
+    outputs.check(
+        out,
+        TABLES + (["dif"] if dif_column else []) + (DIAGNOSTIC_TABLES if diagnostics else []),
+        extra,
+    )
     progress = Progress.for_terminal(quiet)
     with handle_errors(verbose):
         try:
@@ -178,6 +222,8 @@ def calibrate_cmd(
             }
 
             summary = cal.summary().to_dict()
+            summary["reliability_coverage"] = reliability_coverage(cal)
+            summary["conditional_fit"] = conditional_fit_scope(cal.values)
             n_rows = len(frame)
             check_row_count(persons, summary, n_rows)
             summary.update(
@@ -240,6 +286,18 @@ def calibrate_cmd(
                         )
                     )
                     tables["dif"] = dif_csv_table(dif_source)
+                if diagnostics:
+                    progress.stage(
+                        "item analysis"
+                        + (f" ({bootstrap} simulated data sets)" if bootstrap else "")
+                    )
+                    from measure.diagnostics import item_analysis
+
+                    analysis = item_analysis(
+                        cal, bootstrap=bootstrap, rng=seed, refit=bootstrap_refit
+                    )
+                    tables.update(analysis.tables())
+                    summary["item_analysis"] = analysis.summary().to_dict()
                 progress.stage("writing")
                 paths = write_outputs(tables, summary, out, outputs, files)
                 if save_reference_path is not None:
@@ -268,12 +326,36 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
     blank = f"; {s['blank_rows']} of them blank rows" if s["blank_rows"] else ""
     lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.")
     lines.append(reliability_use(s["reliability"]["person_reliability"]))
+    cover = s.get("reliability_coverage")
+    if cover:
+        lines.append(
+            f"  (person reliability (WLE) over the {cover['n_non_extreme']} persons with a "
+            "non-extreme score; over all "
+            f"{cover['n_measured']} measured persons, extreme scores included: "
+            f"{cover['person_reliability_all_measured']:.2f})"
+        )
     mis = s["misfitting_items"]
     lines.append(
         f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}"
         if mis
         else "No item misfits (infit and outfit MNSQ within 0.6-1.4)."
     )
+    ia = s.get("item_analysis")
+    if ia:
+        rest = ia["restscore_significant"]
+        parts_ia = [
+            "item-restscore differs from the model for " + (", ".join(rest) if rest else "no item"),
+            f"{ia['local_dependence_flagged_pairs']} locally dependent item pair(s)",
+            "first residual contrast " + ("flagged" if ia["first_contrast_flagged"] else "ok"),
+        ]
+        outside = ia.get("conditional_fit_outside_simulated")
+        if outside is not None:
+            parts_ia.insert(
+                0,
+                "conditional fit outside its simulated interval: "
+                + (", ".join(outside) if outside else "no item"),
+            )
+        lines.append("Item analysis (--diagnostics): " + "; ".join(parts_ia) + ".")
     n_bad = s["invalid_cells_set_missing"]
     if n_bad:
         shown = min(n_bad, MAX_LISTED)

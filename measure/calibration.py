@@ -13,6 +13,7 @@ from measure._estimation.cml import SolverOptions
 from measure._estimation.design import Anchors, parse_anchors
 from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method
 from measure._types import MODELS, ModelName, NullPolicy, PersonEstimator
+from measure.diagnostics.conditional import conditional_fit_columns
 from measure.models import check_model
 from measure.pipeline import fit as pipeline_fit
 from measure.reference import UnitSpec
@@ -235,4 +236,5 @@ def calibrate(
         keep=kept,
         min_answered=needed,
         reporting_unit=reporting_unit,
+        item_columns=conditional_fit_columns(fit.values, fit.item.thresholds, fit.max_category),
     )

@@ -113,7 +113,15 @@ def item_moments(
 def check_model(model: str, items: Sequence[str], max_cat: NDArray[np.int64], source: str) -> None:
     """Refuse data the model cannot describe: rasch needs 0/1 items, rsm equal categories."""
     if model == "rasch":
-        poly = [f"{i} (0..{m})" for i, m in zip(items, max_cat, strict=True) if m != 1]
+        constant = [str(i) for i, m in zip(items, max_cat, strict=True) if m < 1]
+        if constant:
+            raise ResponseDataError(
+                f"{source}: {len(constant)} item(s) have only one category in the data (every "
+                f"answer is the lowest code): {', '.join(constant[:10])}. An item that does not "
+                "vary carries no information about the persons; leave it out (or declare its "
+                "categories if the top category was possible but not chosen)."
+            )
+        poly = [f"{i} (0..{m})" for i, m in zip(items, max_cat, strict=True) if m > 1]
         if poly:
             raise ResponseDataError(
                 f"{source}: model 'rasch' needs dichotomous items (categories 0 and 1), but "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -289,11 +289,14 @@ class Calibration:
         keep: Sequence[tuple[str, Any]] = (),
         min_answered: int = 1,
         reporting_unit: UnitSpec = None,
+        item_columns: Mapping[str, Any] | None = None,
     ) -> Calibration:
         """The tables of one pipeline pass (``fit``, with persons) over ``responses``.
 
         ``reporting_unit`` (see :func:`reference_from_calibration`) adds ``measure_unit``,
-        ``se_unit``, ``ci_lower_unit`` and ``ci_upper_unit`` to ``persons``.
+        ``se_unit``, ``ci_lower_unit`` and ``ci_upper_unit`` to ``persons``. ``item_columns``:
+        further declared item columns computed by the caller (the conditional item fit of
+        :mod:`measure.diagnostics.conditional`, part ``conditional`` of ``schemas.ITEMS``).
         """
         if fit.fit is None or fit.pt_measure is None:
             raise ValueError("Calibration.build needs a fit with persons measured")
@@ -311,6 +314,7 @@ class Calibration:
                 "outfit_msq": i_outfit,
                 "outfit_zstd": i_outfit_z,
                 "pt_measure_corr": fit.pt_measure,
+                **dict(item_columns or {}),
             },
         )
         cal = cls(

@@ -408,9 +408,55 @@ def _c(
 
 _FIT = (
     _c("infit_msq", "float", "infit mean square (information weighted; expected 1)"),
-    _c("infit_zstd", "float", "infit standardised (Wilson-Hilferty; expected 0)"),
+    _c(
+        "infit_zstd",
+        "float",
+        "infit standardised by Wilson-Hilferty as eRm (the SD of the mean square not capped; "
+        "Winsteps caps it, so values differ for strongly overfitting items); expected 0",
+    ),
     _c("outfit_msq", "float", "outfit mean square (unweighted; expected 1)"),
-    _c("outfit_zstd", "float", "outfit standardised (Wilson-Hilferty; expected 0)"),
+    _c(
+        "outfit_zstd",
+        "float",
+        "outfit standardised by Wilson-Hilferty as eRm (the SD of the mean square not capped; "
+        "Winsteps caps it, so values differ for strongly overfitting items); expected 0",
+    ),
+)
+
+_CONDITIONAL = "given the raw score within the person's missing-data pattern"
+_COND_FIT = (
+    _c(
+        "cond_outfit_msq",
+        "float",
+        "conditional outfit: mean of squared residuals standardised by the expectation and "
+        f"variance of the item score {_CONDITIONAL} (no person measures; extreme scores left "
+        "out; Christensen & Kreiner 2013, as iarm out_infit)",
+        part="conditional",
+    ),
+    _c("cond_outfit_se", "float", "standard error of cond_outfit_msq", part="conditional"),
+    _c("cond_outfit_z", "float", "(cond_outfit_msq - 1) / cond_outfit_se", part="conditional"),
+    _c(
+        "cond_outfit_p",
+        "float",
+        "two-sided normal p-value of cond_outfit_z",
+        PROB,
+        part="conditional",
+    ),
+    _c(
+        "cond_infit_msq",
+        "float",
+        f"conditional infit: sum of squared residuals / sum of variances, {_CONDITIONAL}",
+        part="conditional",
+    ),
+    _c("cond_infit_se", "float", "standard error of cond_infit_msq", part="conditional"),
+    _c("cond_infit_z", "float", "(cond_infit_msq - 1) / cond_infit_se", part="conditional"),
+    _c(
+        "cond_infit_p",
+        "float",
+        "two-sided normal p-value of cond_infit_z",
+        PROB,
+        part="conditional",
+    ),
 )
 
 ITEMS = Schema(
@@ -437,8 +483,50 @@ ITEMS = Schema(
         _c("se", "float", "standard error of the location (0 when anchored)", LOGITS),
         *_FIT,
         _c("pt_measure_corr", "float", "point-measure correlation of the item score"),
+        *_COND_FIT,
+        _c(
+            "cond_outfit_lower",
+            "float",
+            "2.5th percentile of cond_outfit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_outfit_upper",
+            "float",
+            "97.5th percentile of cond_outfit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_infit_lower",
+            "float",
+            "2.5th percentile of cond_infit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_infit_upper",
+            "float",
+            "97.5th percentile of cond_infit_msq in data simulated from the fitted model",
+            part="simulated",
+        ),
+        _c(
+            "cond_fit_verdict",
+            "text",
+            "underfit (a conditional mean square above its simulated interval), overfit "
+            "(below), or ok",
+            part="simulated",
+            values=("ok", "underfit", "overfit"),
+        ),
         _c("max_category", "int", "top category m (categories 0..m)"),
         _c("anchored", "bool", "the item's thresholds were fixed (anchors), not estimated"),
+    ),
+    parts=(
+        Part(
+            "conditional",
+            "calibrate (conditional item fit, computed from the item parameters and raw scores)",
+        ),
+        Part(
+            "simulated", "calibrate --diagnostics --bootstrap B (cut-offs simulated from the model)"
+        ),
     ),
 )
 
@@ -640,15 +728,149 @@ DIF = Schema(
         _c("mh_chi2", "float", "Mantel-Haenszel chi-square (continuity corrected)"),
         _c("mh_p", "float", "p-value of mh_chi2", PROB),
         _c("mh_class", "text", "ETS class of mh_logit (dichotomous items only)", values=_ETS),
+        _c(
+            "partial_gamma",
+            "float",
+            "partial gamma of the item score and group membership (focal = 1, reference = 0) "
+            "over strata of the total score within the missing-data pattern (Davis 1967; "
+            "Bjorner et al. 1998): positive = the focal group scores higher on the item than "
+            "reference persons with the same total score (easier for the focal group)",
+        ),
+        _c("partial_gamma_se", "float", "asymptotic standard error of partial_gamma"),
+        _c("partial_gamma_p", "float", "two-sided p-value of partial_gamma / se", PROB),
         _c("note", "text", "why a contrast is missing (empty when there is one)"),
     ),
 )
 
 DIF_CSV = DIF.subset(
     "dif",
-    ("item", "group", "reference", "contrast", "se", "z", "p", "ets_class"),
+    (
+        "item",
+        "group",
+        "reference",
+        "contrast",
+        "se",
+        "z",
+        "p",
+        "ets_class",
+        "anchor",
+        "mh_logit",
+        "mh_se",
+        "mh_p",
+        "mh_class",
+        "partial_gamma",
+        "partial_gamma_se",
+        "partial_gamma_p",
+    ),
     file="dif",
     library="measure.cli.report.dif_csv_table()",
+)
+
+RESTSCORE = Schema(
+    name="restscore",
+    file="restscore",
+    library="ItemAnalysis.restscore, measure.diagnostics.restscore_association()",
+    one_row_per="item",
+    description="Item-restscore association: observed and expected Goodman-Kruskal gamma "
+    "(Kreiner 2011; as iarm item_restscore).",
+    columns=(
+        _c("item", "text", "item id"),
+        _c(
+            "gamma_observed",
+            "float",
+            "Goodman-Kruskal gamma of the item score and the rest score (total minus the item; "
+            "stratified by missing-data pattern when answers are missing)",
+        ),
+        _c(
+            "gamma_expected",
+            "float",
+            "the gamma expected under the model: from N(R = s + x) P(X = x | R = s + x)",
+        ),
+        _c("se", "float", "asymptotic standard error of gamma_observed"),
+        _c("z", "float", "(gamma_observed - gamma_expected) / se"),
+        _c("p", "float", "two-sided normal p-value of z", PROB),
+        _c("p_adjusted", "float", "p adjusted by Benjamini-Hochberg over the items", PROB),
+    ),
+)
+
+LOCAL_DEPENDENCE = Schema(
+    name="local_dependence",
+    file="local_dependence",
+    library="ItemAnalysis.local_dependence",
+    one_row_per="ordered item pair (item1, item2)",
+    description="Local dependence: Yen's Q3 and the partial gamma of item1 and item2 given the "
+    "total score minus item2 (Christensen, Kreiner & Mesbah 2013; as iarm partgam_LD).",
+    columns=(
+        _c("item1", "text", "first item of the pair"),
+        _c("item2", "text", "second item: the strata are the total score minus this item"),
+        _c("q3", "float", "Yen's Q3: correlation of the two items' residuals (symmetric)"),
+        _c(
+            "q3_star",
+            "float",
+            "Q3 minus the mean of all Q3 (Christensen, Makransky & Horton 2017)",
+        ),
+        _c(
+            "partial_gamma",
+            "float",
+            "partial gamma of item1 and item2 over strata of the total score minus item2 "
+            "(within the missing-data pattern); positive = dependence beyond the trait",
+        ),
+        _c("partial_gamma_se", "float", "asymptotic standard error of partial_gamma"),
+        _c("partial_gamma_p", "float", "two-sided p-value of partial_gamma / se", PROB),
+        _c(
+            "flagged",
+            "bool",
+            "locally dependent by the rule in summary.json: Q3* above its cut-off (simulated "
+            "when --bootstrap is given), or a positive partial gamma of at least 0.21 with a "
+            "Benjamini-Hochberg adjusted p below alpha",
+        ),
+    ),
+)
+
+CATEGORIES = Schema(
+    name="categories",
+    file="categories",
+    library="measure.diagnostics.category_table()",
+    one_row_per="item and category",
+    description="Category functioning (Linacre 2002).",
+    columns=(
+        _c("item", "text", "item id"),
+        _c("category", "int", "category code (0..m)"),
+        _c("count", "int", "answers in the category", ANSWERS),
+        _c("percent", "float", "percent of the item's answers"),
+        _c("avg_measure", "float", "mean measure of the persons who chose the category", LOGITS),
+        _c("outfit_msq", "float", "outfit of the answers in the category"),
+        _c("threshold", "float", "Andrich threshold into the category (NaN for 0)", LOGITS),
+        _c("threshold_se", "float", "standard error of the threshold", LOGITS),
+        _c("advance", "float", "threshold minus the previous threshold", LOGITS),
+        _c("advance_se", "float", "standard error of the advance", LOGITS),
+        _c("low_count", "bool", "fewer answers than the rule's minimum"),
+        _c("measure_disordered", "bool", "average measure not above the previous category's"),
+        _c("threshold_disordered", "bool", "threshold below the previous one"),
+        _c("small_advance", "bool", "advance below the rule's minimum (informational)"),
+        _c("large_advance", "bool", "advance at or above the rule's maximum (informational)"),
+        _c("high_outfit", "bool", "category outfit above the rule's maximum"),
+    ),
+)
+
+DIMENSIONALITY = Schema(
+    name="dimensionality",
+    file="dimensionality",
+    library="ItemAnalysis.dimensionality",
+    one_row_per="component of the residual PCA",
+    description="Principal components of the standardised residuals (contrasts).",
+    columns=(
+        _c("component", "int", "contrast number (1 = first contrast)"),
+        _c("eigenvalue", "float", "eigenvalue (in items' strength; the total is the items)"),
+        _c("percent", "float", "percent of the residual variance"),
+        _c(
+            "cutoff",
+            "float",
+            "component 1: the eigenvalue above which it is flagged (the simulated percentile "
+            "with --bootstrap, else the rule of thumb); empty for the others",
+        ),
+        _c("flagged", "bool", "component 1 above its cut-off"),
+    ),
 )
 
 DIF_GROUPS = Schema(
@@ -1032,6 +1254,10 @@ SCHEMAS: dict[str, Schema] = {
         DIF,
         DIF_CSV,
         DIF_GROUPS,
+        RESTSCORE,
+        LOCAL_DEPENDENCE,
+        CATEGORIES,
+        DIMENSIONALITY,
         COMPARE_GROUPS,
         COMPARE_GROUP_CHANGE,
         COMPARE_INDIVIDUAL_CHANGE,
@@ -1046,7 +1272,17 @@ SCHEMAS: dict[str, Schema] = {
 
 #: the tables each command writes, in the order it writes them (optional ones included)
 COMMAND_TABLES: dict[str, tuple[Schema, ...]] = {
-    "calibrate": (ITEMS, THRESHOLDS, PERSONS, SCORE_TABLE, DIF_CSV),
+    "calibrate": (
+        ITEMS,
+        THRESHOLDS,
+        PERSONS,
+        SCORE_TABLE,
+        DIF_CSV,
+        RESTSCORE,
+        LOCAL_DEPENDENCE,
+        CATEGORIES,
+        DIMENSIONALITY,
+    ),
     "score": (PERSONS, ANCHORS, SCORE_TABLE),
     "compare": (
         COMPARE_GROUPS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,16 +12,22 @@ from numpy.typing import ArrayLike
 
 from measure.diagnostics._residuals import residuals
 from measure.diagnostics.categories import CollapseSuggestion, category_table, suggest_collapse
+from measure.diagnostics.conditional import partial_gamma_ld, restscore_association
 from measure.diagnostics.dependence import LocalDependence, q3
 from measure.diagnostics.dif import DIFResult, dif_analysis
 from measure.diagnostics.dimensionality import Dimensionality, residual_pca
 from measure.diagnostics.lrtest import AndersenLR, andersen_lr
 from measure.diagnostics.rules import SOURCES, STATUSES, Rules, Status, Verdict
 from measure.diagnostics.targeting import Information, Targeting, information_curve, targeting
+from measure.reliability import separation_reliability
 from measure.results import Calibration, PersonStatus
 from measure.summary import Summary, short_repr
 
 __all__ = ["Assessment", "assess", "item_fit_table"]
+
+
+#: the restscore gammas condition on every missing-data pattern: at most this many
+RESTSCORE_MAX_PATTERNS = 1000
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,9 @@ class Assessment:
     ----------
     calibration : the calibration assessed.
     rules : the rules applied.
-    item_fit : items table with misfit flags (see :func:`item_fit_table`).
+    item_fit : items table with misfit flags (see :func:`item_fit_table`) and the item-restscore
+        gammas (restscore_gamma_observed, restscore_gamma_expected, restscore_p_adjusted;
+        :func:`measure.diagnostics.restscore_association`).
     categories : :func:`category_table`; collapse : :func:`suggest_collapse`.
     targeting, information, dimensionality, local_dependence : the other diagnostics.
     lr_median : Andersen's LR test for the median raw-score split.
@@ -98,10 +107,42 @@ class Assessment:
         )
 
 
+def reliability_coverage(cal: Calibration) -> dict[str, float | int]:
+    """Which persons the headline person reliability covers, and the figure over all measured.
+
+    The headline ``person_reliability`` (WLE) is over persons with a non-extreme score (status
+    ``ok``), as eRm's ``SepRel`` and Winsteps' "non-extreme" row; every person with an answer
+    gets a measure, so the same figure over all measured persons (extreme scores included, at
+    their finite WLE; Winsteps' "extreme and non-extreme" row) is given beside it.
+
+    Returns ``{"n_non_extreme", "n_measured", "person_reliability",
+    "person_reliability_all_measured"}``.
+    """
+    status = cal.persons["status"].to_numpy(dtype=object)
+    wle = cal.persons["wle"].to_numpy(dtype=float)
+    se = cal.persons["wle_se"].to_numpy(dtype=float)
+    measured = np.isin(
+        status,
+        (PersonStatus.OK.value, PersonStatus.EXTREME_MIN.value, PersonStatus.EXTREME_MAX.value),
+    ) & (np.isfinite(wle) & np.isfinite(se))
+    all_rel = (
+        separation_reliability(wle[measured], se[measured])["reliability"]
+        if measured.sum() > 1
+        else float("nan")
+    )
+    return {
+        "n_non_extreme": int(np.sum(status == PersonStatus.OK.value)),
+        "n_measured": int(measured.sum()),
+        "person_reliability": float(cal.reliability.get("person_reliability", float("nan"))),
+        "person_reliability_all_measured": float(all_rel),
+    }
+
+
 def item_fit_table(cal: Calibration, *, rules: Rules | None = None) -> pd.DataFrame:
     """The items table with ``misfit`` (infit or outfit MNSQ outside [msq_low, msq_high]),
     ``underfit`` (above msq_high), ``overfit`` (below msq_low) and ``degrading`` (above
-    msq_degrading). Fit is computed as in eRm and Winsteps: unconditional infit/outfit at the
+    msq_degrading). Fit is computed as in eRm (ZSTD by eRm's uncapped Wilson-Hilferty, which
+    differs from Winsteps' for strongly overfitting items): unconditional infit/outfit at the
     persons' ML measures, persons with extreme scores left out (see docs/diagnostics.md)."""
     rules = rules or Rules()
     tab = cal.items.copy()
@@ -152,13 +193,19 @@ def assess(
             else "group"
         )
     fit = item_fit_table(cal, rules=rules)
+    rs = restscore_association(
+        cal.values, cal.threshold_matrix, cal.max_category, max_patterns=RESTSCORE_MAX_PATTERNS
+    )
+    fit["restscore_gamma_observed"] = rs.gamma_observed
+    fit["restscore_gamma_expected"] = rs.gamma_expected
+    fit["restscore_p_adjusted"] = rs.p_adjusted
     resid = residuals(cal)  # once, for categories, dimensionality and local dependence
     cats = category_table(cal, rules=rules, resid=resid)
     collapse = suggest_collapse(cal, rules=rules)
     tgt = targeting(cal, rules=rules)
     info = information_curve(cal, rules=rules)
     dim = residual_pca(cal, rules=rules, resid=resid)
-    ld = q3(cal, rules=rules, resid=resid)
+    ld = _with_partial_gammas(q3(cal, rules=rules, resid=resid), cal)
     lr_med = andersen_lr(cal, split="median", rules=rules)
     lr_grp = None
     dif = None
@@ -181,6 +228,32 @@ def assess(
         dif=dif,
         verdicts=tuple(verdicts),
     )
+
+
+#: pairs (highest Q3 first) given partial gammas in the assessment (and the report)
+LD_GAMMA_PAIRS = 10
+
+
+def _with_partial_gammas(ld: LocalDependence, cal: Calibration) -> LocalDependence:
+    """``ld`` with partial_gamma_12 (item_1 and item_2 given the total minus item_2) and
+    partial_gamma_21 (given the total minus item_1) for the first ``LD_GAMMA_PAIRS`` pairs."""
+    ids = list(cal.item_ids)
+    pairs = ld.pairs.copy()
+    top = [
+        (ids.index(str(a)), ids.index(str(b)))
+        for a, b in zip(
+            pairs["item_1"][:LD_GAMMA_PAIRS], pairs["item_2"][:LD_GAMMA_PAIRS], strict=True
+        )
+    ]
+    gam = partial_gamma_ld(cal.values, top + [(j, i) for i, j in top])
+    g12 = np.full(len(pairs), np.nan)
+    g21 = np.full(len(pairs), np.nan)
+    for k, (i, j) in enumerate(top):
+        g12[k] = gam[(i, j)].gamma
+        g21[k] = gam[(j, i)].gamma
+    pairs["partial_gamma_12"] = g12
+    pairs["partial_gamma_21"] = g21
+    return dataclasses.replace(ld, pairs=pairs)
 
 
 def _v(topic: str, status: Status, values: dict[str, Any], rule: str, source: str) -> Verdict:
@@ -262,26 +335,38 @@ def _verdicts(
         {"item": str(r["item"]), "category": int(r["category"]), "count": int(r["count"])}
         for r in _records(low)
     ]
+    noisy = cats[cats["high_outfit"]]
+    noisy_list = [
+        {
+            "item": str(r["item"]),
+            "category": int(r["category"]),
+            "outfit": float(r["outfit_msq"]),
+        }
+        for r in _records(noisy)
+    ]
     poly = bool(np.any(cal.max_category > 1))
     if disordered:
         cstatus: Status = "problem"
-    elif low_list:
+    elif low_list or noisy_list:
         cstatus = "warning"
     else:
         cstatus = "ok"
     out.append(
         _v(
             "categories",
-            cstatus if poly or low_list else "ok",
+            cstatus if poly or low_list or noisy_list else "ok",
             {
                 "disordered": disordered,
                 "merges": collapse.describe(),
                 "ordered_after": collapse.ordered_after,
                 "low_count": low_list,
                 "min_count": rules.min_category_count,
+                "high_outfit": noisy_list,
+                "outfit_max": rules.category_outfit_max,
                 "polytomous": poly,
             },
-            f"Andrich thresholds advance; at least {rules.min_category_count} answers per category",
+            f"Andrich thresholds advance; at least {rules.min_category_count} answers per "
+            f"category; category outfit MNSQ below {rules.category_outfit_max:g}",
             SOURCES["categories"],
         )
     )
@@ -320,9 +405,9 @@ def _verdicts(
         )
     )
     # Andersen LR, median split
-    out.append(_lr_verdict("lr_median", lr_med, rules, None))
+    out.append(_lr_verdict("lr_median", lr_med, rules, None, len(cal.item_ids)))
     if lr_grp is not None:
-        out.append(_lr_verdict("lr_groups", lr_grp, rules, lr_grp.split))
+        out.append(_lr_verdict("lr_groups", lr_grp, rules, lr_grp.split, len(cal.item_ids)))
     # DIF
     if dif is not None:
         tab = dif.table
@@ -414,8 +499,31 @@ def _verdicts(
     return out
 
 
-def _lr_verdict(topic: str, lr: AndersenLR, rules: Rules, name: str | None) -> Verdict:
+def lr_effect_size(lr: AndersenLR) -> tuple[float, str]:
+    """The largest difference between subgroups in an item's location (mean of its thresholds,
+    each subgroup centred at mean 0), in logits, and the item: the size beside the LR p-value
+    (on very large samples a negligible difference is significant)."""
+    t = lr.thresholds
+    if t.empty or not np.isfinite(lr.statistic):
+        return float("nan"), ""
+    loc = t.groupby(["item", "group"], sort=False)["threshold"].mean().unstack("group")
+    spread = (loc.max(axis=1) - loc.min(axis=1)).dropna()
+    if spread.empty:
+        return float("nan"), ""
+    item = str(spread.idxmax())
+    return float(spread.max()), item
+
+
+def _lr_verdict(
+    topic: str, lr: AndersenLR, rules: Rules, name: str | None, n_items: int
+) -> Verdict:
+    effect, effect_item = lr_effect_size(lr)
     values: dict[str, Any] = {
+        "effect": effect,
+        "effect_item": effect_item,
+        "effect_cut": rules.dif_b,
+        "items_used": list(lr.items_used),
+        "n_items": n_items,
         "lr": lr.statistic,
         "df": lr.df,
         "p": lr.p_value,
@@ -425,11 +533,19 @@ def _lr_verdict(topic: str, lr: AndersenLR, rules: Rules, name: str | None) -> V
         "name": name,
         "groups": lr.groups["group"].astype(str).tolist(),
     }
+    partial = len(lr.items_used) < n_items
     if not np.isfinite(lr.statistic):
         status: Status = "info"
+    elif lr.significant(rules):
+        # a significant test with a negligible size (large samples) is a warning, not a problem
+        status = "problem" if not np.isfinite(effect) or effect >= rules.dif_b else "warning"
     else:
-        status = "problem" if lr.significant(rules) else "ok"
-    return _v(topic, status, values, lr.rule, SOURCES["andersen_lr"])
+        status = "warning" if partial else "ok"  # no green verdict on a partial test
+    rule = (
+        f"{lr.rule}; size: the largest difference in an item's location between the subgroups, "
+        f"a problem from {rules.dif_b:g} logits (ETS B)"
+    )
+    return _v(topic, status, values, rule, SOURCES["andersen_lr"] + "; " + SOURCES["dif"])
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from measure.diagnostics._residuals import Residuals, residuals
+from measure.diagnostics.conditional import conditional_fit_columns
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import MeasureError
 from measure.models import check_model
@@ -376,6 +377,7 @@ def collapse_categories(cal: Calibration, mapping: Mapping_) -> Calibration:
         person_estimator=cal.person_estimator,
         keep=kept,
         min_answered=cal.min_answered,
+        item_columns=conditional_fit_columns(fit.values, fit.item.thresholds, fit.max_category),
     )
 
 

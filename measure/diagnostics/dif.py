@@ -43,6 +43,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from measure._estimation.cml import pattern_index
 from measure.diagnostics._subfit import SubFit, fit_items, informative_gaps
+from measure.diagnostics.conditional import partial_gamma_dif
 from measure.diagnostics.lrtest import group_labels
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
@@ -288,6 +289,8 @@ def dif_analysis(
             continue
         fg, fr = fits[g], fits[reference]
         mh = mantel_haenszel(cal, labels, focal=g, reference=reference)
+        pair = (labels == g) | (labels == reference)
+        pgam = partial_gamma_dif(cal.values[pair], (labels[pair] == g).astype(np.int64))
         answered = cal.values >= 0
         n_g = answered[labels == g].sum(axis=0)
         n_r = answered[labels == reference].sum(axis=0)
@@ -356,6 +359,9 @@ def dif_analysis(
                     "mh_chi2": mrow.get("chi2", np.nan) if dich[j] else np.nan,
                     "mh_p": mrow.get("p", np.nan) if dich[j] else np.nan,
                     "mh_class": _mh_class(mrow, rules) if dich[j] else None,
+                    "partial_gamma": pgam[j].gamma,
+                    "partial_gamma_se": pgam[j].se,
+                    "partial_gamma_p": pgam[j].p,
                     "note": note,
                 }
             )

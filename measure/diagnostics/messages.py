@@ -220,8 +220,9 @@ def _categories(v: VerdictLike, lang: str) -> str:
     dis = list(v.values.get("disordered", []))
     merges = list(v.values.get("merges", []))
     low: list[Mapping[str, Any]] = list(v.values.get("low_count", []))
+    noisy: list[Mapping[str, Any]] = list(v.values.get("high_outfit", []))
     parts = []
-    if not dis and not low:
+    if not dis and not low and not noisy:
         if not v.values.get("polytomous", True):
             return (
                 "Yes. The items have two categories each; both are used enough."
@@ -269,6 +270,25 @@ def _categories(v: VerdictLike, lang: str) -> str:
         else:
             parts.append(
                 f"{len(low)} kategori(er) har färre än {v.values['min_count']} svar: "
+                f"{', '.join(shown)}" + (f" och {more} till" if more > 0 else "") + "."
+            )
+    if noisy:
+        shown = [
+            f"{d['item']} {d['category']} (outfit {num(d['outfit'], lang)})" for d in noisy[:8]
+        ]
+        more = len(noisy) - len(shown)
+        cut = num(v.values.get("outfit_max", 2.0), lang, 1)
+        if lang == "en":
+            parts.append(
+                f"{len(noisy)} categor{'y has' if len(noisy) == 1 else 'ies have'} outfit MNSQ "
+                f"above {cut} (unexpected answers: persons far from where the category is "
+                f"likely chose it): {', '.join(shown)}"
+                + (f" and {more} more" if more > 0 else "")
+                + "."
+            )
+        else:
+            parts.append(
+                f"{len(noisy)} kategori(er) har outfit (medelkvadrat) över {cut} (oväntade svar): "
                 f"{', '.join(shown)}" + (f" och {more} till" if more > 0 else "") + "."
             )
     return " ".join(parts)
@@ -352,19 +372,61 @@ def _lr(v: VerdictLike, lang: str) -> str:
         if name is None
         else (f"the groups of {name}" if lang == "en" else f"grupperna i {name}")
     )
-    if v.status == "ok":
-        return (
-            f"Yes. The item parameters do not differ significantly between {who} ({stat})."
+    used = list(vals.get("items_used", []))
+    n_items = int(vals.get("n_items", len(used)))
+    scope = ""
+    if used and len(used) < n_items:
+        scope = (
+            f" Only {len(used)} of the {n_items} items were tested ({_and(used, lang)}): the "
+            "verdict says nothing about the others."
             if lang == "en"
-            else f"Ja. Frågornas parametrar skiljer sig inte signifikant mellan {who} ({stat})."
-        ) + drop_txt
+            else f" Bara {len(used)} av {n_items} frågor testades ({_and(used, lang)}): "
+            "omdömet säger inget om de andra."
+        )
+    effect = vals.get("effect")
+    size = ""
+    if effect is not None and math.isfinite(float(effect)):
+        e = num(effect, lang)
+        size = (
+            f" Size: the largest difference in an item's location is {e} logits "
+            f"({vals.get('effect_item', '')}; {num(vals['effect_cut'], lang)} is ETS B)."
+            if lang == "en"
+            else f" Storlek: den största skillnaden i en frågas läge är {e} logits "
+            f"({vals.get('effect_item', '')}; {num(vals['effect_cut'], lang)} är ETS B)."
+        )
+    significant = p < float(vals.get("alpha", 0.05))
+    if not significant:
+        head = (
+            f"The item parameters do not differ significantly between {who} ({stat})."
+            if lang == "en"
+            else f"Frågornas parametrar skiljer sig inte signifikant mellan {who} ({stat})."
+        )
+        if v.status == "ok":
+            head = ("Yes. " if lang == "en" else "Ja. ") + head
+        return head + size + scope + drop_txt
+    if v.status == "warning":
+        return (
+            (
+                f"Statistically yes, in size no: the item parameters differ significantly between "
+                f"{who} ({stat}), but the differences are small."
+                if lang == "en"
+                else f"Statistiskt ja, i storlek nej: frågornas parametrar skiljer sig signifikant "
+                f"mellan {who} ({stat}), men skillnaderna är små."
+            )
+            + size
+            + scope
+            + drop_txt
+        )
     return (
-        f"No. The item parameters differ significantly between {who} ({stat}). With large "
-        "samples small differences become significant: see the DIF table for their size."
-        if lang == "en"
-        else f"Nej. Frågornas parametrar skiljer sig signifikant mellan {who} ({stat}). I stora "
-        "urval blir små skillnader signifikanta: se DIF-tabellen för hur stora de är."
-    ) + drop_txt
+        (
+            f"No. The item parameters differ significantly between {who} ({stat})."
+            if lang == "en"
+            else f"Nej. Frågornas parametrar skiljer sig signifikant mellan {who} ({stat})."
+        )
+        + size
+        + scope
+        + drop_txt
+    )
 
 
 def _dif(v: VerdictLike, lang: str) -> str:
@@ -584,7 +646,8 @@ def rule_text(v: VerdictLike, lang: str = "en") -> str:
         )
     if t == "categories":
         return (
-            f"Andrich-trösklarna ska komma i ordning; minst {vals['min_count']} svar per kategori"
+            f"Andrich-trösklarna ska komma i ordning; minst {vals['min_count']} svar per kategori; "
+            f"kategorins outfit under {num(vals.get('outfit_max', 2.0), lang, 1)}"
         )
     if t == "dimensionality":
         return (

@@ -41,6 +41,14 @@ SOURCES: dict[str, str] = {
     "targeting": "Terwee et al. 2007, Journal of Clinical Epidemiology 60:34 (floor and ceiling "
     "effects above 15%); person mean near the item mean (Tennant & Conaghan 2007)",
     "sample_size": "Linacre 1994, Rasch Measurement Transactions 7:4 (rasch.org/rmt/rmt74m.htm)",
+    "conditional_fit": "Christensen, Kreiner & Mesbah 2013, Rasch Models in Health, pp. 86-90; "
+    "Mueller 2020, Journal of Statistical Distributions and Applications 7:5 (as iarm out_infit)",
+    "restscore": "Kreiner 2011, Applied Psychological Measurement 35:557 (as iarm item_restscore)",
+    "partial_gamma": "Davis 1967, JASA 62:189; Bjorner et al. 1998, Journal of Clinical "
+    "Epidemiology 51:1189; |gamma| < 0.21 negligible, 0.21-0.31 slight to moderate, > 0.31 "
+    "moderate to large (as iarm partgam_DIF, partgam_LD)",
+    "simulated_cutoffs": "Mueller 2020 (parametric bootstrap of fit statistics); Christensen, "
+    "Makransky & Horton 2017 (simulated Q3* cut-offs)",
     "precision": "conditional reliability 1 - SEM^2 / var(persons) at the group-use level "
     "(Tennant & Conaghan 2007)",
 }

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from measure.diagnostics.assess import reliability_coverage
 from measure.diagnostics.messages import LANGS, QUESTIONS, num, pct
 from measure.diagnostics.rules import SOURCES
 from measure.io.write import OutputSet, write_text_atomic
@@ -194,6 +195,21 @@ def _items_section(a: Assessment, lang: str) -> str:
         ("pt_measure_corr", ("Pt-measure r", "Punkt-mått r"), n2),
         ("misfit", ("Misfit", "Passar ej"), _yn(lang)),
     ]
+    conditional = "cond_outfit_msq" in a.item_fit
+    if conditional:
+        cols += [
+            ("cond_infit_msq", ("Cond. infit", "Betingad infit"), n2),
+            ("cond_infit_p", ("p", "p"), _n(lang, 3)),
+            ("cond_outfit_msq", ("Cond. outfit", "Betingad outfit"), n2),
+            ("cond_outfit_p", ("p", "p"), _n(lang, 3)),
+        ]
+    restscore = "restscore_gamma_observed" in a.item_fit
+    if restscore:
+        cols += [
+            ("restscore_gamma_observed", ("Restscore γ obs.", "Restpoäng γ obs."), n2),
+            ("restscore_gamma_expected", ("exp.", "förv."), n2),
+            ("restscore_p_adjusted", ("p (BH)", "p (BH)"), _n(lang, 3)),
+        ]
     tab = _table(
         a.item_fit,
         cols,
@@ -201,10 +217,14 @@ def _items_section(a: Assessment, lang: str) -> str:
         row_class=lambda r: "bad" if r["degrading"] else ("flag" if r["misfit"] else ""),
     )
     rel = a.calibration.reliability
+    cover = reliability_coverage(a.calibration)
     rel_df = pd.DataFrame(
         {
             "what": [
-                "person reliability (WLE)",
+                f"person reliability (WLE), the {cover['n_non_extreme']} persons with a "
+                "non-extreme score",
+                f"person reliability (WLE), all {cover['n_measured']} measured persons "
+                "(extreme scores included)",
                 "person separation G",
                 "person strata H",
                 "Cronbach's alpha",
@@ -213,7 +233,10 @@ def _items_section(a: Assessment, lang: str) -> str:
             ]
             if lang == "en"
             else [
-                "personreliabilitet (WLE)",
+                f"personreliabilitet (WLE), de {cover['n_non_extreme']} personerna utan "
+                "extrem poäng",
+                f"personreliabilitet (WLE), alla {cover['n_measured']} mätta personer "
+                "(extrema poäng medräknade)",
                 "personseparation G",
                 "personstrata H",
                 "Cronbachs alfa",
@@ -222,6 +245,7 @@ def _items_section(a: Assessment, lang: str) -> str:
             ],
             "value": [
                 rel.get("person_reliability"),
+                cover["person_reliability_all_measured"],
                 rel.get("person_separation"),
                 rel.get("person_strata"),
                 rel.get("cronbach_alpha"),
@@ -231,9 +255,26 @@ def _items_section(a: Assessment, lang: str) -> str:
         }
     )
     rel_tab = _table(rel_df, [("what", ("", ""), _txt), ("value", ("Value", "Värde"), n2)], lang)
+    rules = a.rules
+    fit_rules = (
+        f'<p class="rule">{_e(tr("rule", lang))}: '
+        + _e(tr("unconditional_rule", lang).format(low=rules.msq_low, high=rules.msq_high))
+        + f". {_e(tr('source', lang))}: {_e(SOURCES['item_fit'])}.</p>"
+    )
+    if conditional:
+        fit_rules += (
+            f'<p class="note">{_e(tr("cond_fit_note", lang))}</p>'
+            f'<p class="rule">{_e(tr("rule", lang))}: {_e(tr("conditional_rule", lang))}. '
+            f"{_e(tr('source', lang))}: {_e(SOURCES['conditional_fit'])}.</p>"
+        )
+    if restscore:
+        fit_rules += (
+            f'<p class="rule">{_e(tr("rule", lang))}: {_e(tr("restscore_rule", lang))}. '
+            f"{_e(tr('source', lang))}: {_e(SOURCES['restscore'])}.</p>"
+        )
     return (
         f'<h3 id="items">{_e(tr("items_h", lang))}</h3><p class="note">'
-        f"{_e(tr('items_note', lang))}</p>{tab}"
+        f"{_e(tr('items_note', lang))}</p>{tab}{fit_rules}"
         f"<h3>{_e(tr('reliability_h', lang))}</h3>{rel_tab}"
     )
 
@@ -426,6 +467,8 @@ def _ld_section(a: Assessment, lang: str) -> str:
             ("item_2", ("Item", "Fråga"), _txt),
             ("q3", ("Q3", "Q3"), n2),
             ("q3_star", ("Q3*", "Q3*"), n2),
+            ("partial_gamma_12", ("Partial γ (1|R-2)", "Partiell γ (1|R-2)"), n2),
+            ("partial_gamma_21", ("Partial γ (2|R-1)", "Partiell γ (2|R-1)"), n2),
             ("n", ("n", "n"), _int),
             ("flagged", ("Flagged", "Flaggad"), _yn(lang)),
         ],
@@ -436,6 +479,9 @@ def _ld_section(a: Assessment, lang: str) -> str:
     return (
         f'<h3 id="local-dependence">{_e(tr("ld_h", lang))}</h3><p class="note">'
         f"{_e(tr('ld_note', lang))} {_e(mean)}.</p>{tab}"
+        f'<p class="note">{_e(tr("ld_gamma_note", lang))}</p>'
+        f'<p class="rule">{_e(tr("source", lang))}: {_e(SOURCES["local_dependence"])}; '
+        f"{_e(SOURCES['partial_gamma'])}.</p>"
     )
 
 
@@ -508,8 +554,12 @@ def _dif_section(a: Assessment, lang: str) -> str:
             ("z", ("z", "z"), n2),
             ("p", ("p", "p"), _n(lang, 4)),
             ("ets_class", ("ETS", "ETS"), _txt),
+            ("anchor", ("Anchor", "Ankare"), _yn(lang)),
             ("mh_logit", ("MH log OR", "MH log OR"), n2),
             ("mh_p", ("MH p", "MH p"), _n(lang, 4)),
+            ("mh_class", ("MH ETS", "MH ETS"), _txt),
+            ("partial_gamma", ("Partial γ", "Partiell γ"), n2),
+            ("partial_gamma_p", ("γ p", "γ p"), _n(lang, 4)),
             ("note", ("Note", "Anmärkning"), _txt),
         ],
         lang,
@@ -523,7 +573,11 @@ def _dif_section(a: Assessment, lang: str) -> str:
     )
     return (
         f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'
-        f"{_e(tr('dif_note', lang))}</p>{tab}{_fig_block(img)}"
+        f"{_e(tr('dif_note', lang))}</p>{tab}"
+        f'<p class="note">{_e(tr("dif_gamma_note", lang))}</p>'
+        f'<p class="rule">{_e(tr("source", lang))}: {_e(SOURCES["dif"])}; '
+        f"{_e(SOURCES['mantel_haenszel'])}; {_e(SOURCES['partial_gamma'])}.</p>"
+        f"{_fig_block(img)}"
     )
 
 

@@ -38,10 +38,65 @@ TEXT: dict[str, dict[str, str]] = {
     "items_note": {
         "en": "Location: item difficulty in logits (mean of its thresholds; mean of all items "
         "= 0). Infit and outfit: mean squares at the persons' ML measures, persons with "
-        "extreme scores left out (as eRm and Winsteps); expected 1.",
+        "extreme scores left out (as eRm and Winsteps); expected 1. ZSTD as eRm (Wilson-Hilferty, "
+        "not capped as Winsteps does): read the mean square as the size.",
         "sv": "Läge: frågans svårighet i logits (medelvärdet av dess trösklar; alla frågors "
         "medelvärde = 0). Infit och outfit: medelkvadrater vid personernas ML-mätvärden, "
-        "personer med extrema poäng utelämnade (som eRm och Winsteps); förväntat 1.",
+        "personer med extrema poäng utelämnade (som eRm och Winsteps); förväntat 1. ZSTD som "
+        "eRm (Wilson-Hilferty, utan Winsteps tak): läs medelkvadraten som storleken.",
+    },
+    "cond_fit_note": {
+        "en": "Conditional infit and outfit (columns 'cond.'): mean squares from the expectation "
+        "and variance of each answer given the person's raw score (within their missing-data "
+        "pattern), so no person measure enters (Christensen & Kreiner; as the R package iarm); "
+        "expected 1, with a standard error and a p-value.",
+        "sv": "Betingad infit och outfit (kolumner 'betingad'): medelkvadrater från väntevärde "
+        "och varians för varje svar givet personens råpoäng (inom personens mönster av "
+        "saknade svar), så inget personmått ingår (Christensen & Kreiner; som R-paketet iarm); "
+        "förväntat 1, med standardfel och p-värde.",
+    },
+    "unconditional_rule": {
+        "en": "Infit/outfit MNSQ: misfit outside {low}-{high}",
+        "sv": "Infit/outfit MNSQ: passar ej utanför {low}-{high}",
+    },
+    "conditional_rule": {
+        "en": "Conditional infit/outfit: misfit when the two-sided p < 0.05 (|z| > 1.96); the "
+        "size is the mean square itself",
+        "sv": "Betingad infit/outfit: passar ej när det tvåsidiga p < 0,05 (|z| > 1,96); "
+        "storleken är medelkvadraten själv",
+    },
+    "restscore_rule": {
+        "en": "Item-restscore: Goodman-Kruskal gamma of the item and the rest score, observed "
+        "against the value expected under the model; a difference with Benjamini-Hochberg "
+        "adjusted p < 0.05 flags the item (observed below expected: it discriminates less than "
+        "the model expects)",
+        "sv": "Fråga-restpoäng: Goodman-Kruskals gamma mellan frågan och restpoängen, observerat "
+        "mot det som modellen förväntar; en skillnad med Benjamini-Hochberg-justerat p < 0,05 "
+        "flaggar frågan (observerat under förväntat: den skiljer sämre än modellen förväntar)",
+    },
+    "dif_gamma_note": {
+        "en": "Anchor: the item was among the items the groups' scales were aligned on after "
+        "purification. The contrast and its ETS class come from separate calibrations aligned on "
+        "the anchors; Mantel-Haenszel (dichotomous items) and the partial gamma condition on the "
+        "total score instead, so the classes can differ: read them side by side. Partial gamma: "
+        "positive = the focal group scores higher on the item than reference persons with the "
+        "same total score.",
+        "sv": "Ankare: frågan var bland dem som gruppernas skalor länkades på efter rensning. "
+        "Kontrasten och dess ETS-klass kommer från separata kalibreringar länkade på ankarna; "
+        "Mantel-Haenszel (tvåvärda frågor) och den partiella gamman betingar i stället på "
+        "totalpoängen, så klasserna kan skilja sig: läs dem sida vid sida. Partiell gamma: "
+        "positiv = fokalgruppen får högre poäng på frågan än referenspersoner med samma "
+        "totalpoäng.",
+    },
+    "ld_gamma_note": {
+        "en": "Partial gamma (1|R-2): the two items' association among persons with the same "
+        "total score minus the second item (and the reverse); |gamma| < 0.21 is negligible, "
+        "0.21-0.31 slight to moderate, above 0.31 moderate to large. All ordered pairs with "
+        "their p-values: local_dependence.csv (measure calibrate --diagnostics).",
+        "sv": "Partiell gamma (1|R-2): sambandet mellan frågorna bland personer med samma "
+        "totalpoäng minus den andra frågan (och omvänt); |gamma| < 0,21 försumbart, 0,21-0,31 "
+        "litet till måttligt, över 0,31 måttligt till stort. Alla ordnade par med p-värden: "
+        "local_dependence.csv (measure calibrate --diagnostics).",
     },
     "reliability_h": {"en": "Reliability", "sv": "Reliabilitet"},
     "wright_h": {"en": "Wright map", "sv": "Wright-karta"},

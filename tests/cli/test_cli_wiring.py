@@ -42,6 +42,14 @@ def test_calibrate_with_dif_report_and_reference_then_score(tmp_path: Path) -> N
         "z",
         "p",
         "ets_class",
+        "anchor",
+        "mh_logit",
+        "mh_se",
+        "mh_p",
+        "mh_class",
+        "partial_gamma",
+        "partial_gamma_se",
+        "partial_gamma_p",
     ]
     assert set(dif["item"]) == {f"item{i}" for i in range(1, 7)}
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -237,6 +237,14 @@ def test_helpers_for_calibrate_report_and_dif(assessment, tmp_path):
         "z",
         "p",
         "ets_class",
+        "anchor",
+        "mh_logit",
+        "mh_se",
+        "mh_p",
+        "mh_class",
+        "partial_gamma",
+        "partial_gamma_se",
+        "partial_gamma_p",
     ]
     assert tab.set_index("item").loc["item2", "ets_class"] == "C"
     with pytest.raises(ValueError, match=r"no DIF analysis"):

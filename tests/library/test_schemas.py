@@ -179,7 +179,7 @@ def test_fill_docs_regenerates_a_stale_block() -> None:
 @pytest.mark.parametrize("model", ["rasch", "rsm", "pcm"])
 def test_calibrate_tables_conform(calibrations: dict[str, measure.Calibration], model: str) -> None:
     cal = calibrations[model]
-    S.ITEMS.check(cal.items, parts=[], variable=[])
+    S.ITEMS.check(cal.items, parts=["conditional"], variable=[])
     S.THRESHOLDS.check(cal.thresholds, parts=["rsm"] if model == "rsm" else [], variable=[])
     S.PERSONS.check(cal.persons, parts=[], variable=[])
     S.SCORE_TABLE.check(cal.score_table(), parts=[], variable=[])
@@ -193,7 +193,7 @@ def test_anchored_calibration_conforms(calibrations: dict[str, measure.Calibrati
     again = measure.calibrate(
         data("pcm", seed=2), id_column="id", exclude=["region"], anchors=cal.thresholds
     )
-    S.ITEMS.check(again.items, parts=[], variable=[])
+    S.ITEMS.check(again.items, parts=["conditional"], variable=[])
     S.THRESHOLDS.check(again.thresholds, parts=[], variable=[])
 
 
@@ -285,6 +285,7 @@ def cli_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"--out {root / 'cal_pcm'}",
         f"calibrate {root / 'rsm.csv'} --id-column id --model rsm --keep region --dif region "
         f"--unit-intercept 50 --unit-slope 10 --save-reference {root / 'ref.json'} "
+        "--diagnostics --bootstrap 10 --seed 3 "
         f"--out {root / 'cal_rsm'}",
         f"score {root / 'rsm.csv'} --reference {root / 'ref.json'} --id-column id "
         f"--keep region --out {root / 'score'}",
@@ -302,7 +303,7 @@ def cli_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_calibrate_csv_headers_are_the_schemas(cli_outputs: Path) -> None:
     out = cli_outputs / "cal_pcm"
-    assert _header(out / "items.csv") == list(S.ITEMS.names())
+    assert _header(out / "items.csv") == list(S.ITEMS.names("conditional"))
     assert _header(out / "thresholds.csv") == list(S.THRESHOLDS.names())
     assert _header(out / "persons.csv") == list(S.PERSONS.names())
     assert _header(out / "score_table.csv") == list(S.SCORE_TABLE.names())
@@ -311,6 +312,10 @@ def test_calibrate_csv_headers_are_the_schemas(cli_outputs: Path) -> None:
     assert _header(out / "persons.csv") == list(S.PERSONS.names("unit", variable=["region"]))
     assert _header(out / "score_table.csv") == list(S.SCORE_TABLE.names("unit"))
     assert _header(out / "dif.csv") == list(S.DIF_CSV.names())
+    assert _header(out / "items.csv") == list(S.ITEMS.names("conditional", "simulated"))
+    for schema in (S.RESTSCORE, S.LOCAL_DEPENDENCE, S.CATEGORIES, S.DIMENSIONALITY):
+        assert schema.file is not None
+        assert _header(out / f"{schema.file}.csv") == list(schema.names()), schema.name
     written = {p.stem for p in out.glob("*.csv")}
     assert written == {s.file for s in S.COMMAND_TABLES["calibrate"]}
 
