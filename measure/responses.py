@@ -563,6 +563,12 @@ def _resolve_items(
             f"{source}: the column mapping names column(s) not in the data: "
             f"{', '.join(absent)} (columns: {_list_columns(names)})"
         )
+    if id_column is not None and id_column in cmap.values():
+        mapped = ", ".join(repr(k) for k, v in cmap.items() if v == id_column)
+        raise ResponseDataError(
+            f"{source}: the id column {id_column!r} cannot also be an item column (the column "
+            f"mapping reads item {mapped} from it)"
+        )
     if inst_ids is not None:
         foreign = [k for k in cmap if k not in inst_ids]
         if foreign:
@@ -593,9 +599,20 @@ def _resolve_items(
     else:
         skip = exclude | ({id_column} if id_column is not None else set())
         inverse = {v: k for k, v in cmap.items()}
-        ids = [
-            inverse.get(c, c) for c in names if c not in skip and (c in inverse or c not in cmap)
-        ]
+        # every column is an item: one that has a mapped item's name but is read for no item
+        # would silently disappear
+        left_out = [c for c in names if c in cmap and c not in inverse and c not in skip]
+        if left_out:
+            raise ResponseDataError(
+                f"{source}: the column mapping reads item(s) from other columns, but the data "
+                "also have column(s) named after them, which would be left out: "
+                + "; ".join(
+                    f"item {c!r} <- column {cmap[c]!r} (column {c!r} unused)" for c in left_out
+                )
+                + ". Without an instrument every column is an item: rename the columns, or "
+                "choose the items (items=..., CLI: --items)."
+            )
+        ids = [inverse.get(c, c) for c in names if c in inverse or c not in skip]
     if not ids:
         raise ResponseDataError(f"{source}: no item columns (columns: {_list_columns(names)})")
     twice = sorted({i for i in ids if ids.count(i) > 1})

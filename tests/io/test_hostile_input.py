@@ -142,3 +142,28 @@ def test_trailing_header_delimiter_does_not_make_rows_short(tmp_path: Path) -> N
     path = tmp_path / "t.csv"
     path.write_text("id,q1,q2,\np1,1,2\np2,0,1\n")
     assert read_table(path).data.shape == (2, 3)
+
+
+# -- case 5: column mappings without an instrument ---------------------------------------------
+
+
+def mapping_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"id": ["p1", "p2", "p3"], "q1": [1, 0, 1], "q2": [0, 1, 1], "q3": [1, 1, 0]}
+    )
+
+
+def test_mapping_an_item_to_the_id_column_is_an_error() -> None:
+    with pytest.raises(ResponseDataError, match=r"id column 'id' cannot also be an item column"):
+        as_responses(mapping_frame(), id_column="id", columns={"q1": "id"})
+
+
+def test_mapping_an_item_to_another_item_column_does_not_drop_a_column() -> None:
+    with pytest.raises(ResponseDataError, match=r"item 'q1' <- column 'q2' \(column 'q1' unused\)"):
+        as_responses(mapping_frame(), id_column="id", columns={"q1": "q2"})
+
+
+def test_mapping_a_renamed_column_still_works() -> None:
+    frame = mapping_frame().rename(columns={"q1": "Fråga 1"})
+    rm = as_responses(frame, id_column="id", columns={"q1": "Fråga 1"})
+    assert rm.items == ("q1", "q2", "q3") and rm.columns == ("Fråga 1", "q2", "q3")
