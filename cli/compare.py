@@ -184,7 +184,7 @@ def compare_cmd(
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
-        with output_set(outputs) as outset:
+        with output_set(outputs, out) as outset:
             paths = write_outputs(result.tables(), summary, out, outputs, outset)
     if not quiet:
         click.echo(plain_summary(result.groups, result.group_change, summary, paths))

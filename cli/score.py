@@ -154,7 +154,7 @@ def score_cmd(
                 }
             )
             progress.stage("writing")
-            with output_set(outputs) as files:
+            with output_set(outputs, out) as files:
                 paths = write_outputs(tables, summary, out, outputs, files)
         finally:
             progress.done()

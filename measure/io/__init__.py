@@ -11,6 +11,8 @@ from measure.io.cells import to_numeric_cells
 from measure.io.read import ENGINES, FAST_MIN_CHARS, SUPPORTED_EXTENSIONS, RawTable, read_table
 from measure.io.write import (
     WRITE_FORMATS,
+    FolderLock,
+    FolderLockedError,
     OutputSet,
     json_text,
     round_floats,
@@ -23,6 +25,8 @@ from measure.io.write import (
 __all__ = [
     "ENGINES",
     "FAST_MIN_CHARS",
+    "FolderLock",
+    "FolderLockedError",
     "OutputSet",
     "RawTable",
     "SUPPORTED_EXTENSIONS",

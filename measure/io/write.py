@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal
@@ -33,6 +33,8 @@ from measure.io.read import Engine, _import_optional, check_engine
 from measure.summary import json_ready
 
 __all__ = [
+    "FolderLock",
+    "FolderLockedError",
     "OutputSet",
     "TableFormat",
     "WRITE_FORMATS",
@@ -85,6 +87,10 @@ class OutputSet:
 
     Parameters
     ----------
+    replaces : iterable of paths, optional
+        Files of an earlier set (``--force``: every file a command may write to ``--out``):
+        those this set does not write again are removed when it is committed (and kept when
+        it fails), so no stale file of an earlier run is left beside the new ones.
     overwrite : bool, default True
         Whether existing files may be replaced. ``False``: the set refuses (``FileExistsError``,
         nothing moved) when a target exists at the end; check before the work starts with
@@ -99,9 +105,17 @@ class OutputSet:
     ...     out.write_json(cal.summary(), "results/summary.json")
     """
 
-    def __init__(self, *, overwrite: bool = True, make_dirs: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        overwrite: bool = True,
+        make_dirs: bool = False,
+        replaces: Iterable[str | os.PathLike[str]] = (),
+    ) -> None:
         self.overwrite = overwrite
         self.make_dirs = make_dirs
+        #: files of an earlier set: removed on commit unless this set writes them again
+        self.replaces = tuple(Path(os.path.abspath(p)) for p in replaces)
         self._staging: dict[Path, Path] = {}  # target directory -> its staging directory
         self._files: dict[Path, Path] = {}  # target -> staged file, in the order written
         self._made: list[Path] = []  # directories created, parents first
@@ -144,8 +158,14 @@ class OutputSet:
         try:
             if not self.overwrite:
                 self.check_absent(list(self._files))
+            for stale in self.replaces:
+                if stale in self._files or not os.path.lexists(stale):
+                    continue
+                removed = self._staging_dir(stale.parent) / (stale.name + ".removed")
+                os.replace(stale, removed)  # put back below if a later step fails
+                moved.append((stale, removed))
             for target, staged in self._files.items():
-                backup = None
+                backup: Path | None = None
                 if os.path.lexists(target):
                     backup = staged.with_name(staged.name + ".replaced")
                     _keep_copy(target, backup)
@@ -289,6 +309,100 @@ class OutputSet:
                 for name, table in tables.items():
                     table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
         return Path(path)
+
+
+class FolderLockedError(OSError):
+    """Another process holds the lock of an output folder."""
+
+
+_LOCK_NAME = ".measure-lock"
+
+
+class FolderLock:
+    """One writer per output folder: a lock file ``.measure-lock`` held while a command runs.
+
+    The lock is an advisory ``flock`` on the file (released by the system when the process
+    ends, even after ``kill -9``); where ``flock`` is not available the file's existence is
+    the lock. A second command into the same folder fails with :class:`FolderLockedError`
+    instead of mixing its files with the first one's. :meth:`release` removes the lock file,
+    and the folder when the lock created it and it stayed empty.
+
+    Examples
+    --------
+    >>> lock = FolderLock("results")  # doctest: +SKIP
+    >>> try:
+    ...     ...  # work and write the output set
+    ... finally:
+    ...     lock.release()
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / _LOCK_NAME
+        self._made: list[Path] = []
+        if not self.folder.is_dir():
+            if self.folder.exists():
+                raise NotADirectoryError(f"{self.folder}: not a folder")
+            missing = [self.folder, *(p for p in self.folder.parents if not p.exists())]
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._made = list(reversed(missing))
+        try:
+            self._fd: int | None = self._acquire()
+        except BaseException:
+            self._remove_made()
+            raise
+
+    def _acquire(self) -> int:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: the file's existence is the lock
+            try:
+                return os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                raise self._locked() from None
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise self._locked() from None
+            try:  # the file may have been removed by the holder that just released it
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                return fd
+            os.close(fd)
+
+    def _locked(self) -> FolderLockedError:
+        return FolderLockedError(
+            f"{self.folder}: another measure command is writing to this folder (lock file "
+            f"{self.path.name}); wait for it to finish or choose another --out"
+        )
+
+    def release(self) -> None:
+        """Remove the lock file and let go of the lock (a second call does nothing)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        os.close(self._fd)
+        self._fd = None
+        self._remove_made()
+
+    def _remove_made(self) -> None:
+        for directory in reversed(self._made):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if empty
+
+    def __enter__(self) -> FolderLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def _keep_copy(target: Path, backup: Path) -> None:

@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from measure.io import OutputSet, json_text, write_json_atomic, write_text_atomic
+from measure.io import (
+    FolderLock,
+    FolderLockedError,
+    OutputSet,
+    json_text,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 
 def _table(n: int = 5) -> pd.DataFrame:
@@ -109,3 +116,41 @@ def test_json_text_is_the_one_encoding() -> None:
     assert json_text({"town": "Umeå"}) == '{\n  "town": "Umeå"\n}\n'
     with pytest.raises(TypeError):
         json_text({"when": object()})
+
+
+# -- issue 12, cases 9 and 10: a set replaces the earlier set; one writer per folder ----------
+
+
+def test_a_set_removes_the_earlier_sets_files_it_does_not_write_again(tmp_path: Path) -> None:
+    for name in ("items.csv", "dif.csv", "report.html", "notes.txt"):
+        (tmp_path / name).write_text("old\n")
+    stale = [tmp_path / n for n in ("items.csv", "dif.csv", "report.html", "summary.json")]
+    with OutputSet(replaces=stale) as files:
+        files.write_table(_table(), tmp_path / "items.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.csv", "notes.txt"]
+    assert (tmp_path / "items.csv").read_text() != "old\n"
+
+
+def test_a_failed_set_keeps_the_earlier_sets_files(tmp_path: Path) -> None:
+    for name in ("items.csv", "dif.csv"):
+        (tmp_path / name).write_text("old\n")
+    (tmp_path / "persons.csv").mkdir()  # the move of persons.csv fails
+    with pytest.raises(OSError):
+        with OutputSet(replaces=[tmp_path / "dif.csv"]) as files:
+            files.write_table(_table(), tmp_path / "items.csv")
+            files.write_table(_table(), tmp_path / "persons.csv")
+    assert (tmp_path / "dif.csv").read_text() == (tmp_path / "items.csv").read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dif.csv", "items.csv", "persons.csv"]
+
+
+def test_a_second_lock_on_a_folder_is_refused_until_released(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = FolderLock(out)
+    assert (out / ".measure-lock").exists()
+    with pytest.raises(FolderLockedError, match=r"another measure command is writing"):
+        FolderLock(out)
+    first.release()
+    assert not out.exists()  # made by the lock, left empty: removed again
+    with FolderLock(out):
+        (out / "items.csv").write_text("x\n")
+    assert [p.name for p in out.iterdir()] == ["items.csv"]
