@@ -98,7 +98,7 @@ _TOP_REQUIRED = (
 )
 _TOP_OPTIONAL = ("missing_codes", "reporting_unit", "reference")
 _ITEM_REQUIRED = ("id", "categories")
-_ITEM_OPTIONAL = ("text", "text_source", "reverse")
+_ITEM_OPTIONAL = ("text", "text_source", "reverse", "codes")
 _CATEGORY_REQUIRED = ("code", "label")
 _UNIT_REQUIRED = ("name", "intercept", "slope")
 
@@ -388,12 +388,21 @@ class Item:
         The ordered categories, codes ``0, 1, ..., max_category`` in that order; at least two.
     text_source : str or None
         Where the item texts can be found when they are not included.
+    codes : tuple of int or None
+        The code map: how the data (and the paper form) code each category, in category
+        order, when that is not ``0, 1, ..., max_category``. AUDIT items 9 and 10 are scored
+        0, 2, 4 on the form: ``codes = [0, 2, 4]`` reads a 2 in the data as category 1 and a 4
+        as category 2, and refuses a 1. Distinct whole numbers 0 or above, increasing.
+        ``None``: the data code of a category is its category number.
 
     Examples
     --------
     >>> item = Item("q1", {}, False, (Category(0, {"en": "No"}), Category(1, {"en": "Yes"})), None)
     >>> item.max_category
     1
+    >>> no, some, yes = (Category(k, {"en": t}) for k, t in enumerate(["No", "Some", "Yes"]))
+    >>> Item("a9", {}, False, (no, some, yes), None, codes=(0, 2, 4)).data_codes
+    (0, 2, 4)
     """
 
     id: str
@@ -401,6 +410,7 @@ class Item:
     reverse: bool
     categories: tuple[Category, ...]
     text_source: str | None = None
+    codes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -444,17 +454,50 @@ class Item:
                 "codes must be consecutive from 0 and listed in order "
                 f"(0, 1, ..., {len(codes) - 1}); got {', '.join(map(str, codes))}",
             )
+        self._validate_codes()
         _item_label_map(self)
+
+    def _validate_codes(self) -> None:
+        if self.codes is None:
+            return
+        raw = self.codes
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+            raise _Invalid("codes", f"expected an array of whole numbers, got {_describe(raw)}")
+        codes = tuple(_integer(code, f"codes[{k}]") for k, code in enumerate(raw))
+        if len(codes) != len(self.categories):
+            raise _Invalid(
+                "codes",
+                f"gives {len(codes)} data code(s) for {len(self.categories)} categories; "
+                "give one code per category, in category order",
+            )
+        if any(code < 0 for code in codes):
+            raise _Invalid("codes", f"codes must be 0 or above, got {list(codes)}")
+        if any(b <= a for a, b in zip(codes, codes[1:], strict=False)):
+            raise _Invalid(
+                "codes",
+                f"codes must increase with the categories, got {list(codes)} (a reverse-keyed "
+                "item is marked with reverse = true, not with decreasing codes)",
+            )
+        object.__setattr__(self, "codes", None if codes == tuple(range(len(codes))) else codes)
 
     @property
     def max_category(self) -> int:
         """The highest category code (the number of categories minus one)."""
         return len(self.categories) - 1
 
+    @property
+    def data_codes(self) -> tuple[int, ...]:
+        """The code each category has in the data, in category order (the code map, or
+        ``0, 1, ..., max_category``)."""
+        return self.codes if self.codes is not None else tuple(range(len(self.categories)))
+
 
 def _item_label_map(item: Item) -> dict[str, int]:
     """Build the label map of an item, raising when one key would name two codes."""
-    mapping = {str(category.code): category.code for category in item.categories}
+    mapping = {
+        str(code): category.code
+        for code, category in zip(item.data_codes, item.categories, strict=True)
+    }
     for j, category in enumerate(item.categories):
         for lang, label in category.labels.items():
             key = normalise_label(label)
@@ -683,7 +726,8 @@ class Instrument:
         """Map every accepted spelling of an item's answers to the category code.
 
         Keys are the normalised labels (see :func:`normalise_label`) in every language and the
-        codes written as strings (``"0"``, ``"1"``, ...). Missing codes are not included.
+        codes as the data write them (``"0"``, ``"1"``, ...; the item's code map when it has
+        one: ``"0"``, ``"2"``, ``"4"``). Missing codes are not included.
 
         Parameters
         ----------
@@ -737,6 +781,12 @@ def _check_keys(
             raise _Invalid(where, f"missing required key {key!r}")
 
 
+def _codes(value: object, where: str) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    return tuple(_array(value, where, "an array of whole numbers (codes = [0, 2, 4])"))
+
+
 def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instrument:
     _check_keys(doc, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     items: list[Item] = []
@@ -765,6 +815,7 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
                     reverse=item_table.get("reverse", False),
                     categories=tuple(categories),
                     text_source=item_table.get("text_source"),
+                    codes=_codes(item_table.get("codes"), f"{where}.codes"),
                 )
             )
     unit: ReportingUnit | None = None
@@ -1033,6 +1084,8 @@ def instrument_to_toml(inst: Instrument) -> str:
         if item.text_source is not None:
             lines.append(f"text_source = {_toml_str(item.text_source)}")
         lines.append(f"reverse = {'true' if item.reverse else 'false'}")
+        if item.codes is not None:
+            lines.append("codes = [" + ", ".join(map(str, item.codes)) + "]")
         for category in item.categories:
             lines += [
                 "",

@@ -492,7 +492,9 @@ def as_responses(
         )
         if invalid == "error":
             raise ResponseDataError(
-                _format_problems(source, cells, n_bad),
+                _format_problems(
+                    source, cells, n_bad, _code_like(bad_cols, bad_vals, item_cols, n, values)
+                ),
                 problems=[c.to_dict() for c in cells],
             )
     if no_answers:
@@ -748,10 +750,14 @@ def _code_column(
         uvals = list(np.asarray(uniques, dtype=object))
 
     labels: dict[str, int] = {}
+    codemap: dict[float, int] | None = None
     if item is not None and instrument is not None:
+        data_codes = {str(c) for c in item.data_codes}
         labels = {
-            k: v for k, v in instrument.label_map(item.id).items() if k != str(v)
+            k: v for k, v in instrument.label_map(item.id).items() if k not in data_codes
         }  # text labels only; numbers are codes (shifted by min_category)
+        if item.codes is not None:  # the instrument's code map: data code -> category
+            codemap = {float(c): k for k, c in enumerate(item.codes)}
     vlabels: dict[Any, str] = {}
     through_labels = False
     if value_labels:
@@ -770,7 +776,7 @@ def _code_column(
     u_label = np.full(k + 1, None, dtype=object)
     for u, v in enumerate(uvals):
         state, code, display, label = _classify(
-            v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal
+            v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal, codemap
         )
         u_state[u], u_code[u], u_display[u], u_label[u] = state, code, display, label
     state_cells = u_state[idx]
@@ -853,8 +859,12 @@ def _classify(
     cap: int,
     number: re.Pattern[str],
     decimal: str,
+    codemap: Mapping[float, int] | None = None,
 ) -> tuple[int, float, str, str | None]:
-    """One distinct cell value -> (state, 0-based code, display text, value label)."""
+    """One distinct cell value -> (state, 0-based code, display text, value label).
+
+    ``codemap``: the item's code map (data code -> category), when the instrument gives one.
+    """
     num: float | None = None
     text: str | None = None
     display = str(v)
@@ -908,6 +918,11 @@ def _classify(
     if num in missing.numbers or (label is not None and normalise_label(label) in missing.text):
         return _MISSING, math.nan, display, label
     code = num - min_category
+    if codemap is not None:
+        category = codemap.get(code)
+        if category is not None:
+            return _VALID, float(category), display, label
+        return _BAD, math.nan, display, label
     if code.is_integer() and 0 <= code <= cap:
         return _VALID, code, display, label
     return _BAD, math.nan, display, label
@@ -923,8 +938,8 @@ def _allowed_parts(
             )
         else:
             values = "; ".join(
-                f"{c.code + min_category} = {' / '.join(c.labels.values())}"
-                for c in item.categories
+                f"{code + min_category} = {' / '.join(c.labels.values())}"
+                for code, c in zip(item.data_codes, item.categories, strict=True)
             )
     else:
         values = f"integers {min_category}..{top + min_category}"
@@ -946,14 +961,59 @@ def _no_answer_text(column: str, item: str, state: NDArray[np.int8], n: int) -> 
     return f"{name} has no valid answer ({', '.join(parts)})"
 
 
-def _format_problems(source: str, cells: Sequence[InvalidCell], total: int) -> str:
+_WHOLE = re.compile(r"\s*[+-]?\d+(?:[.,]0*)?\s*", re.ASCII)
+
+
+def _code_like(
+    bad_cols: Sequence[NDArray[np.int64]],
+    bad_vals: Sequence[NDArray[np.object_]],
+    columns: Sequence[str],
+    n: int,
+    values: NDArray[np.int16],
+) -> list[tuple[str, int, list[str], int]]:
+    """Per column with invalid cells that look like answer codes (whole numbers): the column,
+    how many such cells, their distinct values (a few) and the column's valid answers."""
+    found: list[tuple[str, int, list[str], int]] = []
+    for cols, vals in zip(bad_cols, bad_vals, strict=True):
+        j = int(cols[0])
+        texts = [str(v) for v in vals if _WHOLE.fullmatch(str(v))]
+        if texts:
+            shown = sorted(set(texts), key=lambda t: float(t.replace(",", ".")))[:5]
+            found.append((columns[j], len(texts), shown, int((values[:, j] >= 0).sum())))
+    return found
+
+
+def _format_problems(
+    source: str,
+    cells: Sequence[InvalidCell],
+    total: int,
+    code_like: Sequence[tuple[str, int, list[str], int]] = (),
+) -> str:
     head = f"{source}: {total} invalid cell{'s' if total != 1 else ''}"
     if total > MAX_LISTED:
         head += f" (the first {MAX_LISTED} are listed)"
     lines = [f"  {c.describe()}" for c in cells[:MAX_LISTED]]
+    if not code_like:
+        tail = (
+            "\nFix the cells, declare the values as missing codes, or treat invalid cells as "
+            "missing (invalid='missing', CLI: --invalid missing)."
+        )
+        return head + ":\n" + "\n".join(lines) + tail
+    n_like = sum(count for _, count, _, _ in code_like)
+    per_column = "; ".join(
+        f"{column!r}: {count} cell{'s' if count != 1 else ''} coded "
+        f"{', '.join(shown)} ({count / (count + valid):.0%} of its answers)"
+        for column, count, shown, valid in code_like
+    )
     tail = (
-        "\nFix the cells, declare the values as missing codes, or treat invalid cells as "
-        "missing (invalid='missing', CLI: --invalid missing)."
+        f"\n{n_like} of these cells hold whole numbers that look like answers in another "
+        f"coding ({per_column}), not typing errors: are the answers coded otherwise than "
+        "the allowed values (lowest code: min_category=..., CLI: --min-category; points such "
+        "as 0/2/4: a code map in the instrument, codes = [0, 2, 4])? Treating invalid cells "
+        "as missing (invalid='missing', CLI: --invalid missing) would discard all of these "
+        "answers, and the results would describe the remaining answers only; do that only "
+        "when the values are known to be errors. Otherwise fix the cells or declare the "
+        "values as missing codes."
     )
     return head + ":\n" + "\n".join(lines) + tail
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from measure.exceptions import ResponseDataError
+from measure.exceptions import InstrumentError, ResponseDataError
+from measure.instrument import instrument_to_toml, load_instrument, parse_instrument
 from measure.io import FAST_MIN_CHARS, read_table
 from measure.responses import as_responses
 
@@ -167,3 +168,108 @@ def test_mapping_a_renamed_column_still_works() -> None:
     frame = mapping_frame().rename(columns={"q1": "Fråga 1"})
     rm = as_responses(frame, id_column="id", columns={"q1": "Fråga 1"})
     assert rm.items == ("q1", "q2", "q3") and rm.columns == ("Fråga 1", "q2", "q3")
+
+
+# -- case 7: instruments declare how codes map to categories (AUDIT 9-10: 0, 2, 4) -------------
+
+
+def audit_frame(item9: list[object]) -> pd.DataFrame:
+    n = len(item9)
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {f"audit_{k}": rng.integers(0, 5, n).astype(str) for k in range(1, 9)}, dtype=object
+    )
+    frame.insert(0, "id", [f"p{i}" for i in range(n)])
+    frame["audit_9"] = [str(v) for v in item9]
+    frame["audit_10"] = [str(v) for v in reversed(item9)]
+    return frame
+
+
+def test_audit_items_9_and_10_are_read_through_their_code_map() -> None:
+    audit = load_instrument("audit")
+    assert audit.item("audit_9").codes == (0, 2, 4)
+    assert audit.item("audit_9").data_codes == (0, 2, 4)
+    assert audit.item("audit_1").codes is None
+    assert audit.label_map("audit_9")["4"] == 2
+    rm = as_responses(audit_frame([0, 2, 4, 4, 2, 0]), instrument=audit, id_column="id")
+    assert rm.values[:, rm.items.index("audit_9")].tolist() == [0, 1, 2, 2, 1, 0]
+    assert rm.max_category.tolist() == [4] * 8 + [2, 2]
+
+
+def test_a_code_outside_the_map_is_refused_naming_the_data_codes() -> None:
+    audit = load_instrument("audit")
+    with pytest.raises(ResponseDataError) as err:
+        as_responses(audit_frame([0, 1, 2, 4]), instrument=audit, id_column="id")
+    text = str(err.value)
+    assert "row 3, person 'p1', column 'audit_9': value '1' is not allowed" in text
+    assert "(allowed: 0 = Nej / No; 2 = " in text and "; 4 = Ja, under det senaste" in text
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [
+        ("[0, 2]", r"items\[0\].codes: gives 2 data code\(s\) for 3 categories"),
+        ("[4, 2, 0]", r"codes must increase with the categories"),
+        ("[0, 2, 2]", r"codes must increase"),
+        ("[-1, 0, 1]", r"codes must be 0 or above"),
+        ('"0,2,4"', r"items\[0\].codes: expected an array of whole numbers"),
+    ],
+)
+def test_a_bad_code_map_is_located(codes: str, message: str) -> None:
+    text = TOML_WITH_CODES.replace("codes = [0, 2, 4]", f"codes = {codes}")
+    with pytest.raises(InstrumentError, match=message):
+        parse_instrument(text, source="mine.toml")
+
+
+def test_a_code_map_round_trips_and_may_not_hold_a_missing_code() -> None:
+    inst = parse_instrument(TOML_WITH_CODES)
+    assert parse_instrument(instrument_to_toml(inst)) == inst
+    clash = TOML_WITH_CODES.replace("missing_codes = [9]", "missing_codes = [4]")
+    with pytest.raises(InstrumentError, match=r"4 is also a category of item 'a9' \(code 2\)"):
+        parse_instrument(clash)
+
+
+TOML_WITH_CODES = """
+id = "mine"
+version = "1"
+title = {en = "Mine"}
+construct = {en = "Something"}
+source = "Me"
+licence = "CC0"
+default_model = "pcm"
+min_answered = 1
+missing_codes = [9]
+
+[[items]]
+id = "a9"
+codes = [0, 2, 4]
+
+[[items.categories]]
+code = 0
+label = {en = "No"}
+
+[[items.categories]]
+code = 1
+label = {en = "Yes, before"}
+
+[[items.categories]]
+code = 2
+label = {en = "Yes, this year"}
+"""
+
+
+def test_the_refusal_of_code_like_values_says_what_missing_would_discard() -> None:
+    frame = pd.DataFrame({"q1": ["0", "1", "2", "1"] * 5, "q2": ["0", "2", "4", "2"] * 5})
+    with pytest.raises(ResponseDataError) as err:
+        as_responses(frame, max_category=2)
+    text = str(err.value)
+    assert "5 of these cells hold whole numbers that look like answers in another coding" in text
+    assert "'q2': 5 cells coded 4 (25% of its answers)" in text
+    assert "would discard all of these answers" in text
+
+
+def test_text_typos_keep_the_short_suggestion() -> None:
+    frame = pd.DataFrame({"q1": ["0", "1", "x", "1"]})
+    with pytest.raises(ResponseDataError, match=r"treat invalid cells as missing") as err:
+        as_responses(frame, max_category=2)
+    assert "discard" not in str(err.value)

@@ -329,7 +329,7 @@ ERROR_CASES = [
     ),
     pytest.param(
         replaced('id = "q2"\n', 'id = "q2"\ntxt = "x"\n'),
-        "items[1]: unknown key 'txt' (allowed: id, categories, text, text_source, reverse)",
+        "items[1]: unknown key 'txt' (allowed: id, categories, text, text_source, reverse, codes)",
         id="unknown-item-key",
     ),
     pytest.param(
