@@ -46,13 +46,14 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from measure._types import MODELS, ModelName
@@ -79,6 +80,8 @@ __all__ = [
     "parse_instrument",
 ]
 
+#: largest instrument file read (the shipped ones are about 20 kB)
+MAX_INSTRUMENT_BYTES = 1_000_000
 _PACKAGE = "measure.instruments"
 _SHIPPED_PREFIX = "instruments/"
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -575,13 +578,22 @@ class Instrument:
             raise _Invalid(err.where, err.reason, f"instrument {self.id!r}") from None
 
     def reference_file(self) -> Path | None:
-        """The attached reference scale's file, resolved next to the TOML file (or ``None``)."""
+        """The attached reference scale's file, resolved relative to the TOML file's folder
+        only (``None`` when there is no reference).
+
+        Raises
+        ------
+        InstrumentError
+            The instrument was not loaded from a file, so its reference cannot be found.
+        """
         if self.reference is None:
             return None
-        ref = Path(self.reference)
-        if not ref.is_absolute() and self.path is not None:
-            ref = self.path.parent / ref
-        return ref
+        if self.path is None:
+            raise InstrumentError(
+                f"instrument {self.id!r}: its reference {self.reference!r} is relative to the "
+                "instrument's file, but the instrument was not loaded from a file"
+            )
+        return self.path.parent / self.reference
 
     def _validate(self) -> None:
         inst_id = _nonempty_str(self.id, "id")
@@ -832,6 +844,16 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
     reference = doc.get("reference")
     if reference is not None and (not isinstance(reference, str) or not reference.strip()):
         raise _Invalid("reference", f"expected a file name, got {_describe(reference)}")
+    if reference is not None and (
+        Path(reference).is_absolute()
+        or PureWindowsPath(reference).is_absolute()
+        or PureWindowsPath(reference).drive
+    ):
+        raise _Invalid(
+            "reference",
+            f"{reference!r} is an absolute path; give the file relative to the instrument's "
+            "folder (it is read from there only)",
+        )
     return Instrument(
         id=doc["id"],
         version=doc["version"],
@@ -884,6 +906,11 @@ def parse_instrument(
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InstrumentError(f"{source}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise InstrumentError(
+            f"{source}: invalid TOML: arrays or tables nested too deeply (an instrument "
+            "needs only [[items]] and [[items.categories]])"
+        ) from None
     try:
         return _instrument_from_mapping(doc, path)
     except _Invalid as err:
@@ -969,11 +996,21 @@ def load_instrument(name_or_path: str | os.PathLike[str]) -> Instrument:
         source = os.fspath(name_or_path)
         path = Path(source)
         try:
-            raw = path.read_bytes()
+            if not stat.S_ISREG(path.stat().st_mode):
+                raise InstrumentError(
+                    f"{source}: not a regular file; give the path of a .toml file"
+                )
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_INSTRUMENT_BYTES + 1)
         except FileNotFoundError:
             raise InstrumentError(f"{source}: no such file") from None
         except OSError as err:
             raise InstrumentError(f"{source}: cannot read ({err.strerror or err})") from None
+        if len(raw) > MAX_INSTRUMENT_BYTES:
+            raise InstrumentError(
+                f"{source}: larger than {MAX_INSTRUMENT_BYTES // 1_000_000} MB; not an "
+                "instrument definition"
+            )
         return parse_instrument(_decode(raw, source), source=source, path=path)
     return _load_shipped(name_or_path)
 

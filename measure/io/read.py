@@ -24,6 +24,7 @@ import io
 import math
 import os
 import re
+import stat
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,14 @@ import pandas as pd
 from measure.exceptions import MissingDependencyError, ResponseDataError
 from measure.io.cells import DECIMALS, whole_number_columns
 
-__all__ = ["ENGINES", "FAST_MIN_CHARS", "RawTable", "SUPPORTED_EXTENSIONS", "read_table"]
+__all__ = [
+    "ENGINES",
+    "FAST_MIN_CHARS",
+    "RawTable",
+    "SUPPORTED_EXTENSIONS",
+    "read_bounded",
+    "read_table",
+]
 
 Engine = Literal["auto", "fast", "careful"]
 ENGINES: tuple[str, ...] = ("auto", "fast", "careful")
@@ -235,8 +243,7 @@ def read_table(
     _check_applies("delimiter", delimiter is not None, extension, _TEXT_EXTENSIONS)
     _check_applies("encoding", encoding is not None, extension, _TEXT_EXTENSIONS + _SPSS_EXTENSIONS)
     _check_applies("apply_value_labels", apply_value_labels, extension, _SPSS_EXTENSIONS)
-    if not file.is_file():
-        raise FileNotFoundError(f"{file}: no such file")
+    _check_regular(file)
 
     if extension in _TEXT_EXTENSIONS:
         return _read_text(
@@ -255,6 +262,42 @@ def read_table(
             file, encoding=encoding, decimal=decimal, apply_value_labels=apply_value_labels
         )
     return _read_parquet(file, decimal=decimal)
+
+
+def _check_regular(file: Path) -> None:
+    """A file the user names must be an ordinary file (not a folder, a device such as
+    ``/dev/zero``, or a pipe, which could be read without end)."""
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{file}: no such file") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device or a pipe?)"
+        raise ResponseDataError(f"{file}: {kind}; give the path of a file")
+
+
+def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str) -> bytes:
+    """The bytes of a small file the user names (an instrument, a reference scale), read with
+    a bound: a folder, a device (``/dev/zero``), a pipe or a file over ``limit`` bytes is
+    refused with :class:`ResponseDataError` before it is read into memory.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ResponseDataError
+        Not a regular file, or larger than ``limit`` bytes.
+    """
+    file = Path(path)
+    _check_regular(file)
+    with open(file, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ResponseDataError(
+            f"{file}: larger than {limit // 1_000_000 or limit} "
+            f"{'MB' if limit >= 1_000_000 else 'bytes'}; this is not {what}"
+        )
+    return data
 
 
 def check_engine(engine: object) -> None:
@@ -732,6 +775,7 @@ def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> 
             workbook.close()
 
     cells: list[list[Any]] = [[None if _is_blank(v) else v for v in row] for row in records]
+    _refuse_uncalculated_formulas(file, sheet_name, cells, openpyxl)
     header_at, end = _content_span(cells)
     if header_at is None:
         raise ResponseDataError(
@@ -753,6 +797,63 @@ def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> 
         delimiter=None,
         decimal=decimal if decimal is not None else _detect_decimal(data),
         sheet=sheet_name,
+    )
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _refuse_uncalculated_formulas(
+    file: Path, sheet_name: str, cells: list[list[Any]], openpyxl: ModuleType
+) -> None:
+    """Raise when a cell holds a formula whose result was never saved (a workbook written by a
+    program, not by Excel): openpyxl gives such a cell as empty, which would read an answer as
+    missing, and a column of them as "entirely empty". Looked for only when the workbook's
+    sheets contain formulas at all."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as archive:
+            has_formulas = any(
+                _FORMULA_TAG.search(archive.read(name))
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return
+    if not has_formulas:
+        return
+    workbook = openpyxl.load_workbook(file, read_only=True, data_only=False)
+    try:
+        worksheet = workbook[sheet_name]
+        worksheet.reset_dimensions()
+        found: list[tuple[int, int, str]] = []
+        for r, row in enumerate(worksheet.iter_rows(values_only=True)):
+            for c, value in enumerate(row):
+                if not (isinstance(value, str) and value.startswith("=")):
+                    continue
+                if r >= len(cells) or c >= len(cells[r]) or cells[r][c] is None:
+                    found.append((r, c, value))
+    finally:
+        workbook.close()
+    if not found:
+        return
+    header_at, _ = _content_span(cells)
+    header = cells[header_at] if header_at is not None else []
+
+    def where(r: int, c: int) -> str:
+        name = header[c] if c < len(header) and header[c] is not None else None
+        column = f"column {str(name)!r}" if name is not None else "column"
+        return f"row {r + 1}, {column} ({_column_letter(c + 1)}{r + 1})"
+
+    shown = "; ".join(f"{where(r, c)}: {f}" for r, c, f in found[:_MAX_LISTED])
+    more = f" (and {len(found) - _MAX_LISTED} more)" if len(found) > _MAX_LISTED else ""
+    raise ResponseDataError(
+        f"{file.name} [{sheet_name}]: {len(found)} cell(s) hold a formula whose result was "
+        f"never saved, so their values are unknown (not missing): {shown}{more}. Open the "
+        "file in Excel and save it (the results are then stored), or replace the formulas "
+        "by their values",
+        [{"row": r + 1, "column": c + 1, "formula": f} for r, c, f in found],
     )
 
 
@@ -828,6 +929,22 @@ def _read_parquet(file: Path, *, decimal: str | None) -> RawTable:
     source = file.name
     pyarrow = _import_optional("pyarrow", extra="parquet", purpose="reading .parquet files")
     try:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(file)
+        nested = [
+            (field.name, str(field.type))
+            for field in schema
+            if pyarrow.types.is_nested(field.type)
+            or pyarrow.types.is_dictionary(field.type)
+            and pyarrow.types.is_nested(field.type.value_type)
+        ]
+        if nested:
+            shown = ", ".join(f"{name!r} ({kind})" for name, kind in nested[:_MAX_LISTED])
+            raise ResponseDataError(
+                f"{source}: {len(nested)} column(s) hold lists or records, not one value per "
+                f"cell: {shown}. Flatten them (one column per value) before reading"
+            )
         data = pd.read_parquet(file, engine="pyarrow")
     except (pyarrow.ArrowException, OSError) as exc:
         raise ResponseDataError(f"{source}: cannot be read as a Parquet file ({exc})") from exc

@@ -40,6 +40,7 @@ __all__ = [
     "WRITE_FORMATS",
     "check_digits",
     "json_text",
+    "neutralise_formulas",
     "round_floats",
     "write_json_atomic",
     "write_table_atomic",
@@ -285,8 +286,8 @@ class OutputSet:
             )
             return self.write_text(payload, path)
         if excel_friendly:
-            text = round_floats(df, digits).to_csv(
-                sep=";", decimal=",", index=index, lineterminator="\r\n"
+            text = neutralise_formulas(round_floats(table, digits)).to_csv(
+                sep=";", decimal=",", index=False, lineterminator="\r\n"
             )
             return self.write_bytes(text.encode("utf-8-sig"), path)
         cells = csv_cells(table, digits) if engine != "careful" else None
@@ -308,6 +309,8 @@ class OutputSet:
             with pd.ExcelWriter(handle, engine="openpyxl") as writer:
                 for name, table in tables.items():
                     table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
+                    if _has_formula_text(table):
+                        _cells_as_text(writer.book[name])
         return Path(path)
 
 
@@ -403,6 +406,68 @@ class FolderLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+#: what a spreadsheet may run as a formula when a cell starts with it (OWASP's list)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_columns(df: pd.DataFrame) -> list[Any]:
+    return [
+        c for c in df.columns if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)
+    ]
+
+
+def _has_formula_text(df: pd.DataFrame) -> bool:
+    """Whether a text cell, a column name or an index value starts with ``=``."""
+    names = [str(n) for n in df.columns] + [str(n) for n in df.index.names if n is not None]
+    if any(n.startswith("=") for n in names):
+        return True
+    frames = [df.index.to_frame(index=False)] if _meaningful_index(df) else []
+    for frame in [df, *frames]:
+        for column in _text_columns(frame):
+            text = frame[column].dropna().astype(str)
+            if text.str.startswith("=").any():
+                return True
+    return False
+
+
+def _cells_as_text(worksheet: Any) -> None:
+    """Every cell openpyxl took for a formula (text starting with ``=``) stored as text."""
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell and column name that a spreadsheet would run as a formula
+    (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; a number such as
+    ``-1.5`` excepted) prefixed with an apostrophe, which Excel shows as text.
+
+    Used for ``--excel-friendly`` CSV, which Excel opens by double-click.
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"id": ["=1+1", "-2", "-x", "ok"]}))["id"].tolist()
+    ["'=1+1", '-2', "'-x", 'ok']
+    """
+
+    def safe(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+            try:
+                float(value.replace(",", "."))
+            except ValueError:
+                return "'" + value
+        return value
+
+    out = df.copy()
+    for column in _text_columns(out):
+        text = out[column].dropna().astype(str)
+        if text.str.startswith(_FORMULA_STARTS).any():
+            out[column] = out[column].map(safe, na_action="ignore")
+    out.columns = pd.Index([safe(c) for c in out.columns])
+    return out
 
 
 def _keep_copy(target: Path, backup: Path) -> None:

@@ -273,3 +273,179 @@ def test_text_typos_keep_the_short_suggestion() -> None:
     with pytest.raises(ResponseDataError, match=r"treat invalid cells as missing") as err:
         as_responses(frame, max_category=2)
     assert "discard" not in str(err.value)
+
+
+# -- case 12: nested Parquet columns, deeply nested TOML ----------------------------------------
+
+
+def test_a_parquet_list_column_is_a_located_error(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "lists.parquet"
+    pd.DataFrame({"id": ["a", "b"], "q1": [[1, 2], [0]], "q2": [1, 0]}).to_parquet(path)
+    with pytest.raises(ResponseDataError, match=r"lists\.parquet: 1 column\(s\) hold lists .*'q1'"):
+        read_table(path)
+
+
+def test_a_deeply_nested_instrument_is_an_instrument_error() -> None:
+    deep = "x = " + "[" * 100_000 + "]" * 100_000 + "\n"
+    with pytest.raises(InstrumentError, match=r"deep\.toml: invalid TOML: .*nested too deeply"):
+        parse_instrument(deep, source="deep.toml")
+
+
+# -- case 13: every file the user names is read with a bound ------------------------------------
+
+
+def test_a_device_is_not_read_as_data_instrument_or_reference(tmp_path: Path) -> None:
+    from measure.exceptions import ReferenceScaleError
+    from measure.reference import load_reference
+
+    device = Path("/dev/zero")
+    if not device.exists():
+        pytest.skip("no /dev/zero")
+    link = tmp_path / "zero.csv"
+    link.symlink_to(device)
+    with pytest.raises(ResponseDataError, match=r"not a regular file"):
+        read_table(link)
+    with pytest.raises(InstrumentError, match=r"not a regular file"):
+        load_instrument(device)
+    with pytest.raises(ReferenceScaleError, match=r"not a regular file"):
+        load_reference(device)
+
+
+def test_an_oversized_reference_is_refused_before_reading(tmp_path: Path) -> None:
+    from measure import reference
+    from measure.exceptions import ReferenceScaleError
+
+    path = tmp_path / "big.json"
+    with open(path, "wb") as handle:
+        handle.truncate(reference.MAX_REFERENCE_BYTES + 10)  # sparse: no disk used
+    with pytest.raises(ReferenceScaleError, match=r"larger than 64 MB; this is not a reference"):
+        reference.load_reference(path)
+
+
+def test_an_instruments_reference_is_relative_to_the_instrument_only(tmp_path: Path) -> None:
+    text = TOML_WITH_CODES.replace(
+        "missing_codes = [9]", 'missing_codes = [9]\nreference = "/dev/zero"'
+    )
+    with pytest.raises(InstrumentError, match=r"reference: '/dev/zero' is an absolute path"):
+        parse_instrument(text, source="mine.toml")
+    relative = TOML_WITH_CODES.replace(
+        "missing_codes = [9]", 'missing_codes = [9]\nreference = "ref.json"'
+    )
+    (tmp_path / "mine.toml").write_text(relative)
+    inst = load_instrument(tmp_path / "mine.toml")
+    assert inst.reference_file() == tmp_path / "ref.json"
+    with pytest.raises(InstrumentError, match=r"not loaded from a file"):
+        parse_instrument(relative).reference_file()
+
+
+# -- case 14: a reference whose hash was recomputed after an edit -------------------------------
+
+
+def forged(tmp_path: Path, edit: object, model: str = "pcm") -> Path:
+    """A reference scale edited by hand and given a recomputed hash."""
+    import json
+
+    import measure
+    from measure import reference
+
+    sim = measure.simulate_responses(
+        thresholds=[[-1.0, 0.5], [-0.5, 1.0], [0.0, 0.8], [-0.8, 0.2]], n_persons=300, rng=5
+    )
+    doc = measure.calibrate(sim.responses, model=model).to_reference().to_dict()  # type: ignore[arg-type]
+    edit(doc["content"])  # type: ignore[operator]
+    doc["content_hash"] = reference._hash(
+        {
+            "format": doc["format"],
+            "format_version": doc["format_version"],
+            "content": doc["content"],
+        }
+    )
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _set(table: str, row: int, key: str, value: object) -> object:
+    def edit(content: dict[str, list[dict[str, object]]]) -> None:
+        content[table][row][key] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set("items", 0, "se", -0.1), r"item 'item1' has standard error -0.1, not a positive"),
+        (_set("thresholds", 1, "se", 0.0), r"standard error 0.0, not a positive"),
+        (_set("items", 2, "se", None), None),  # empty: an anchored value, allowed
+        (_set("items", 2, "location", 3.0), r"item 'item3': location 3 is not the mean of its"),
+        (_set("thresholds", 0, "threshold", 2.5), r"item 'item1': location .* is not the mean"),
+    ],
+)
+def test_a_forged_reference_is_refused(tmp_path: Path, edit: object, message: str | None) -> None:
+    from measure.exceptions import ReferenceScaleError
+    from measure.reference import load_reference
+
+    if message is None:
+        load_reference(forged(tmp_path, edit))
+        return
+    with pytest.raises(ReferenceScaleError, match=r"forged\.json: the content is not a valid"):
+        load_reference(forged(tmp_path, edit))
+    with pytest.raises(ReferenceScaleError, match=message):
+        load_reference(forged(tmp_path, edit))
+
+
+def test_a_forged_model_that_does_not_fit_the_items_is_refused(tmp_path: Path) -> None:
+    from measure.exceptions import ReferenceScaleError
+    from measure.reference import load_reference
+
+    def to_rasch(content: dict[str, object]) -> None:
+        content["model"] = "rasch"
+
+    with pytest.raises(ReferenceScaleError, match=r"the Rasch model needs two categories"):
+        load_reference(forged(tmp_path, to_rasch))
+    untouched = forged(tmp_path, lambda content: None, model="rsm")
+    assert load_reference(untouched).model == "rsm"
+
+
+# -- case 6: Excel formulas without a saved result --------------------------------------------
+
+
+def test_formulas_without_a_saved_value_are_not_read_as_missing(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "q1", "q2"])
+    for i in range(2, 6):
+        sheet.append([f"p{i}", i % 3, f"=B{i}"])  # openpyxl saves no result for a formula
+    path = tmp_path / "formulas.xlsx"
+    workbook.save(path)
+    with pytest.raises(
+        ResponseDataError,
+        match=r"formulas\.xlsx \[Sheet\]: 4 cell\(s\) hold a formula whose result was never "
+        r"saved.*row 2, column 'q2' \(C2\): =B2",
+    ):
+        read_table(path)
+
+
+def test_formulas_with_saved_values_are_read_as_their_values(tmp_path: Path) -> None:
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "q1"])
+    sheet.append(["p1", "=1+1"])
+    path = tmp_path / "saved.xlsx"
+    workbook.save(path)
+    # what Excel writes: the formula with its result
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = parts[name].replace(b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")
+    assert b"<v>2</v>" in parts[name]
+    with zipfile.ZipFile(path, "w") as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+    assert read_table(path).data["q1"].tolist() == [2]

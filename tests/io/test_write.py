@@ -154,3 +154,46 @@ def test_a_second_lock_on_a_folder_is_refused_until_released(tmp_path: Path) -> 
     with FolderLock(out):
         (out / "items.csv").write_text("x\n")
     assert [p.name for p in out.iterdir()] == ["items.csv"]
+
+
+# -- issue 12, case 11: formula injection ---------------------------------------------------
+
+
+def _hostile() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "person": ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1)", "+1+2", "-x", "-1.5", "ok"],
+            "=cmd": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+
+
+def test_xlsx_writes_text_starting_with_equals_as_text(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "out.xlsx"
+    with OutputSet() as files:
+        files.write_table(_hostile(), path, fmt="xlsx")
+    sheet = openpyxl.load_workbook(path)["data"]  # data_only=False: formulas would show
+    cells = [(c.value, c.data_type) for c in sheet["A"]]
+    assert cells[0] == ("person", "s")
+    assert cells[1] == ('=HYPERLINK("http://x","y")', "s")
+    assert (sheet["B1"].value, sheet["B1"].data_type) == ("=cmd", "s")
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_excel_friendly_csv_neutralises_formula_cells(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    with OutputSet() as files:
+        files.write_table(_hostile(), path, excel_friendly=True)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "person;'=cmd"
+    firsts = [line.rsplit(";", 1)[0] for line in lines[1:]]
+    assert firsts == [
+        '"\'=HYPERLINK(""http://x"",""y"")"',
+        "'@SUM(1)",
+        "'+1+2",
+        "'-x",
+        "-1.5",
+        "ok",
+    ]
