@@ -15,6 +15,7 @@ import click
 import pandas as pd
 
 from measure.comparison import compare
+from measure.exceptions import ResponseDataError
 from measure.io import to_numeric_cells
 
 from . import options as opt
@@ -150,10 +151,12 @@ def compare_cmd(
             for col in (measure_col, se_col, link_col):
                 if col in frame.columns:
                     values, failed = to_numeric_cells(frame[col], raw.decimal)
-                    if failed.any():
-                        row = int(raw.row_numbers[failed.argmax()])
-                        raise click.UsageError(
-                            f"{raw.source}: row {row}, column {col!r}: not a number"
+                    if failed.any():  # a data error (exit 1), not a usage error
+                        at = int(failed.argmax())
+                        raise ResponseDataError(
+                            f"{raw.source}: {int(failed.sum())} cell(s) of column {col!r} are "
+                            f"not numbers: row {int(raw.row_numbers[at])}, value "
+                            f"{frame[col].iloc[at]!r}"
                         )
                     frame[col] = values
             for col in [*groups, *([occasion_column] if occasion_column else [])]:

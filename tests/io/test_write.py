@@ -162,7 +162,7 @@ def test_a_second_lock_on_a_folder_is_refused_until_released(tmp_path: Path) -> 
 def _hostile() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "person": ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1)", "+1+2", "-x", "-1.5", "ok"],
+            "person": ['=HYPERLINK("http://x","y")', "@SUM(1)", "+1+2", "-x", "-1.5", "ok"],
             "=cmd": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
         }
     )
