@@ -65,3 +65,23 @@ def test_map_to_the_id_column_or_another_item_fails_with_exit_1(tmp_path: Path) 
         assert result.exit_code == 1, result.output
         assert message in result.output
         assert not out.exists()
+
+
+# -- case 8: a stray 99 with --collapse-null -----------------------------------------------------
+
+
+def test_collapsing_names_the_codes_once(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.integers(0, 4, (200, 5)), columns=[f"q{i}" for i in range(1, 6)])
+    frame.insert(0, "id", [f"p{i}" for i in range(200)])
+    frame.loc[5, "q1"] = 99
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "out"
+    args = ["calibrate", str(tmp_path / "d.csv"), "--id-column", "id", "--collapse-null"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1
+    assert "95 categories without informative answers were merged" in warned[0]
+    assert "code 99 is category 4" in warned[0] and "is code 99 a missing code" in warned[0]
+    assert result.stdout.count("Note:") == 1
