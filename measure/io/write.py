@@ -15,6 +15,7 @@ numbers as ``null``, numpy as Python), indented, UTF-8, strict (no NaN tokens).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -305,13 +306,15 @@ class OutputSet:
         :func:`write_workbook_atomic`."""
         _check_sheet_names(tables)
         _import_optional("openpyxl", extra="excel", purpose="writing .xlsx files")
-        with self.open(path) as handle:
-            with pd.ExcelWriter(handle, engine="openpyxl") as writer:
-                for name, table in tables.items():
-                    table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
-                    if _has_formula_text(table):
-                        _cells_as_text(writer.book[name])
-        return Path(path)
+        # the workbook is built in memory and written in one go: a full disk then fails one
+        # plain write (and the set), not the zip archive's close (which left a traceback)
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            for name, table in tables.items():
+                table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
+                if _has_formula_text(table):
+                    _cells_as_text(writer.book[name])
+        return self.write_bytes(buffer.getvalue(), path)
 
 
 class FolderLockedError(OSError):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -197,3 +199,49 @@ def test_excel_friendly_csv_neutralises_formula_cells(tmp_path: Path) -> None:
         "-1.5",
         "ok",
     ]
+
+
+# -- issue 12, case 9: a full disk ----------------------------------------------------------
+
+
+class _FullDisk:
+    """A file that takes ``room`` bytes, then fails as a full disk does."""
+
+    def __init__(self, real: Any, room: int) -> None:
+        self.real, self.room = real, room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        self.room -= len(data)
+        return int(self.real.write(data))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.real.close()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "json"])
+def test_a_full_disk_leaves_nothing_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    real_fdopen = os.fdopen
+    written = {"n": 0}
+
+    def fdopen(fd: int, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        written["n"] += 1  # the second file of the set finds the disk full
+        return _FullDisk(real_fdopen(fd, mode, *args, **kwargs), 10**9 if written["n"] < 2 else 100)
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="No space left on device"):
+        with OutputSet(make_dirs=True) as files:
+            files.write_table(_table(), out / f"items.{fmt}", fmt=fmt)  # type: ignore[arg-type]
+            files.write_table(_table(2000), out / f"persons.{fmt}", fmt=fmt)  # type: ignore[arg-type]
+    assert not out.exists()
+    gc.collect()  # an unclosed zip archive would complain here (an error under pytest)
