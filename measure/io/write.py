@@ -166,7 +166,9 @@ class OutputSet:
                 removed = self._staging_dir(stale.parent) / (stale.name + ".removed")
                 os.replace(stale, removed)  # put back below if a later step fails
                 moved.append((stale, removed))
-            for target, staged in self._files.items():
+            # summary.json last: a folder without it never holds a set cut short mid-move
+            order = sorted(self._files.items(), key=lambda kv: kv[0].name == "summary.json")
+            for target, staged in order:
                 backup: Path | None = None
                 if os.path.lexists(target):
                     backup = staged.with_name(staged.name + ".replaced")

@@ -245,3 +245,23 @@ def test_a_full_disk_leaves_nothing_and_no_traceback(
             files.write_table(_table(2000), out / f"persons.{fmt}", fmt=fmt)  # type: ignore[arg-type]
     assert not out.exists()
     gc.collect()  # an unclosed zip archive would complain here (an error under pytest)
+
+
+def test_summary_json_is_moved_into_place_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moves are the only moment a set is partly in place: summary.json comes last, so a
+    folder with summary.json holds the whole set."""
+    moved: list[str] = []
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        moved.append(Path(dst).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with OutputSet() as files:
+        files.write_json({"n": 1}, tmp_path / "summary.json")
+        files.write_table(_table(), tmp_path / "items.csv")
+        files.write_text("<html></html>\n", tmp_path / "report.html")
+    assert moved == ["items.csv", "report.html", "summary.json"]
