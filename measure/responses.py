@@ -493,7 +493,15 @@ def as_responses(
         if invalid == "error":
             raise ResponseDataError(
                 _format_problems(
-                    source, cells, n_bad, _code_like(bad_cols, bad_vals, item_cols, n, values)
+                    source,
+                    cells,
+                    n_bad,
+                    _code_like(bad_cols, bad_vals, item_cols, n, values),
+                    {
+                        col: inst_items[item].data_codes
+                        for item, col in zip(item_ids, item_cols, strict=True)
+                        if item in inst_items and inst_items[item].codes is not None
+                    },
                 ),
                 problems=[c.to_dict() for c in cells],
             )
@@ -988,6 +996,7 @@ def _format_problems(
     cells: Sequence[InvalidCell],
     total: int,
     code_like: Sequence[tuple[str, int, list[str], int]] = (),
+    code_maps: Mapping[str, tuple[int, ...]] | None = None,
 ) -> str:
     head = f"{source}: {total} invalid cell{'s' if total != 1 else ''}"
     if total > MAX_LISTED:
@@ -1005,6 +1014,14 @@ def _format_problems(
         f"{', '.join(shown)} ({count / (count + valid):.0%} of its answers)"
         for column, count, shown, valid in code_like
     )
+    mapped = [(c, (code_maps or {})[c]) for c, _, _, _ in code_like if c in (code_maps or {})]
+    if mapped:
+        per_column += "; " + "; ".join(
+            f"{column!r} reads its answers through the instrument's code map "
+            f"{', '.join(map(str, codes))} (data recoded to 0..{len(codes) - 1} must be "
+            f"written back as {', '.join(map(str, codes))})"
+            for column, codes in mapped
+        )
     tail = (
         f"\n{n_like} of these cells hold whole numbers that look like answers in another "
         f"coding ({per_column}), not typing errors: are the answers coded otherwise than "

@@ -203,6 +203,8 @@ def test_a_code_outside_the_map_is_refused_naming_the_data_codes() -> None:
     text = str(err.value)
     assert "row 3, person 'p1', column 'audit_9': value '1' is not allowed" in text
     assert "(allowed: 0 = Nej / No; 2 = " in text and "; 4 = Ja, under det senaste" in text
+    assert "'audit_9' reads its answers through the instrument's code map 0, 2, 4" in text
+    assert "would discard all of these answers" in text
 
 
 @pytest.mark.parametrize(
