@@ -214,7 +214,9 @@ class OutputSet:
                 missing = [directory, *(p for p in directory.parents if not p.exists())]
                 directory.mkdir(parents=True, exist_ok=True)
                 self._made.extend(reversed(missing))
-            self._staging[directory] = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory))
+            self._staging[directory] = Path(
+                tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", dir=directory)
+            )
         return self._staging[directory]
 
     # -- writing ------------------------------------------------------------------------------
@@ -382,6 +384,7 @@ class FolderLock:
             if same:
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode())
+                _remove_abandoned_staging(self.folder)
                 return fd
             os.close(fd)
 
@@ -473,6 +476,21 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(safe, na_action="ignore")
     out.columns = pd.Index([safe(c) for c in out.columns])
     return out
+
+
+def _remove_abandoned_staging(folder: Path) -> None:
+    """Remove staging folders left in ``folder`` by a process that no longer runs (a run killed
+    with ``kill -9``); called while holding the folder's lock."""
+    for staging in folder.glob(f"{_STAGING_PREFIX}*"):
+        pid_text = staging.name[len(_STAGING_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(staging, ignore_errors=True)
+        except OSError:  # alive but not ours (PermissionError), or not knowable: keep it
+            continue
 
 
 def _keep_copy(target: Path, backup: Path) -> None:

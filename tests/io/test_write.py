@@ -265,3 +265,23 @@ def test_summary_json_is_moved_into_place_last(
         files.write_table(_table(), tmp_path / "items.csv")
         files.write_text("<html></html>\n", tmp_path / "report.html")
     assert moved == ["items.csv", "report.html", "summary.json"]
+
+
+def test_taking_a_folders_lock_removes_staging_left_by_a_killed_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    pid = int(dead.stdout)  # a process that has ended
+    left = tmp_path / f".measure-staging-{pid}-abc"
+    left.mkdir()
+    (left / "persons.csv").write_text("half a table")
+    alive = tmp_path / f".measure-staging-{os.getpid()}-xyz"  # this process: kept
+    alive.mkdir()
+    with FolderLock(tmp_path):
+        assert not left.exists() and alive.exists()
