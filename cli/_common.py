@@ -27,7 +27,7 @@ from measure.instrument import (
     instrument_ids,
     load_instrument,
 )
-from measure.io import OutputSet, RawTable, read_table
+from measure.io import FolderLock, FolderLockedError, OutputSet, RawTable, read_table
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 
 EXIT_DATA_ERROR = 1  # data, instrument, convergence or file errors (usage errors exit 2 via click)
@@ -483,10 +483,17 @@ class OutputOptions:
     def check(
         self, out_dir: Path, names: list[str], extra: Mapping[str, Path] | None = None
     ) -> None:
-        """Refuse a bad combination of options, or existing output without --force (the tables
-        ``names`` and any ``extra`` files), before any work is done."""
+        """Before any work: refuse a bad combination of options, existing output without
+        --force (the tables ``names`` and any ``extra`` files), an ``extra`` file in a folder
+        that does not exist, and a folder another command is writing to. Takes the folder's
+        lock (:class:`measure.io.FolderLock`) until the command ends."""
         check_format(self.fmt, self.excel_friendly)
         check_overwrite({**output_paths(out_dir, names, self.fmt), **(extra or {})}, self.force)
+        for name, path in (extra or {}).items():
+            check_output_file(
+                path, out_dir, option="--save-reference" if name == "reference" else "--out"
+            )
+        lock_output_folder(out_dir)
 
 
 def write_outputs(
@@ -521,7 +528,61 @@ def write_outputs(
     return paths
 
 
-def output_set(options: OutputOptions) -> OutputSet:
-    """The command's one set of output files (``--force``: existing files may be replaced;
-    missing output directories are created, and removed again if the command fails)."""
-    return OutputSet(overwrite=options.force, make_dirs=True)
+#: every table any command writes to --out (with --force, those not written again are removed)
+ALL_TABLES = (
+    "items",
+    "thresholds",
+    "persons",
+    "score_table",
+    "dif",
+    "anchors",
+    "groups",
+    "group_change",
+    "individual_change",
+    "decision_persons",
+    "decision_groups",
+)
+
+
+def previous_outputs(out_dir: Path) -> list[Path]:
+    """Every file a measure command may have written to ``out_dir`` (any table format)."""
+    files = [out_dir / f"{name}.{ext}" for name in ALL_TABLES for ext in ("csv", "json", "parquet")]
+    return files + [out_dir / n for n in ("measure.xlsx", "summary.json", "report.html")]
+
+
+def output_set(options: OutputOptions, out_dir: Path | None = None) -> OutputSet:
+    """The command's one set of output files (``--force``: existing files may be replaced, and
+    an earlier run's files in ``out_dir`` that this run does not write are removed with the
+    commit, so the folder holds one run's set; missing output directories are created, and
+    removed again if the command fails)."""
+    stale = previous_outputs(out_dir) if options.force and out_dir is not None else []
+    return OutputSet(overwrite=options.force, make_dirs=True, replaces=stale)
+
+
+def check_output_file(path: Path, out_dir: Path | None = None, *, option: str = "--out") -> None:
+    """An output file outside --out must go into an existing folder (checked before work)."""
+    folder = path.parent
+    if out_dir is not None and folder.resolve() == out_dir.resolve():
+        return
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"{path}: the folder {folder} does not exist; create it first", param_hint=option
+        )
+
+
+def lock_output_folder(out_dir: Path) -> None:
+    """Take ``out_dir``'s lock for the rest of the command (released when click's context
+    closes), or stop with exit 1 when another command holds it."""
+    try:
+        lock = FolderLock(out_dir)
+    except FolderLockedError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"--out {out_dir}: {exc}") from None
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lock.release)
+    else:  # pragma: no cover - outside click the process end releases it
+        import atexit
+
+        atexit.register(lock.release)

@@ -257,7 +257,7 @@ def calibrate_cmd(
                 }
             )
             assessment = None
-            with output_set(outputs) as files:  # every output file, or none
+            with output_set(outputs, out) as files:  # every output file, or none
                 if report:
                     progress.stage("assessing and writing the report")
                     from .report import write_calibration_report

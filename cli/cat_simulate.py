@@ -134,7 +134,7 @@ def cat_simulate_cmd(
                 }
             )
             progress.stage("writing")
-            with output_set(outputs) as files:
+            with output_set(outputs, out) as files:
                 paths = {
                     "cat_persons": files.write_table(
                         sim.persons,

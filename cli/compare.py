@@ -22,6 +22,7 @@ import pandas as pd
 
 from measure._types import LANGS, Lang
 from measure.comparison import SHARE_ESTIMATOR, Direction, compare, raw_score_threshold
+from measure.exceptions import ResponseDataError
 from measure.io import to_numeric_cells
 from measure.reference import load_reference
 
@@ -224,16 +225,18 @@ def compare_cmd(
             for col in (measure_col, se_col, link_col, *([weight] if weight else [])):
                 if col in frame.columns:
                     values, failed = to_numeric_cells(frame[col], raw.decimal)
-                    if failed.any():
-                        row = int(raw.row_numbers[failed.argmax()])
-                        raise click.UsageError(
-                            f"{raw.source}: row {row}, column {col!r}: not a number"
+                    if failed.any():  # a data error (exit 1), not a usage error
+                        at = int(failed.argmax())
+                        raise ResponseDataError(
+                            f"{raw.source}: row {int(raw.row_numbers[at])}, column {col!r}: "
+                            f"value {frame[col].iloc[at]!r} is not a number "
+                            f"({int(failed.sum())} such cell(s) in the column)"
                         )
                     if col == weight:
                         bad = np.isfinite(values) & ~(values > 0)
                         if bad.any():
                             row = int(raw.row_numbers[bad.argmax()])
-                            raise click.UsageError(
+                            raise ResponseDataError(
                                 f"{raw.source}: row {row}, column {col!r}: a survey weight "
                                 "must be positive"
                             )
@@ -281,7 +284,7 @@ def compare_cmd(
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
-        with output_set(outputs) as outset:
+        with output_set(outputs, out) as outset:
             paths = write_outputs(result.tables(), summary, out, outputs, outset)
             if report:
                 from measure.report.comparison import render_comparison_report

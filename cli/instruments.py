@@ -109,8 +109,13 @@ def _format_instrument(inst: Instrument, lang: str) -> str:
                 initial_indent="    ",
                 subsequent_indent="          ",
             )
-        for category in item.categories:
-            lines.append(f"    {category.code}  {localised(category.labels, lang)}")
+        if item.codes is not None:
+            lines.append(
+                f"    Codes in the data: {', '.join(map(str, item.codes))} "
+                f"(categories 0..{item.max_category}; other numbers are invalid)"
+            )
+        for code, category in zip(item.data_codes, item.categories, strict=True):
+            lines.append(f"    {code}  {localised(category.labels, lang)}")
     return "\n".join(lines)
 
 

@@ -184,7 +184,7 @@ def score_cmd(
                 }
             )
             progress.stage("writing")
-            with output_set(outputs) as files:
+            with output_set(outputs, out) as files:
                 paths = write_outputs(tables, summary, out, outputs, files)
                 if report:
                     progress.stage("writing the report")

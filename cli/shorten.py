@@ -183,7 +183,7 @@ def shorten_cmd(
             )
             png = _png(form, summary)
             progress.stage("writing")
-            with output_set(outputs) as files:
+            with output_set(outputs, out) as files:
                 paths = write_outputs(
                     {"shortform": form.forms, "selected": form.selected},
                     summary,

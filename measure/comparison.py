@@ -515,6 +515,13 @@ def group_change(
         merged = a.merge(
             b[["_id", "_m", "_s", "_l", "_ok"]], on="_id", how="inner", suffixes=("", "_2")
         )
+        if merged.empty and len(a) and len(b):
+            raise ValueError(
+                f"paired: no person id in column {id_column!r} is on both occasions (pre: "
+                f"{', '.join(map(repr, a['_id'].head(3)))}, ...; post: "
+                f"{', '.join(map(repr, b['_id'].head(3)))}, ...); are these the same persons, "
+                "and is the id column right?"
+            )
         post_ok = set(b["_id"][b["_ok"]])
         pairs = dict(_groups(merged, keys))
         for key, pg in _groups(a, keys):

@@ -46,13 +46,14 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from measure._types import MODELS, ModelName
@@ -79,6 +80,8 @@ __all__ = [
     "parse_instrument",
 ]
 
+#: largest instrument file read (the shipped ones are about 20 kB)
+MAX_INSTRUMENT_BYTES = 1_000_000
 _PACKAGE = "measure.instruments"
 _SHIPPED_PREFIX = "instruments/"
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -98,7 +101,7 @@ _TOP_REQUIRED = (
 )
 _TOP_OPTIONAL = ("missing_codes", "reporting_unit", "reference")
 _ITEM_REQUIRED = ("id", "categories")
-_ITEM_OPTIONAL = ("text", "text_source", "reverse", "domain")
+_ITEM_OPTIONAL = ("text", "text_source", "reverse", "domain", "codes")
 _CATEGORY_REQUIRED = ("code", "label")
 _UNIT_REQUIRED = ("name", "intercept", "slope")
 
@@ -391,12 +394,21 @@ class Item:
     domain : str or None
         The content domain (subscale) the item belongs to, e.g. ``"consumption"``; short forms
         and adaptive tests can require a minimum of items per domain.
+    codes : tuple of int or None
+        The code map: how the data (and the paper form) code each category, in category
+        order, when that is not ``0, 1, ..., max_category``. AUDIT items 9 and 10 are scored
+        0, 2, 4 on the form: ``codes = [0, 2, 4]`` reads a 2 in the data as category 1 and a 4
+        as category 2, and refuses a 1. Distinct whole numbers 0 or above, increasing.
+        ``None``: the data code of a category is its category number.
 
     Examples
     --------
     >>> item = Item("q1", {}, False, (Category(0, {"en": "No"}), Category(1, {"en": "Yes"})), None)
     >>> item.max_category
     1
+    >>> no, some, yes = (Category(k, {"en": t}) for k, t in enumerate(["No", "Some", "Yes"]))
+    >>> Item("a9", {}, False, (no, some, yes), None, codes=(0, 2, 4)).data_codes
+    (0, 2, 4)
     """
 
     id: str
@@ -405,6 +417,7 @@ class Item:
     categories: tuple[Category, ...]
     text_source: str | None = None
     domain: str | None = None
+    codes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -450,17 +463,50 @@ class Item:
                 "codes must be consecutive from 0 and listed in order "
                 f"(0, 1, ..., {len(codes) - 1}); got {', '.join(map(str, codes))}",
             )
+        self._validate_codes()
         _item_label_map(self)
+
+    def _validate_codes(self) -> None:
+        if self.codes is None:
+            return
+        raw = self.codes
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+            raise _Invalid("codes", f"expected an array of whole numbers, got {_describe(raw)}")
+        codes = tuple(_integer(code, f"codes[{k}]") for k, code in enumerate(raw))
+        if len(codes) != len(self.categories):
+            raise _Invalid(
+                "codes",
+                f"gives {len(codes)} data code(s) for {len(self.categories)} categories; "
+                "give one code per category, in category order",
+            )
+        if any(code < 0 for code in codes):
+            raise _Invalid("codes", f"codes must be 0 or above, got {list(codes)}")
+        if any(b <= a for a, b in zip(codes, codes[1:], strict=False)):
+            raise _Invalid(
+                "codes",
+                f"codes must increase with the categories, got {list(codes)} (a reverse-keyed "
+                "item is marked with reverse = true, not with decreasing codes)",
+            )
+        object.__setattr__(self, "codes", None if codes == tuple(range(len(codes))) else codes)
 
     @property
     def max_category(self) -> int:
         """The highest category code (the number of categories minus one)."""
         return len(self.categories) - 1
 
+    @property
+    def data_codes(self) -> tuple[int, ...]:
+        """The code each category has in the data, in category order (the code map, or
+        ``0, 1, ..., max_category``)."""
+        return self.codes if self.codes is not None else tuple(range(len(self.categories)))
+
 
 def _item_label_map(item: Item) -> dict[str, int]:
     """Build the label map of an item, raising when one key would name two codes."""
-    mapping = {str(category.code): category.code for category in item.categories}
+    mapping = {
+        str(code): category.code
+        for code, category in zip(item.data_codes, item.categories, strict=True)
+    }
     for j, category in enumerate(item.categories):
         for lang, label in category.labels.items():
             key = normalise_label(label)
@@ -538,13 +584,22 @@ class Instrument:
             raise _Invalid(err.where, err.reason, f"instrument {self.id!r}") from None
 
     def reference_file(self) -> Path | None:
-        """The attached reference scale's file, resolved next to the TOML file (or ``None``)."""
+        """The attached reference scale's file, resolved relative to the TOML file's folder
+        only (``None`` when there is no reference).
+
+        Raises
+        ------
+        InstrumentError
+            The instrument was not loaded from a file, so its reference cannot be found.
+        """
         if self.reference is None:
             return None
-        ref = Path(self.reference)
-        if not ref.is_absolute() and self.path is not None:
-            ref = self.path.parent / ref
-        return ref
+        if self.path is None:
+            raise InstrumentError(
+                f"instrument {self.id!r}: its reference {self.reference!r} is relative to the "
+                "instrument's file, but the instrument was not loaded from a file"
+            )
+        return self.path.parent / self.reference
 
     def _validate(self) -> None:
         inst_id = _nonempty_str(self.id, "id")
@@ -697,7 +752,8 @@ class Instrument:
         """Map every accepted spelling of an item's answers to the category code.
 
         Keys are the normalised labels (see :func:`normalise_label`) in every language and the
-        codes written as strings (``"0"``, ``"1"``, ...). Missing codes are not included.
+        codes as the data write them (``"0"``, ``"1"``, ...; the item's code map when it has
+        one: ``"0"``, ``"2"``, ``"4"``). Missing codes are not included.
 
         Parameters
         ----------
@@ -751,6 +807,12 @@ def _check_keys(
             raise _Invalid(where, f"missing required key {key!r}")
 
 
+def _codes(value: object, where: str) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    return tuple(_array(value, where, "an array of whole numbers (codes = [0, 2, 4])"))
+
+
 def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instrument:
     _check_keys(doc, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     items: list[Item] = []
@@ -780,6 +842,7 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
                     categories=tuple(categories),
                     text_source=item_table.get("text_source"),
                     domain=item_table.get("domain"),
+                    codes=_codes(item_table.get("codes"), f"{where}.codes"),
                 )
             )
     unit: ReportingUnit | None = None
@@ -796,6 +859,16 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
     reference = doc.get("reference")
     if reference is not None and (not isinstance(reference, str) or not reference.strip()):
         raise _Invalid("reference", f"expected a file name, got {_describe(reference)}")
+    if reference is not None and (
+        Path(reference).is_absolute()
+        or PureWindowsPath(reference).is_absolute()
+        or PureWindowsPath(reference).drive
+    ):
+        raise _Invalid(
+            "reference",
+            f"{reference!r} is an absolute path; give the file relative to the instrument's "
+            "folder (it is read from there only)",
+        )
     return Instrument(
         id=doc["id"],
         version=doc["version"],
@@ -848,6 +921,11 @@ def parse_instrument(
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InstrumentError(f"{source}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise InstrumentError(
+            f"{source}: invalid TOML: arrays or tables nested too deeply (an instrument "
+            "needs only [[items]] and [[items.categories]])"
+        ) from None
     try:
         return _instrument_from_mapping(doc, path)
     except _Invalid as err:
@@ -933,11 +1011,21 @@ def load_instrument(name_or_path: str | os.PathLike[str]) -> Instrument:
         source = os.fspath(name_or_path)
         path = Path(source)
         try:
-            raw = path.read_bytes()
+            if not stat.S_ISREG(path.stat().st_mode):
+                raise InstrumentError(
+                    f"{source}: not a regular file; give the path of a .toml file"
+                )
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_INSTRUMENT_BYTES + 1)
         except FileNotFoundError:
             raise InstrumentError(f"{source}: no such file") from None
         except OSError as err:
             raise InstrumentError(f"{source}: cannot read ({err.strerror or err})") from None
+        if len(raw) > MAX_INSTRUMENT_BYTES:
+            raise InstrumentError(
+                f"{source}: larger than {MAX_INSTRUMENT_BYTES // 1_000_000} MB; not an "
+                "instrument definition"
+            )
         return parse_instrument(_decode(raw, source), source=source, path=path)
     return _load_shipped(name_or_path)
 
@@ -1050,6 +1138,8 @@ def instrument_to_toml(inst: Instrument) -> str:
         lines.append(f"reverse = {'true' if item.reverse else 'false'}")
         if item.domain is not None:
             lines.append(f"domain = {_toml_str(item.domain)}")
+        if item.codes is not None:
+            lines.append("codes = [" + ", ".join(map(str, item.codes)) + "]")
         for category in item.categories:
             lines += [
                 "",

@@ -484,6 +484,39 @@ def _check_variation(answer_counts: IntArray, items: list[str], source: str) -> 
             )
 
 
+def _collapse_note(merged: list[int], codes: list[int]) -> str:
+    """For an item with several null categories merged: which data codes now form one
+    category, and where every other code went (so a stray code such as 99 is named once)."""
+
+    def span(values: list[int]) -> str:
+        values = sorted(values)
+        if len(values) > 2 and values == list(range(values[0], values[-1] + 1)):
+            return f"{values[0]}-{values[-1]}"
+        return ", ".join(map(str, values))
+
+    groups: dict[int, list[int]] = {}
+    for original, now in enumerate(merged):
+        groups.setdefault(now, []).append(codes[original])
+    joined = [(now, c) for now, c in sorted(groups.items()) if len(c) > 1]
+    n_null = sum(len(c) - 1 for _, c in joined)
+    parts = [f"codes {span(c)} are now category {now}" for now, c in joined]
+    moved = [
+        f"code {c[0]} is category {now}"
+        for now, c in sorted(groups.items())
+        if len(c) == 1 and codes.index(c[0]) != now
+    ]
+    hint = (
+        f"; so many empty categories: is code {max(codes)} a missing code (missing_codes=..., "
+        "CLI: --missing-code) or a typing error?"
+        if n_null >= 5
+        else ""
+    )
+    return (
+        f"in all, {n_null} categories without informative answers were merged: "
+        f"{'; '.join(parts + moved)} (codes as in the data){hint}"
+    )
+
+
 def _handle_null_categories(
     values: NDArray[np.int16],
     max_cat: IntArray,
@@ -508,6 +541,9 @@ def _handle_null_categories(
         return f"category {x} (code {raw} in the data)"
 
     mapping: dict[str, list[int]] = {}
+    data_code: dict[str, list[int]] = {}  # item -> data code of each original category
+    events: dict[str, tuple[str, str]] = {}  # item -> its first merge (category, into)
+    counts_by_item: dict[str, int] = {}
     copied = False
     current: Counted | None = counted
     for _ in range(int(max_cat.sum()) + 1):
@@ -521,6 +557,13 @@ def _handle_null_categories(
             if counts[j, x] == 0
         ]
         if not null:
+            for item, merged in mapping.items():  # one warning per item, in the data's codes
+                first = events[item]
+                note = f"item {item!r}: {first[0]} had no informative answers and was merged with "
+                note += first[1]
+                if counts_by_item[item] > 1:
+                    note += "; " + _collapse_note(merged, data_code[item])
+                warnings.warn(note, NullCategoryWarning, stacklevel=4)
             return values, max_cat, mapping, current
         if policy == "error":
             all_counts = current.index.answer_counts
@@ -549,7 +592,6 @@ def _handle_null_categories(
             values, max_cat, copied = values.copy(), max_cat.copy(), True
         current = None
         j, x = null[0]
-        target = x - 1 if x > 0 else 1
         col = values[:, j]
         answered = col >= 0
         new = col.astype(np.int64)
@@ -559,14 +601,17 @@ def _handle_null_categories(
         values[:, j] = new.astype(np.int16)
         orig = mapping.get(items[j], list(range(int(max_cat[j]) + 1)))
         # orig[k] = current category of original category k
+        if items[j] not in events:
+            events[items[j]] = (code(j, x), code(j, x - 1 if x > 0 else 1))
+        counts_by_item[items[j]] = counts_by_item.get(items[j], 0) + 1
+        if items[j] not in data_code:
+            top = int(max_cat[j])
+            data_code[items[j]] = [
+                (top - k if items[j] in reversed_items else k) + min_category
+                for k in range(top + 1)
+            ]
         mapping[items[j]] = [c - 1 if c >= max(x, 1) else c for c in orig]
         max_cat[j] -= 1
-        warnings.warn(
-            f"item {items[j]!r}: {code(j, x)} had no informative answers and was merged with "
-            f"{code(j, target)}",
-            NullCategoryWarning,
-            stacklevel=4,
-        )
         if max_cat[j] < 1:
             raise NullCategoryError(
                 f"{source}: item {items[j]!r} has only one category left after collapsing null "

@@ -48,8 +48,9 @@ from measure._estimation.person import solve as solve_persons
 from measure._estimation.persons import raw_score_table
 from measure._types import MODELS
 from measure._version import __version__
-from measure.exceptions import ReferenceScaleError
+from measure.exceptions import ReferenceScaleError, ResponseDataError
 from measure.instrument import ReportingUnit
+from measure.io.read import read_bounded
 from measure.io.write import OutputSet, write_json_atomic
 from measure.responses import Coding
 from measure.status import PersonStatus
@@ -666,6 +667,10 @@ def save_reference(
     return write_json_atomic(ref.to_dict(), path)
 
 
+#: largest reference scale read (one of 1,000 items is about 1 MB)
+MAX_REFERENCE_BYTES = 64_000_000
+
+
 def load_reference(path: str | os.PathLike[str]) -> ReferenceScale:
     """Read a reference scale, verifying its format version and content hash.
 
@@ -677,14 +682,15 @@ def load_reference(path: str | os.PathLike[str]) -> ReferenceScale:
     """
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
+        raw = read_bounded(p, limit=MAX_REFERENCE_BYTES, what="a reference scale")
+    except (OSError, ResponseDataError) as exc:
         raise ReferenceScaleError(f"{p}: cannot read the reference scale: {exc}") from None
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ReferenceScaleError(
-            f"{p.name}: not a reference scale (not valid JSON: {exc})"
+            f"{p.name}: not a reference scale (not valid JSON: "
+            f"{'nested too deeply' if isinstance(exc, RecursionError) else exc})"
         ) from None
     return reference_from_dict(doc, source=p.name)
 
@@ -723,9 +729,55 @@ def reference_from_dict(doc: Any, *, source: str = "reference") -> ReferenceScal
             "--save-reference`)."
         )
     ref = _from_content(content, version, source)
+    _check_content(ref, source)
     if ref.content_hash != stored:  # pragma: no cover - would be a serialisation bug
         raise ReferenceScaleError(f"{source}: content could not be reproduced exactly")
     return ref
+
+
+def _check_content(ref: ReferenceScale, source: str) -> None:
+    """The content hash detects accidents, not forgery (anyone can recompute it): check that
+    the content is a scale this package could have written, beyond the tables' structure that
+    :class:`ReferenceScale` checks. Standard errors are positive and finite (or empty, for
+    anchored values); each location is the mean of its item's thresholds; the model fits the
+    items (rasch: two categories each; rsm: the same threshold steps in every item)."""
+
+    def bad(what: str) -> ReferenceScaleError:
+        return ReferenceScaleError(
+            f"{source}: the content is not a valid reference scale: {what}. The file was "
+            "changed after it was written (its hash was recomputed); create a new reference "
+            "from a calibration."
+        )
+
+    if ref.model not in MODELS:
+        raise bad(f"model {ref.model!r} is not one of {', '.join(MODELS)}")
+    for table, name in ((ref.items, "items"), (ref.thresholds, "thresholds")):
+        se = table["se"].to_numpy(dtype=float)
+        wrong = ~np.isnan(se) & ~(np.isfinite(se) & (se > 0))
+        if wrong.any():
+            item = table["item"].to_numpy()[wrong][0]
+            raise bad(
+                f"{name}: item {item!r} has standard error {float(se[wrong][0])!r}, not a "
+                "positive finite number"
+            )
+    steps: dict[str, NDArray[np.float64]] = {}
+    for item, location in zip(ref.items["item"], ref.items["location"], strict=True):
+        rows = ref.thresholds[ref.thresholds["item"] == item]
+        values = rows["threshold"].to_numpy(dtype=float)
+        loc = float(location)
+        if not np.isfinite(loc) or abs(values.mean() - loc) > 1e-6 * max(1.0, abs(loc)):
+            raise bad(
+                f"item {item!r}: location {loc:g} is not the mean of its thresholds "
+                f"({values.mean():g})"
+            )
+        steps[str(item)] = values - loc
+    sizes = {len(v) for v in steps.values()}
+    if ref.model == "rasch" and sizes != {1}:
+        raise bad("the Rasch model needs two categories in every item")
+    if ref.model == "rsm":
+        first = next(iter(steps.values()))
+        if sizes != {len(first)} or any(np.abs(v - first).max() > 1e-6 for v in steps.values()):
+            raise bad("the rating scale model needs the same threshold steps in every item")
 
 
 def _coding(content: Mapping[str, Any], version: int) -> Coding | None:

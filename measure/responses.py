@@ -492,7 +492,17 @@ def as_responses(
         )
         if invalid == "error":
             raise ResponseDataError(
-                _format_problems(source, cells, n_bad),
+                _format_problems(
+                    source,
+                    cells,
+                    n_bad,
+                    _code_like(bad_cols, bad_vals, item_cols, n, values),
+                    {
+                        col: inst_items[item].data_codes
+                        for item, col in zip(item_ids, item_cols, strict=True)
+                        if item in inst_items and inst_items[item].codes is not None
+                    },
+                ),
                 problems=[c.to_dict() for c in cells],
             )
     if no_answers:
@@ -563,6 +573,12 @@ def _resolve_items(
             f"{source}: the column mapping names column(s) not in the data: "
             f"{', '.join(absent)} (columns: {_list_columns(names)})"
         )
+    if id_column is not None and id_column in cmap.values():
+        mapped = ", ".join(repr(k) for k, v in cmap.items() if v == id_column)
+        raise ResponseDataError(
+            f"{source}: the id column {id_column!r} cannot also be an item column (the column "
+            f"mapping reads item {mapped} from it)"
+        )
     if inst_ids is not None:
         foreign = [k for k in cmap if k not in inst_ids]
         if foreign:
@@ -593,9 +609,20 @@ def _resolve_items(
     else:
         skip = exclude | ({id_column} if id_column is not None else set())
         inverse = {v: k for k, v in cmap.items()}
-        ids = [
-            inverse.get(c, c) for c in names if c not in skip and (c in inverse or c not in cmap)
-        ]
+        # every column is an item: one that has a mapped item's name but is read for no item
+        # would silently disappear
+        left_out = [c for c in names if c in cmap and c not in inverse and c not in skip]
+        if left_out:
+            raise ResponseDataError(
+                f"{source}: the column mapping reads item(s) from other columns, but the data "
+                "also have column(s) named after them, which would be left out: "
+                + "; ".join(
+                    f"item {c!r} <- column {cmap[c]!r} (column {c!r} unused)" for c in left_out
+                )
+                + ". Without an instrument every column is an item: rename the columns, or "
+                "choose the items (items=..., CLI: --items)."
+            )
+        ids = [inverse.get(c, c) for c in names if c in inverse or c not in skip]
     if not ids:
         raise ResponseDataError(f"{source}: no item columns (columns: {_list_columns(names)})")
     twice = sorted({i for i in ids if ids.count(i) > 1})
@@ -731,10 +758,14 @@ def _code_column(
         uvals = list(np.asarray(uniques, dtype=object))
 
     labels: dict[str, int] = {}
+    codemap: dict[float, int] | None = None
     if item is not None and instrument is not None:
+        data_codes = {str(c) for c in item.data_codes}
         labels = {
-            k: v for k, v in instrument.label_map(item.id).items() if k != str(v)
+            k: v for k, v in instrument.label_map(item.id).items() if k not in data_codes
         }  # text labels only; numbers are codes (shifted by min_category)
+        if item.codes is not None:  # the instrument's code map: data code -> category
+            codemap = {float(c): k for k, c in enumerate(item.codes)}
     vlabels: dict[Any, str] = {}
     through_labels = False
     if value_labels:
@@ -753,7 +784,7 @@ def _code_column(
     u_label = np.full(k + 1, None, dtype=object)
     for u, v in enumerate(uvals):
         state, code, display, label = _classify(
-            v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal
+            v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal, codemap
         )
         u_state[u], u_code[u], u_display[u], u_label[u] = state, code, display, label
     state_cells = u_state[idx]
@@ -836,8 +867,12 @@ def _classify(
     cap: int,
     number: re.Pattern[str],
     decimal: str,
+    codemap: Mapping[float, int] | None = None,
 ) -> tuple[int, float, str, str | None]:
-    """One distinct cell value -> (state, 0-based code, display text, value label)."""
+    """One distinct cell value -> (state, 0-based code, display text, value label).
+
+    ``codemap``: the item's code map (data code -> category), when the instrument gives one.
+    """
     num: float | None = None
     text: str | None = None
     display = str(v)
@@ -891,6 +926,11 @@ def _classify(
     if num in missing.numbers or (label is not None and normalise_label(label) in missing.text):
         return _MISSING, math.nan, display, label
     code = num - min_category
+    if codemap is not None:
+        category = codemap.get(code)
+        if category is not None:
+            return _VALID, float(category), display, label
+        return _BAD, math.nan, display, label
     if code.is_integer() and 0 <= code <= cap:
         return _VALID, code, display, label
     return _BAD, math.nan, display, label
@@ -906,8 +946,8 @@ def _allowed_parts(
             )
         else:
             values = "; ".join(
-                f"{c.code + min_category} = {' / '.join(c.labels.values())}"
-                for c in item.categories
+                f"{code + min_category} = {' / '.join(c.labels.values())}"
+                for code, c in zip(item.data_codes, item.categories, strict=True)
             )
     else:
         values = f"integers {min_category}..{top + min_category}"
@@ -929,14 +969,68 @@ def _no_answer_text(column: str, item: str, state: NDArray[np.int8], n: int) -> 
     return f"{name} has no valid answer ({', '.join(parts)})"
 
 
-def _format_problems(source: str, cells: Sequence[InvalidCell], total: int) -> str:
+_WHOLE = re.compile(r"\s*[+-]?\d+(?:[.,]0*)?\s*", re.ASCII)
+
+
+def _code_like(
+    bad_cols: Sequence[NDArray[np.int64]],
+    bad_vals: Sequence[NDArray[np.object_]],
+    columns: Sequence[str],
+    n: int,
+    values: NDArray[np.int16],
+) -> list[tuple[str, int, list[str], int]]:
+    """Per column with invalid cells that look like answer codes (whole numbers): the column,
+    how many such cells, their distinct values (a few) and the column's valid answers."""
+    found: list[tuple[str, int, list[str], int]] = []
+    for cols, vals in zip(bad_cols, bad_vals, strict=True):
+        j = int(cols[0])
+        texts = [str(v) for v in vals if _WHOLE.fullmatch(str(v))]
+        if texts:
+            shown = sorted(set(texts), key=lambda t: float(t.replace(",", ".")))[:5]
+            found.append((columns[j], len(texts), shown, int((values[:, j] >= 0).sum())))
+    return found
+
+
+def _format_problems(
+    source: str,
+    cells: Sequence[InvalidCell],
+    total: int,
+    code_like: Sequence[tuple[str, int, list[str], int]] = (),
+    code_maps: Mapping[str, tuple[int, ...]] | None = None,
+) -> str:
     head = f"{source}: {total} invalid cell{'s' if total != 1 else ''}"
     if total > MAX_LISTED:
         head += f" (the first {MAX_LISTED} are listed)"
     lines = [f"  {c.describe()}" for c in cells[:MAX_LISTED]]
+    if not code_like:
+        tail = (
+            "\nFix the cells, declare the values as missing codes, or treat invalid cells as "
+            "missing (invalid='missing', CLI: --invalid missing)."
+        )
+        return head + ":\n" + "\n".join(lines) + tail
+    n_like = sum(count for _, count, _, _ in code_like)
+    per_column = "; ".join(
+        f"{column!r}: {count} cell{'s' if count != 1 else ''} coded "
+        f"{', '.join(shown)} ({count / (count + valid):.0%} of its answers)"
+        for column, count, shown, valid in code_like
+    )
+    mapped = [(c, (code_maps or {})[c]) for c, _, _, _ in code_like if c in (code_maps or {})]
+    if mapped:
+        per_column += "; " + "; ".join(
+            f"{column!r} reads its answers through the instrument's code map "
+            f"{', '.join(map(str, codes))} (data recoded to 0..{len(codes) - 1} must be "
+            f"written back as {', '.join(map(str, codes))})"
+            for column, codes in mapped
+        )
     tail = (
-        "\nFix the cells, declare the values as missing codes, or treat invalid cells as "
-        "missing (invalid='missing', CLI: --invalid missing)."
+        f"\n{n_like} of these cells hold whole numbers that look like answers in another "
+        f"coding ({per_column}), not typing errors: are the answers coded otherwise than "
+        "the allowed values (lowest code: min_category=..., CLI: --min-category; points such "
+        "as 0/2/4: a code map in the instrument, codes = [0, 2, 4])? Treating invalid cells "
+        "as missing (invalid='missing', CLI: --invalid missing) would discard all of these "
+        "answers, and the results would describe the remaining answers only; do that only "
+        "when the values are known to be errors. Otherwise fix the cells or declare the "
+        "values as missing codes."
     )
     return head + ":\n" + "\n".join(lines) + tail
 

@@ -8,8 +8,11 @@ and every JSON file through :func:`json_text`.
 """
 
 from measure.io.cells import to_numeric_cells
-from measure.io.read import SUPPORTED_EXTENSIONS, RawTable, read_table
+from measure.io.read import ENGINES, FAST_MIN_CHARS, SUPPORTED_EXTENSIONS, RawTable, read_table
 from measure.io.write import (
+    WRITE_FORMATS,
+    FolderLock,
+    FolderLockedError,
     OutputSet,
     json_text,
     round_floats,
@@ -20,9 +23,14 @@ from measure.io.write import (
 )
 
 __all__ = [
+    "ENGINES",
+    "FAST_MIN_CHARS",
+    "FolderLock",
+    "FolderLockedError",
     "OutputSet",
     "RawTable",
     "SUPPORTED_EXTENSIONS",
+    "WRITE_FORMATS",
     "json_text",
     "read_table",
     "round_floats",

@@ -24,6 +24,7 @@ import io
 import math
 import os
 import re
+import stat
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,14 @@ import pandas as pd
 from measure.exceptions import MissingDependencyError, ResponseDataError
 from measure.io.cells import DECIMALS, whole_number_columns
 
-__all__ = ["ENGINES", "FAST_MIN_CHARS", "RawTable", "SUPPORTED_EXTENSIONS", "read_table"]
+__all__ = [
+    "ENGINES",
+    "FAST_MIN_CHARS",
+    "RawTable",
+    "SUPPORTED_EXTENSIONS",
+    "read_bounded",
+    "read_table",
+]
 
 Engine = Literal["auto", "fast", "careful"]
 ENGINES: tuple[str, ...] = ("auto", "fast", "careful")
@@ -236,8 +244,7 @@ def read_table(
     _check_applies("delimiter", delimiter is not None, extension, _TEXT_EXTENSIONS)
     _check_applies("encoding", encoding is not None, extension, _TEXT_EXTENSIONS + _SPSS_EXTENSIONS)
     _check_applies("apply_value_labels", apply_value_labels, extension, _SPSS_EXTENSIONS)
-    if not file.is_file():
-        raise FileNotFoundError(f"{file}: no such file")
+    _check_regular(file)
 
     if extension in _TEXT_EXTENSIONS:
         return _read_text(
@@ -256,6 +263,42 @@ def read_table(
             file, encoding=encoding, decimal=decimal, apply_value_labels=apply_value_labels
         )
     return _read_parquet(file, decimal=decimal)
+
+
+def _check_regular(file: Path) -> None:
+    """A file the user names must be an ordinary file (not a folder, a device such as
+    ``/dev/zero``, or a pipe, which could be read without end)."""
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{file}: no such file") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device or a pipe?)"
+        raise ResponseDataError(f"{file}: {kind}; give the path of a file")
+
+
+def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str) -> bytes:
+    """The bytes of a small file the user names (an instrument, a reference scale), read with
+    a bound: a folder, a device (``/dev/zero``), a pipe or a file over ``limit`` bytes is
+    refused with :class:`ResponseDataError` before it is read into memory.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ResponseDataError
+        Not a regular file, or larger than ``limit`` bytes.
+    """
+    file = Path(path)
+    _check_regular(file)
+    with open(file, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ResponseDataError(
+            f"{file}: larger than {limit // 1_000_000 or limit} "
+            f"{'MB' if limit >= 1_000_000 else 'bytes'}; this is not {what}"
+        )
+    return data
 
 
 def check_engine(engine: object) -> None:
@@ -352,15 +395,26 @@ def _read_text_careful(
     text: str, delimiter: str, source: str
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
     """The csv module, record by record: exact row numbers for any quoting and blank lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
+    started = 1  # the line on which the record being read starts
     try:
         for record in reader:
             records.append(record)
+            started = reader.line_num + 1
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise ResponseDataError(
+                f"{source}: line {started} opens a quoted value that is never closed: the "
+                f"rest of the file (lines {started}-{reader.line_num}) would be read as one "
+                'value. Close the quote (a quote inside a quoted value is written "")'
+            ) from exc
         raise ResponseDataError(
-            f"{source}: cannot parse line {reader.line_num} as delimited text: {exc}"
+            f"{source}: cannot parse line {reader.line_num} as delimited text: {exc} "
+            '(a quoted value must be followed by the delimiter; a quote inside it is written "")'
         ) from exc
+    if reader.line_num > len(records):  # some quoted value holds a line break
+        _check_swallowed_rows(source, records, delimiter)
 
     cells: list[list[str | None]] = [
         [None if not value.strip() else value for value in record] for record in records
@@ -410,8 +464,8 @@ def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:
                 ) from exc
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        _refuse_mixed_encoding(raw, exc, source)
     else:
         return text, "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
@@ -422,6 +476,35 @@ def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:
             f"{source}: line {line} is neither UTF-8 nor Windows-1252 text; "
             f"pass the file's encoding with encoding="
         ) from exc
+
+
+#: a character of two to four bytes in UTF-8 (what a Windows-1252 file almost never holds)
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _refuse_mixed_encoding(raw: bytes, exc: UnicodeDecodeError, source: str) -> None:
+    """Raise when a file that is not valid UTF-8 also holds UTF-8 characters.
+
+    Such a file mixes encodings (a line pasted from a Windows-1252 file into a UTF-8 one):
+    reading all of it as Windows-1252 would turn every ``ö`` written in UTF-8 into ``Ã¶`` and
+    split one value into several, so neither encoding can be chosen for the whole file.
+    """
+    utf8 = _UTF8_MULTIBYTE.search(raw)
+    if utf8 is None:
+        return
+    line = raw[: exc.start].count(b"\n") + 1
+    utf8_line = raw[: utf8.start()].count(b"\n") + 1
+    bad = raw[exc.start : exc.start + 1]
+    shown = bad.decode("cp1252", errors="replace")
+    raise ResponseDataError(
+        f"{source}: the file mixes text encodings: line {utf8_line} has UTF-8 characters "
+        f"({utf8.group().decode('utf-8')!r}), but line {line} has byte {bad!r} "
+        f"(Windows-1252 {shown!r}), which is not UTF-8. Reading either way would change "
+        "some values; save the file again as UTF-8 (or give its one encoding with "
+        "encoding=, CLI: --encoding)"
+    )
 
 
 def _detect_delimiter(text: str, default: str) -> str:
@@ -499,6 +582,29 @@ def _content_span(rows: Sequence[Sequence[object]]) -> tuple[int | None, int]:
     return non_blank[0], non_blank[-1] + 1
 
 
+def _check_swallowed_rows(source: str, records: list[list[str]], delimiter: str) -> None:
+    """Refuse a quoted value that runs over several lines of which one looks like a whole row
+    (as many delimiters as the header): a quote left open that swallowed rows."""
+    if not records:
+        return
+    width = len(records[0])
+    if width < 2:
+        return
+    line = 1
+    for record in records:
+        for value in record:
+            if "\n" in value or "\r" in value:
+                inner = value.splitlines()
+                if any(part.count(delimiter) >= width - 1 for part in inner[1:]):
+                    raise ResponseDataError(
+                        f"{source}: a quoted value starting on line {line} runs over "
+                        f"{len(inner)} lines that look like rows of the table "
+                        f"({inner[0][:40]!r} ...): is a closing quote missing? Rows would be "
+                        'lost; close the quote (a quote inside a quoted value is written "")'
+                    )
+        line += 1 + sum(value.count("\n") for value in record)
+
+
 def _check_row_lengths(
     source: str,
     header: list[str],
@@ -506,7 +612,26 @@ def _check_row_lengths(
     row_numbers: npt.NDArray[np.int64],
     delimiter: str,
 ) -> None:
-    """A text row may have fewer fields than the header, but no more non-empty ones."""
+    """A text row has the header's number of fields: no more non-empty ones, and no fewer than
+    the header's named columns (a row cut short is not read as missing answers)."""
+    named = max((j + 1 for j, name in enumerate(header) if name.strip()), default=0)
+    short: list[dict[str, object]] = []
+    for row, number in zip(body, row_numbers, strict=True):
+        if len(row) < named and any(v is not None for v in row):
+            short.append({"row": int(number), "fields": len(row), "expected": named})
+    if short:
+        shown = "; ".join(
+            f"row {p['row']} has {p['fields']} field{'s' if p['fields'] != 1 else ''}"
+            for p in short[:_MAX_LISTED]
+        )
+        more = f" (and {len(short) - _MAX_LISTED} more rows)" if len(short) > _MAX_LISTED else ""
+        raise ResponseDataError(
+            f"{source}: {len(short)} row(s) have fewer fields than the header's {named}: "
+            f"{shown}{more}; is the file cut short, or a line broken in two? A row is not "
+            "filled up with missing answers: write empty cells between the delimiters where "
+            "answers are missing",
+            short,
+        )
     problems: list[dict[str, object]] = []
     for row, number in zip(body, row_numbers, strict=True):
         if len(row) > len(header) and any(v is not None for v in row[len(header) :]):
@@ -651,6 +776,7 @@ def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> 
             workbook.close()
 
     cells: list[list[Any]] = [[None if _is_blank(v) else v for v in row] for row in records]
+    _refuse_uncalculated_formulas(file, sheet_name, cells, openpyxl)
     header_at, end = _content_span(cells)
     if header_at is None:
         raise ResponseDataError(
@@ -672,6 +798,63 @@ def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> 
         delimiter=None,
         decimal=decimal if decimal is not None else _detect_decimal(data),
         sheet=sheet_name,
+    )
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _refuse_uncalculated_formulas(
+    file: Path, sheet_name: str, cells: list[list[Any]], openpyxl: ModuleType
+) -> None:
+    """Raise when a cell holds a formula whose result was never saved (a workbook written by a
+    program, not by Excel): openpyxl gives such a cell as empty, which would read an answer as
+    missing, and a column of them as "entirely empty". Looked for only when the workbook's
+    sheets contain formulas at all."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as archive:
+            has_formulas = any(
+                _FORMULA_TAG.search(archive.read(name))
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return
+    if not has_formulas:
+        return
+    workbook = openpyxl.load_workbook(file, read_only=True, data_only=False)
+    try:
+        worksheet = workbook[sheet_name]
+        worksheet.reset_dimensions()
+        found: list[tuple[int, int, str]] = []
+        for r, row in enumerate(worksheet.iter_rows(values_only=True)):
+            for c, value in enumerate(row):
+                if not (isinstance(value, str) and value.startswith("=")):
+                    continue
+                if r >= len(cells) or c >= len(cells[r]) or cells[r][c] is None:
+                    found.append((r, c, value))
+    finally:
+        workbook.close()
+    if not found:
+        return
+    header_at, _ = _content_span(cells)
+    header = cells[header_at] if header_at is not None else []
+
+    def where(r: int, c: int) -> str:
+        name = header[c] if c < len(header) and header[c] is not None else None
+        column = f"column {str(name)!r}" if name is not None else "column"
+        return f"row {r + 1}, {column} ({_column_letter(c + 1)}{r + 1})"
+
+    shown = "; ".join(f"{where(r, c)}: {f}" for r, c, f in found[:_MAX_LISTED])
+    more = f" (and {len(found) - _MAX_LISTED} more)" if len(found) > _MAX_LISTED else ""
+    raise ResponseDataError(
+        f"{file.name} [{sheet_name}]: {len(found)} cell(s) hold a formula whose result was "
+        f"never saved, so their values are unknown (not missing): {shown}{more}. Open the "
+        "file in Excel and save it (the results are then stored), or replace the formulas "
+        "by their values",
+        [{"row": r + 1, "column": c + 1, "formula": f} for r, c, f in found],
     )
 
 
@@ -747,6 +930,22 @@ def _read_parquet(file: Path, *, decimal: str | None) -> RawTable:
     source = file.name
     pyarrow = _import_optional("pyarrow", extra="parquet", purpose="reading .parquet files")
     try:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(file)
+        nested = [
+            (field.name, str(field.type))
+            for field in schema
+            if pyarrow.types.is_nested(field.type)
+            or pyarrow.types.is_dictionary(field.type)
+            and pyarrow.types.is_nested(field.type.value_type)
+        ]
+        if nested:
+            shown = ", ".join(f"{name!r} ({kind})" for name, kind in nested[:_MAX_LISTED])
+            raise ResponseDataError(
+                f"{source}: {len(nested)} column(s) hold lists or records, not one value per "
+                f"cell: {shown}. Flatten them (one column per value) before reading"
+            )
         data = pd.read_parquet(file, engine="pyarrow")
     except (pyarrow.ArrowException, OSError) as exc:
         raise ResponseDataError(f"{source}: cannot be read as a Parquet file ({exc})") from exc

@@ -15,12 +15,13 @@ numbers as ``null``, numpy as Python), indented, UTF-8, strict (no NaN tokens).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal
@@ -33,11 +34,14 @@ from measure.io.read import Engine, _import_optional, check_engine
 from measure.summary import json_ready
 
 __all__ = [
+    "FolderLock",
+    "FolderLockedError",
     "OutputSet",
     "TableFormat",
     "WRITE_FORMATS",
     "check_digits",
     "json_text",
+    "neutralise_formulas",
     "round_floats",
     "write_json_atomic",
     "write_table_atomic",
@@ -85,6 +89,10 @@ class OutputSet:
 
     Parameters
     ----------
+    replaces : iterable of paths, optional
+        Files of an earlier set (``--force``: every file a command may write to ``--out``):
+        those this set does not write again are removed when it is committed (and kept when
+        it fails), so no stale file of an earlier run is left beside the new ones.
     overwrite : bool, default True
         Whether existing files may be replaced. ``False``: the set refuses (``FileExistsError``,
         nothing moved) when a target exists at the end; check before the work starts with
@@ -99,9 +107,17 @@ class OutputSet:
     ...     out.write_json(cal.summary(), "results/summary.json")
     """
 
-    def __init__(self, *, overwrite: bool = True, make_dirs: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        overwrite: bool = True,
+        make_dirs: bool = False,
+        replaces: Iterable[str | os.PathLike[str]] = (),
+    ) -> None:
         self.overwrite = overwrite
         self.make_dirs = make_dirs
+        #: files of an earlier set: removed on commit unless this set writes them again
+        self.replaces = tuple(Path(os.path.abspath(p)) for p in replaces)
         self._staging: dict[Path, Path] = {}  # target directory -> its staging directory
         self._files: dict[Path, Path] = {}  # target -> staged file, in the order written
         self._made: list[Path] = []  # directories created, parents first
@@ -144,8 +160,16 @@ class OutputSet:
         try:
             if not self.overwrite:
                 self.check_absent(list(self._files))
-            for target, staged in self._files.items():
-                backup = None
+            for stale in self.replaces:
+                if stale in self._files or not os.path.lexists(stale):
+                    continue
+                removed = self._staging_dir(stale.parent) / (stale.name + ".removed")
+                os.replace(stale, removed)  # put back below if a later step fails
+                moved.append((stale, removed))
+            # summary.json last: a folder without it never holds a set cut short mid-move
+            order = sorted(self._files.items(), key=lambda kv: kv[0].name == "summary.json")
+            for target, staged in order:
+                backup: Path | None = None
                 if os.path.lexists(target):
                     backup = staged.with_name(staged.name + ".replaced")
                     _keep_copy(target, backup)
@@ -190,7 +214,9 @@ class OutputSet:
                 missing = [directory, *(p for p in directory.parents if not p.exists())]
                 directory.mkdir(parents=True, exist_ok=True)
                 self._made.extend(reversed(missing))
-            self._staging[directory] = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory))
+            self._staging[directory] = Path(
+                tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{os.getpid()}-", dir=directory)
+            )
         return self._staging[directory]
 
     # -- writing ------------------------------------------------------------------------------
@@ -265,8 +291,8 @@ class OutputSet:
             )
             return self.write_text(payload, path)
         if excel_friendly:
-            text = round_floats(df, digits).to_csv(
-                sep=";", decimal=",", index=index, lineterminator="\r\n"
+            text = neutralise_formulas(round_floats(table, digits)).to_csv(
+                sep=";", decimal=",", index=False, lineterminator="\r\n"
             )
             return self.write_bytes(text.encode("utf-8-sig"), path)
         cells = csv_cells(table, digits) if engine != "careful" else None
@@ -284,11 +310,187 @@ class OutputSet:
         :func:`write_workbook_atomic`."""
         _check_sheet_names(tables)
         _import_optional("openpyxl", extra="excel", purpose="writing .xlsx files")
-        with self.open(path) as handle:
-            with pd.ExcelWriter(handle, engine="openpyxl") as writer:
-                for name, table in tables.items():
-                    table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
-        return Path(path)
+        # the workbook is built in memory and written in one go: a full disk then fails one
+        # plain write (and the set), not the zip archive's close (which left a traceback)
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            for name, table in tables.items():
+                table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
+                if _has_formula_text(table):
+                    _cells_as_text(writer.book[name])
+        return self.write_bytes(buffer.getvalue(), path)
+
+
+class FolderLockedError(OSError):
+    """Another process holds the lock of an output folder."""
+
+
+_LOCK_NAME = ".measure-lock"
+
+
+class FolderLock:
+    """One writer per output folder: a lock file ``.measure-lock`` held while a command runs.
+
+    The lock is an advisory ``flock`` on the file (released by the system when the process
+    ends, even after ``kill -9``); where ``flock`` is not available the file's existence is
+    the lock. A second command into the same folder fails with :class:`FolderLockedError`
+    instead of mixing its files with the first one's. :meth:`release` removes the lock file,
+    and the folder when the lock created it and it stayed empty.
+
+    Examples
+    --------
+    >>> lock = FolderLock("results")  # doctest: +SKIP
+    >>> try:
+    ...     ...  # work and write the output set
+    ... finally:
+    ...     lock.release()
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / _LOCK_NAME
+        self._made: list[Path] = []
+        if not self.folder.is_dir():
+            if self.folder.exists():
+                raise NotADirectoryError(f"{self.folder}: not a folder")
+            missing = [self.folder, *(p for p in self.folder.parents if not p.exists())]
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._made = list(reversed(missing))
+        try:
+            self._fd: int | None = self._acquire()
+        except BaseException:
+            self._remove_made()
+            raise
+
+    def _acquire(self) -> int:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: the file's existence is the lock
+            try:
+                return os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                raise self._locked() from None
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise self._locked() from None
+            try:  # the file may have been removed by the holder that just released it
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                _remove_abandoned_staging(self.folder)
+                return fd
+            os.close(fd)
+
+    def _locked(self) -> FolderLockedError:
+        return FolderLockedError(
+            f"{self.folder}: another measure command is writing to this folder (lock file "
+            f"{self.path.name}); wait for it to finish or choose another --out"
+        )
+
+    def release(self) -> None:
+        """Remove the lock file and let go of the lock (a second call does nothing)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        os.close(self._fd)
+        self._fd = None
+        self._remove_made()
+
+    def _remove_made(self) -> None:
+        for directory in reversed(self._made):
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if empty
+
+    def __enter__(self) -> FolderLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+#: what a spreadsheet may run as a formula when a cell starts with it (OWASP's list)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_columns(df: pd.DataFrame) -> list[Any]:
+    return [
+        c for c in df.columns if df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)
+    ]
+
+
+def _has_formula_text(df: pd.DataFrame) -> bool:
+    """Whether a text cell, a column name or an index value starts with ``=``."""
+    names = [str(n) for n in df.columns] + [str(n) for n in df.index.names if n is not None]
+    if any(n.startswith("=") for n in names):
+        return True
+    frames = [df.index.to_frame(index=False)] if _meaningful_index(df) else []
+    for frame in [df, *frames]:
+        for column in _text_columns(frame):
+            text = frame[column].dropna().astype(str)
+            if text.str.startswith("=").any():
+                return True
+    return False
+
+
+def _cells_as_text(worksheet: Any) -> None:
+    """Every cell openpyxl took for a formula (text starting with ``=``) stored as text."""
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell and column name that a spreadsheet would run as a formula
+    (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; a number such as
+    ``-1.5`` excepted) prefixed with an apostrophe, which Excel shows as text.
+
+    Used for ``--excel-friendly`` CSV, which Excel opens by double-click.
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"id": ["=1+1", "-2", "-x", "ok"]}))["id"].tolist()
+    ["'=1+1", '-2', "'-x", 'ok']
+    """
+
+    def safe(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+            try:
+                float(value.replace(",", "."))
+            except ValueError:
+                return "'" + value
+        return value
+
+    out = df.copy()
+    for column in _text_columns(out):
+        text = out[column].dropna().astype(str)
+        if text.str.startswith(_FORMULA_STARTS).any():
+            out[column] = out[column].map(safe, na_action="ignore")
+    out.columns = pd.Index([safe(c) for c in out.columns])
+    return out
+
+
+def _remove_abandoned_staging(folder: Path) -> None:
+    """Remove staging folders left in ``folder`` by a process that no longer runs (a run killed
+    with ``kill -9``); called while holding the folder's lock."""
+    for staging in folder.glob(f"{_STAGING_PREFIX}*"):
+        pid_text = staging.name[len(_STAGING_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(staging, ignore_errors=True)
+        except OSError:  # alive but not ours (PermissionError), or not knowable: keep it
+            continue
 
 
 def _keep_copy(target: Path, backup: Path) -> None:

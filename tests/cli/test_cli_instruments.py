@@ -158,3 +158,13 @@ def test_help(runner: CliRunner) -> None:
     result = runner.invoke(instruments, ["--help"])
     assert result.exit_code == 0
     assert "show" in result.stdout and "--lang" in result.stdout
+
+
+def test_show_gives_an_items_code_map() -> None:
+    """AUDIT items 9-10 are coded 0, 2, 4 in the data: show says so beside the labels."""
+    result = CliRunner().invoke(instruments, ["show", "audit", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    block = result.output.split("audit_9")[1].split("audit_10")[0]
+    assert "Codes in the data: 0, 2, 4 (categories 0..2; other numbers are invalid)" in block
+    assert "    4  Yes, during the last year" in block
+    assert "Codes in the data" not in result.output.split("audit_9")[0]

@@ -33,6 +33,7 @@ def test_calibrate_writes_tables_summary_and_reference_as_one_set(
 ) -> None:
     out = tmp_path / "out"
     ref = tmp_path / "refs" / "scale.json"
+    ref.parent.mkdir()
     args = ["calibrate", str(data), "--out", str(out), "--quiet", "--save-reference", str(ref)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -47,28 +48,86 @@ def test_calibrate_writes_tables_summary_and_reference_as_one_set(
     measure.load_reference(ref)
 
 
-def test_a_failing_last_file_leaves_no_output_and_no_staging(data: Path, tmp_path: Path) -> None:
-    """The reference cannot be written (its folder is a file): the tables and summary.json,
+def test_a_failing_last_file_leaves_no_output_and_no_staging(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reference cannot be written (the disk is full): the tables and summary.json,
     written before it, do not appear either."""
+    import measure.reference
+
+    def full_disk(*args: object, **kwargs: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(measure.reference, "save_reference", full_disk)
     out = tmp_path / "out"
-    blocker = tmp_path / "not_a_folder"
-    blocker.write_text("a file\n")
     args = ["calibrate", str(data), "--out", str(out), "--quiet"]
-    result = CliRunner().invoke(cli, [*args, "--save-reference", str(blocker / "ref.json")])
+    result = CliRunner().invoke(cli, [*args, "--save-reference", str(tmp_path / "ref.json")])
     assert result.exit_code == 1
-    assert "not_a_folder: no such directory" in result.output
+    assert "No space left on device" in result.output
     assert _files(out) == []  # no tables, no summary.json, no .measure-staging-* folder
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv", "not_a_folder"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv"]
+    assert _files(out) == []  # no tables, no summary.json, no .measure-staging-* folder
 
 
-def test_existing_files_are_untouched_on_failure_with_force(data: Path, tmp_path: Path) -> None:
+def test_save_reference_into_a_missing_folder_is_refused_before_any_work(
+    data: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     args = ["calibrate", str(data), "--out", str(out), "--quiet"]
+    missing = tmp_path / "nowhere" / "ref.json"
+    result = CliRunner().invoke(cli, [*args, "--save-reference", str(missing)])
+    assert result.exit_code == 2
+    assert "--save-reference" in result.output and "nowhere does not exist" in result.output
+    assert _files(tmp_path) == ["answers.csv"]  # no --out folder, no reference folder
+
+
+def test_force_replaces_the_whole_earlier_set(data: Path, tmp_path: Path) -> None:
+    """An earlier run's report.html and dif.csv do not stay beside a new run's tables."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("report.html", "dif.csv", "anchors.csv", "notes.txt"):
+        (out / name).write_text("earlier run\n")
+    result = CliRunner().invoke(cli, ["calibrate", str(data), "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert _files(out) == [
+        "items.csv",
+        "notes.txt",  # not a measure output: left alone
+        "persons.csv",
+        "score_table.csv",
+        "summary.json",
+        "thresholds.csv",
+    ]
+
+
+def test_a_second_run_into_a_folder_being_written_fails_clearly(data: Path, tmp_path: Path) -> None:
+    from measure.io import FolderLock
+
+    out = tmp_path / "out"
+    with FolderLock(out):  # a first run, still writing
+        result = CliRunner().invoke(cli, ["calibrate", str(data), "--out", str(out), "--force"])
+        assert result.exit_code == 1
+        assert "another measure command is writing to this folder" in result.output
+        assert _files(out) == [".measure-lock"]
+    result = CliRunner().invoke(cli, ["calibrate", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ".measure-lock" not in _files(out)
+
+
+def test_existing_files_are_untouched_on_failure_with_force(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import measure.reference
+
+    out = tmp_path / "out"
+    args = ["calibrate", str(data), "--out", str(out), "--quiet", "--report"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     before = {name: (out / name).read_bytes() for name in _files(out)}
-    blocker = tmp_path / "not_a_folder"
-    blocker.write_text("a file\n")
-    failing = [*args, "--force", "--digits", "3", "--save-reference", str(blocker / "r.json")]
+
+    def full_disk(*args: object, **kwargs: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(measure.reference, "save_reference", full_disk)
+    failing = [*args[:-1], "--force", "--digits", "3", "--save-reference", str(out / "r.json")]
     result = CliRunner().invoke(cli, failing)
     assert result.exit_code == 1
     assert {name: (out / name).read_bytes() for name in _files(out)} == before
@@ -150,5 +209,5 @@ def test_other_files_are_untouched_on_failure_without_force(data: Path, tmp_path
     blocker.write_text("a file\n")
     args = ["calibrate", str(data), "--out", str(out), "--quiet", "--report"]
     result = CliRunner().invoke(cli, [*args, "--save-reference", str(blocker / "ref.json")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # refused before any work
     assert _files(out) == ["notes.txt"] and (out / "notes.txt").read_text() == "mine\n"

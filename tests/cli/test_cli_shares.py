@@ -210,12 +210,13 @@ def test_bad_weights_are_located(files: Path, tmp_path: Path):
     res = CliRunner().invoke(
         compare_cmd, [str(tmp_path / "text.csv"), "--out", str(tmp_path / "o"), "--weight", "w"]
     )
-    assert res.exit_code == 2 and "text.csv: row 2, column 'w': not a number" in res.stderr
+    assert res.exit_code == 1  # a data error
+    assert "text.csv: row 2, column 'w': value 'x' is not a number" in res.stderr
     df.assign(w=[1.0, 1.0, -2.0, *df["w"].iloc[3:]]).to_csv(tmp_path / "neg.csv", index=False)
     res = CliRunner().invoke(
         compare_cmd, [str(tmp_path / "neg.csv"), "--out", str(tmp_path / "o"), "--weight", "w"]
     )
-    assert res.exit_code == 2
+    assert res.exit_code == 1
     assert "neg.csv: row 4, column 'w': a survey weight must be positive" in res.stderr
     df.assign(w=[np.nan, *df["w"].iloc[1:]]).to_csv(tmp_path / "gap.csv", index=False)
     res = CliRunner().invoke(

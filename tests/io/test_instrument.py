@@ -329,7 +329,8 @@ ERROR_CASES = [
     ),
     pytest.param(
         replaced('id = "q2"\n', 'id = "q2"\ntxt = "x"\n'),
-        "items[1]: unknown key 'txt' (allowed: id, categories, text, text_source, reverse, domain)",
+        "items[1]: unknown key 'txt' (allowed: id, categories, text, text_source, reverse, "
+        "domain, codes)",
         id="unknown-item-key",
     ),
     pytest.param(

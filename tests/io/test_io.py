@@ -194,9 +194,10 @@ def test_trailing_delimiter_column_dropped(tmp_path: Path) -> None:
     assert list(raw.data.columns) == ["id", "q1", "q2"]
 
 
-def test_short_rows_padded_with_missing(tmp_path: Path) -> None:
-    raw = read_table(write_bytes(tmp_path / "short.csv", "id;q1;q2\n1;2\n2;3;4\n", "utf-8"))
-    assert cells(raw, "q2") == [None, "4"]
+def test_short_rows_are_an_error_not_missing_answers(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "short.csv", "id;q1;q2\n1;2\n2;3;4\n", "utf-8")
+    with pytest.raises(ResponseDataError, match=r"fewer fields than the header's 3: row 2 has 2"):
+        read_table(path)
 
 
 def test_header_only_gives_zero_rows(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def simulate(inst: Instrument, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, n
             labels = item.categories[stored].labels
             style = rng.integers(4)
             cells[i, j] = (
-                str(stored)
+                str(item.data_codes[stored])
                 if style == 0
                 else labels.get("sv", labels["en"]).upper()
                 if style == 1
