@@ -137,14 +137,23 @@ def score_split(
     has = answered.any(axis=1)
     pat = _patterns(values)
     out = np.full(values.shape[0], None, dtype=object)
-    for g in np.unique(pat[has]):
-        sel = has & (pat == g)
-        r = raw[sel]
-        if how == "median":
-            low = r <= np.median(r)
-        else:
-            low = r < np.mean(r)
-        out[sel] = np.where(low, "low", "high")
+    idx = np.flatnonzero(has)
+    if idx.size == 0:
+        return out
+    # every pattern at once: persons sorted by (pattern, raw score), one run per pattern
+    order = np.lexsort((raw[idx], pat[idx]))
+    p_sorted, r_sorted = pat[idx][order], raw[idx][order]
+    starts = np.flatnonzero(np.r_[True, p_sorted[1:] != p_sorted[:-1]])
+    counts = np.diff(np.r_[starts, p_sorted.size])
+    if how == "median":  # the middle one, or the mean of the middle two (as np.median)
+        centre = 0.5 * (r_sorted[starts + (counts - 1) // 2] + r_sorted[starts + counts // 2])
+        low_sorted = r_sorted <= np.repeat(centre, counts)
+    else:
+        centre = np.add.reduceat(r_sorted, starts) / counts
+        low_sorted = r_sorted < np.repeat(centre, counts)
+    low = np.empty(idx.size, dtype=bool)
+    low[order] = low_sorted
+    out[idx] = np.where(low, "low", "high")
     return out
 
 

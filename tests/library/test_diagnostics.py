@@ -416,3 +416,25 @@ def test_lr_test_with_very_many_patterns_uses_the_most_frequent_ones() -> None:
     assert in_test == int(lr.groups["n_persons"].sum()) and 500 < in_test < 3000
     # under the model: no reason to reject
     assert lr.p_value > 0.001
+
+
+@pytest.mark.parametrize("how", ["median", "mean"])
+def test_score_split_is_the_per_pattern_rule(how: str) -> None:
+    """The vectorised split equals its definition, pattern by pattern (as eRm::LRtest)."""
+    from measure.diagnostics.lrtest import _patterns, score_split
+
+    rng = np.random.default_rng(3)
+    v = rng.integers(0, 4, (3000, 8)).astype(np.int16)
+    v[rng.random(v.shape) < 0.2] = -1
+    v[:3] = -1  # no answers: no group
+    answered = v >= 0
+    raw = np.where(answered, v, 0).sum(axis=1).astype(float)
+    has = answered.any(axis=1)
+    pattern = _patterns(v)
+    want = np.full(v.shape[0], None, dtype=object)
+    for g in np.unique(pattern[has]):
+        sel = has & (pattern == g)
+        r = raw[sel]
+        low = r <= np.median(r) if how == "median" else r < np.mean(r)
+        want[sel] = np.where(low, "low", "high")
+    assert (score_split(v, how) == want).all()  # type: ignore[arg-type]
