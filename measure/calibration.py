@@ -13,8 +13,12 @@ from measure._estimation.cml import SolverOptions
 from measure._estimation.design import Anchors, parse_anchors
 from measure._estimation.items import AUTO_PAIRWISE_PATTERNS, Method
 from measure._types import MODELS, ModelName, NullPolicy, PersonEstimator
-from measure.diagnostics.conditional import conditional_fit_columns
+from measure.diagnostics.conditional import (
+    conditional_fit_columns,
+    conditional_fit_from_counts,
+)
 from measure.models import check_model
+from measure.pipeline import Fit
 from measure.pipeline import fit as pipeline_fit
 from measure.reference import UnitSpec
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
@@ -89,6 +93,22 @@ def kept_columns(
     if short:
         raise ValueError(f"keep column(s) {', '.join(map(repr, short))} need one value per row")
     return pairs
+
+
+def _conditional_columns(fit: Fit) -> dict[str, NDArray[np.float64]]:
+    """The conditional item fit columns, from the pipeline's per-key answer counts when it has
+    them (no second pass over the data), else from the data."""
+    tables, persons = fit.fit, fit.persons
+    if tables is not None and tables.key_cells is not None and persons is not None:
+        return conditional_fit_from_counts(
+            tables.key_cells,
+            persons.key_pattern,
+            persons.key_score,
+            fit.counted.index.pattern_masks,
+            fit.item.thresholds,
+            fit.max_category,
+        )
+    return conditional_fit_columns(fit.values, fit.item.thresholds, fit.max_category)
 
 
 def calibrate(
@@ -236,5 +256,5 @@ def calibrate(
         keep=kept,
         min_answered=needed,
         reporting_unit=reporting_unit,
-        item_columns=conditional_fit_columns(fit.values, fit.item.thresholds, fit.max_category),
+        item_columns=_conditional_columns(fit),
     )

@@ -35,7 +35,13 @@ from measure._estimation.cml import SolverOptions
 from measure._estimation.design import anchored_mask, build_design, offsets
 from measure._estimation.esf import KeyProbabilities
 from measure._estimation.items import Method, estimate_items
-from measure._estimation.persons import OK, PersonResults, measure_persons
+from measure._estimation.persons import (
+    EXTREME_MAX,
+    EXTREME_MIN,
+    OK,
+    PersonResults,
+    measure_persons,
+)
 from measure.exceptions import (
     NullCategoryError,
     NullCategoryWarning,
@@ -342,7 +348,11 @@ def _reliability(person: PersonResults, item: ItemFit, alpha: float) -> dict[str
     has = person.key >= 0
     weight = np.bincount(person.key[has], minlength=n_keys).astype(np.float64)
     ok = person.key_status == OK
+    measured = ok | (person.key_status == EXTREME_MIN) | (person.key_status == EXTREME_MAX)
     rel = separation_reliability(person.key_wle[ok], person.key_wle_se[ok], weights=weight[ok])
+    rel_all = separation_reliability(
+        person.key_wle[measured], person.key_wle_se[measured], weights=weight[measured]
+    )
     rel_mle = separation_reliability(person.key_mle[ok], person.key_mle_se[ok], weights=weight[ok])
     item_rel = separation_reliability(item.locations, item.location_se)
     return {
@@ -350,6 +360,7 @@ def _reliability(person: PersonResults, item: ItemFit, alpha: float) -> dict[str
         "person_separation": rel["separation"],
         "person_strata": rel["strata"],
         "person_reliability_mle": rel_mle["reliability"],
+        "person_reliability_all_measured": rel_all["reliability"],
         "item_reliability": item_rel["reliability"],
         "item_separation": item_rel["separation"],
         "cronbach_alpha": alpha,

@@ -118,6 +118,19 @@ def reliability_coverage(cal: Calibration) -> dict[str, float | int]:
     Returns ``{"n_non_extreme", "n_measured", "person_reliability",
     "person_reliability_all_measured"}``.
     """
+    counts = cal.status_counts()
+    n_ok = counts.get(PersonStatus.OK.value, 0)
+    n_measured = n_ok + counts.get(PersonStatus.EXTREME_MIN.value, 0)
+    n_measured += counts.get(PersonStatus.EXTREME_MAX.value, 0)
+    if "person_reliability_all_measured" in cal.reliability:  # the pipeline's, per key
+        return {
+            "n_non_extreme": int(n_ok),
+            "n_measured": int(n_measured),
+            "person_reliability": float(cal.reliability.get("person_reliability", float("nan"))),
+            "person_reliability_all_measured": float(
+                cal.reliability["person_reliability_all_measured"]
+            ),
+        }
     status = cal.persons["status"].to_numpy(dtype=object)
     wle = cal.persons["wle"].to_numpy(dtype=float)
     se = cal.persons["wle_se"].to_numpy(dtype=float)

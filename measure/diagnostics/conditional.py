@@ -332,22 +332,63 @@ def fit_sums(values: NDArray[np.integer], tables: list[PatternTable]) -> _FitSum
             x, r = x[keep], r[keep]
             key = (r[:, None] * k + np.arange(k)[None, :]) * width + x
             cells += np.bincount(key.ravel(), minlength=cells.size)
-        n = cells.reshape(n_sc, k, width)
-        counts = n.sum(axis=2)  # (R + 1, k): persons per score (the same for every item)
-        ok = v > _NO_VARIANCE  # an answer the score fixes carries no information: left out
-        xs = np.arange(width, dtype=np.float64)
-        sq = (xs[None, None, :] - e[:, :, None]) ** 2  # (R + 1, k, W)
-        sq_sum = (n * sq).sum(axis=2)  # (R + 1, k)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z2 = np.where(ok, sq_sum / v, 0.0)
-        wfin = np.where(ok, w, 0.0)
-        sums[0][idx] += np.where(ok, counts, 0.0).sum(axis=0)
-        sums[1][idx] += z2.sum(axis=0)
-        sums[2][idx] += np.where(ok, sq_sum, 0.0).sum(axis=0)
-        sums[3][idx] += np.where(ok, counts * v, 0.0).sum(axis=0)
-        sums[4][idx] += (counts * wfin).sum(axis=0)
-        sums[5][idx] += (counts * v**2 * wfin).sum(axis=0)
+        _accumulate(sums, idx, e, v, w, cells.reshape(n_sc, k, width))
     return _FitSums(*sums)
+
+
+def _accumulate(
+    sums: list[FloatArray],
+    idx: IntArray,
+    e: FloatArray,
+    v: FloatArray,
+    w: FloatArray,
+    n: FloatArray,
+) -> None:
+    """Add one pattern's contributions to the six fit sums (``n``: (R + 1, k, W) answers by raw
+    score, item of the pattern and category, persons with an extreme score left out)."""
+    width = n.shape[2]
+    counts = n.sum(axis=2)  # (R + 1, k): persons per score (the same for every item)
+    ok = v > _NO_VARIANCE  # an answer the score fixes carries no information: left out
+    xs = np.arange(width, dtype=np.float64)
+    sq = (xs[None, None, :] - e[:, :, None]) ** 2  # (R + 1, k, W)
+    sq_sum = (n * sq).sum(axis=2)  # (R + 1, k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z2 = np.where(ok, sq_sum / v, 0.0)
+    wfin = np.where(ok, w, 0.0)
+    sums[0][idx] += np.where(ok, counts, 0.0).sum(axis=0)
+    sums[1][idx] += z2.sum(axis=0)
+    sums[2][idx] += np.where(ok, sq_sum, 0.0).sum(axis=0)
+    sums[3][idx] += np.where(ok, counts * v, 0.0).sum(axis=0)
+    sums[4][idx] += (counts * wfin).sum(axis=0)
+    sums[5][idx] += (counts * v**2 * wfin).sum(axis=0)
+
+
+def fit_sums_from_counts(
+    key_cells: NDArray[np.integer],
+    key_pattern: IntArray,
+    key_score: IntArray,
+    pattern_masks: NDArray[np.bool_],
+    thresholds: FloatArray,
+    max_cat: IntArray,
+) -> tuple[_FitSums, int]:
+    """The sums of :func:`fit_sums` from answer counts per (pattern, raw score) key, as the
+    pipeline's fit tables hold them (``key_cells``: (K, I, W)), without reading the data again.
+    Returns the sums and the number of patterns with at least two items."""
+    n_items = key_cells.shape[1]
+    sums = [np.zeros(n_items) for _ in range(6)]
+    used = 0
+    for g, mask in enumerate(pattern_masks):
+        if mask.sum() < 2:
+            continue
+        _, e, v, w, idx = _pattern_tables(thresholds, max_cat, mask)
+        keys = np.flatnonzero(key_pattern == g)
+        n = np.zeros((e.shape[0], idx.size, key_cells.shape[2]))
+        scores = key_score[keys]
+        inner = (scores > 0) & (scores < e.shape[0] - 1)  # extreme scores carry no information
+        n[scores[inner]] = key_cells[keys[inner]][:, idx, :]
+        _accumulate(sums, idx, e, v, w, n)
+        used += 1
+    return _FitSums(*sums), used
 
 
 def msq_from_sums(s: _FitSums) -> tuple[FloatArray, FloatArray]:
@@ -395,7 +436,11 @@ def conditional_fit(
     thr = np.asarray(thresholds, dtype=np.float64)
     mc = np.asarray(max_cat, dtype=np.int64)
     tables = pattern_tables(vals, thr, mc)
-    s = fit_sums(vals, tables)
+    return _from_sums(fit_sums(vals, tables), len(tables))
+
+
+def _from_sums(s: _FitSums, n_patterns: int) -> ConditionalFit:
+    """Mean squares, SEs, z and p from the fit sums."""
     with np.errstate(invalid="ignore", divide="ignore"):
         outfit = s.z2 / s.n
         outfit_se = np.sqrt(s.w) / s.n
@@ -413,7 +458,7 @@ def conditional_fit(
         infit_se=infit_se,
         infit_z=infit_z,
         infit_p=_two_sided(infit_z),
-        n_patterns=len(tables),
+        n_patterns=n_patterns,
     )
 
 
@@ -749,6 +794,48 @@ def conditional_fit_columns(
     if _n_patterns(np.asarray(values)) > max_patterns:
         return {name: np.full(np.asarray(values).shape[1], np.nan) for name in names}
     cf = conditional_fit(values, thresholds, max_cat)
+    return _columns(cf)
+
+
+def conditional_fit_from_counts(
+    key_cells: NDArray[np.integer],
+    key_pattern: IntArray,
+    key_score: IntArray,
+    pattern_masks: NDArray[np.bool_],
+    thresholds: FloatArray,
+    max_cat: IntArray,
+    *,
+    max_patterns: int = MAX_PATTERNS,
+) -> dict[str, FloatArray]:
+    """The ``cond_*`` columns from the pipeline's answer counts per (pattern, raw score) key:
+    the same numbers as :func:`conditional_fit_columns` without a second pass over the data
+    (tested equal)."""
+    if pattern_masks.shape[0] > max_patterns:
+        return {name: np.full(key_cells.shape[1], np.nan) for name in _COLUMN_NAMES}
+    s, used = fit_sums_from_counts(
+        key_cells,
+        key_pattern,
+        key_score,
+        pattern_masks,
+        np.asarray(thresholds, dtype=np.float64),
+        np.asarray(max_cat, dtype=np.int64),
+    )
+    return _columns(_from_sums(s, used))
+
+
+_COLUMN_NAMES = (
+    "cond_outfit_msq",
+    "cond_outfit_se",
+    "cond_outfit_z",
+    "cond_outfit_p",
+    "cond_infit_msq",
+    "cond_infit_se",
+    "cond_infit_z",
+    "cond_infit_p",
+)
+
+
+def _columns(cf: ConditionalFit) -> dict[str, FloatArray]:
     return {
         "cond_outfit_msq": cf.outfit_msq,
         "cond_outfit_se": cf.outfit_se,

@@ -153,3 +153,41 @@ def test_summary_and_repr_are_short(data: pd.DataFrame) -> None:
     scored = measure.score(data, cal.to_reference(), id_column="pid")
     assert len(repr(scored)) < 200
     assert "drifting_items" in scored.summary().to_dict()
+
+
+def test_reliability_over_all_measured_per_key_equals_per_person(data: pd.DataFrame) -> None:
+    cal = measure.calibrate(data, id_column="pid", exclude=["kommun"])
+    measured = cal.persons["status"].isin(["ok", "extreme_min", "extreme_max"])
+    per_person = separation_reliability(
+        cal.persons.loc[measured, "wle"].to_numpy(), cal.persons.loc[measured, "wle_se"].to_numpy()
+    )
+    assert cal.reliability["person_reliability_all_measured"] == pytest.approx(
+        per_person["reliability"], rel=1e-12
+    )
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.03])
+def test_conditional_fit_from_the_pipeline_counts_equals_from_the_data(missing: float) -> None:
+    from measure.diagnostics.conditional import (
+        conditional_fit_columns,
+        conditional_fit_from_counts,
+    )
+
+    thr = [list(np.linspace(-1, 1, 3) + loc) for loc in np.linspace(-1, 1, 8)]
+    sim = measure.simulate_responses(n_persons=30000, thresholds=thr, rng=5, missing=missing)
+    values = sim.responses.fillna(-1).to_numpy().astype(np.int16)
+    max_cat = np.full(8, 3, dtype=np.int64)
+    fit = pipeline.fit(values, max_cat, [f"i{j}" for j in range(8)], "pcm")
+    assert fit.fit is not None and fit.fit.key_cells is not None and fit.persons is not None
+    got = conditional_fit_from_counts(
+        fit.fit.key_cells,
+        fit.persons.key_pattern,
+        fit.persons.key_score,
+        fit.counted.index.pattern_masks,
+        fit.item.thresholds,
+        max_cat,
+    )
+    want = conditional_fit_columns(values, fit.item.thresholds, max_cat)
+    for name, column in want.items():
+        assert np.isfinite(column).all(), name
+        np.testing.assert_allclose(got[name], column, rtol=1e-12, atol=1e-15, err_msg=name)
