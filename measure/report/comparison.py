@@ -21,7 +21,18 @@ import pandas as pd
 
 from measure._types import LANGS
 from measure.diagnostics.messages import num
-from measure.report.html import _CSS, Column, _e, _int, _n, _table, _txt, _versions
+from measure.report.html import (
+    _CSS,
+    Column,
+    _e,
+    _int,
+    _n,
+    _table,
+    _txt,
+    _versions,
+    pick,
+    verdict_card,
+)
 
 if TYPE_CHECKING:
     from measure.comparison import Comparison
@@ -53,8 +64,7 @@ _W: dict[str, tuple[str, str]] = {
 
 
 def _w(key: str, lang: str) -> str:
-    en, sv = _W[key]
-    return sv if lang == "sv" else en
+    return pick(_W, key, lang)
 
 
 def _pct(x: float, lang: str) -> str:
@@ -66,11 +76,7 @@ def _label(row: pd.Series, by: Sequence[str]) -> str:
 
 
 def _card(status: str, question: str, lines: list[str], lang: str) -> str:
-    body = "".join(f'<p class="answer">{_e(t)}</p>' for t in lines)
-    return (
-        f'<div class="card {status}"><h3><span class="badge {status}">{_e(_w(status, lang))}'
-        f"</span>{_e(question)}</h3>{body}</div>"
-    )
+    return verdict_card(status, _w(status, lang), question, lines)
 
 
 def _share_cards(c: Comparison, by: Sequence[str], lang: str) -> list[str]:

@@ -129,6 +129,25 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def pick(words: Mapping[str, tuple[str, str]], key: str, lang: str) -> str:
+    """``words[key]`` in ``lang``: entries are (English, Swedish)."""
+    en, sv = words[key]
+    return sv if lang == "sv" else en
+
+
+def verdict_card(
+    status: str, badge: str, question: str, paragraphs: Sequence[str], rule: str = ""
+) -> str:
+    """One verdict card of a report: coloured by ``status`` (ok, warning, problem, info), the
+    ``badge`` word, the question, the answer's paragraphs and an optional rule line."""
+    body = "".join(f'<p class="answer">{_e(t)}</p>' for t in paragraphs)
+    rule_line = f'<p class="rule">{_e(rule)}</p>' if rule else ""
+    return (
+        f'<div class="card {status}"><h3><span class="badge {status}">{_e(badge)}</span>'
+        f"{_e(question)}</h3>{body}{rule_line}</div>"
+    )
+
+
 def _txt(x: object) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return ""

@@ -38,6 +38,8 @@ from measure.report.html import (
     _txt,
     _versions,
     _yn,
+    pick,
+    verdict_card,
 )
 
 if TYPE_CHECKING:
@@ -88,17 +90,12 @@ _STATUS_WORDS = {
 
 
 def _w(key: str, lang: str) -> str:
-    en, sv = _W[key]
-    return sv if lang == "sv" else en
+    return pick(_W, key, lang)
 
 
 def _card(status: str, question: str, answer: str, rule: str, lang: str) -> str:
-    return (
-        f'<div class="card {status}"><h3><span class="badge {status}">{_e(_w(status, lang))}'
-        f'</span>{_e(question)}</h3><p class="answer">{_e(answer)}</p>'
-        + (f'<p class="rule">{_e(_w("rule", lang))}: {_e(rule)}</p>' if rule else "")
-        + "</div>"
-    )
+    rule_line = f"{_w('rule', lang)}: {rule}" if rule else ""
+    return verdict_card(status, _w(status, lang), question, [answer], rule_line)
 
 
 def _anchors_card(s: Scoring, lang: str) -> str:
