@@ -28,6 +28,8 @@ def main() -> None:
         "",
         "Generated from the docstrings by `docs/make_api.py`; the docstrings have the formulas,",
         "references and examples. Everything below is importable as `measure.<name>`.",
+        "A walk through calibrate, reference scale, score and compare, from the command line and",
+        "from Python: `docs/tutorial.md`. The layers and where things go: `docs/architecture.md`.",
         "",
     ]
     groups: dict[str, list[str]] = {}

@@ -55,6 +55,7 @@ from measure.exceptions import (
     ResponseDataError,
 )
 from measure.fit import MISFIT_RULE, misfitting
+from measure.instrument import instrument_ids, load_instrument
 from measure.pipeline import (
     DISPLACEMENT_NO_INFORMATION,
     DISPLACEMENT_NOT_FINITE,
@@ -633,6 +634,11 @@ def score(
     if max_set_aside is not None and max_set_aside < 0:
         raise ValueError(f"max_set_aside must be >= 0, got {max_set_aside}")
     kept = kept_columns(data, keep, RESERVED_PERSON_COLUMNS)
+    if instrument is None and reference.instrument_id is not None:
+        # the reference names its instrument: its labels, missing codes and minimum of answers
+        # apply, as they did in the calibration (the CLI and the library alike)
+        if reference.instrument_id in instrument_ids():
+            instrument = load_instrument(reference.instrument_id)
     coding = _coding(reference, min_category, reverse, missing_codes, instrument, source)
     if value_labels is None and coding.value_labels:
         mapping = dict(columns or {})

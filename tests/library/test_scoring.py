@@ -507,3 +507,16 @@ def test_score_report_gives_the_verdicts_first(
     if lang == "sv":  # the verdicts in Swedish, no English sentences
         verdicts = html[summary_at : html.index('id="groups"')]
         assert "were set aside" not in verdicts and "Keeping them" not in verdicts
+
+
+def test_the_reference_instrument_applies_without_being_passed() -> None:
+    """A reference that names a shipped instrument scores with that instrument's labels, missing
+    codes and minimum of answers, in the library as on the command line."""
+    inst = measure.load_instrument("who5")
+    data = pd.read_csv(Path(__file__).parents[2] / "examples" / "wellbeing_survey.csv")
+    ref = measure.calibrate(data, id_column="id", instrument=inst, keep=["municipality"])
+    reference = ref.to_reference(instrument=inst)
+    plain = score(data, reference, id_column="id")
+    explicit = score(data, reference, id_column="id", instrument=inst)
+    assert plain.min_answered == explicit.min_answered == inst.min_answered
+    pd.testing.assert_frame_equal(plain.persons, explicit.persons)
