@@ -194,34 +194,13 @@ def _mean_stats(
     if w is not None:
         return _weighted_mean_stats(m, s, lk, level, w)
     n = m.size
-    nan = float("nan")
     if n == 0:
-        return dict(
-            mean=nan,
-            sd=nan,
-            se=nan,
-            se_sampling=nan,
-            se_measurement=nan,
-            se_link=nan,
-            df=nan,
-            ci_lower=nan,
-            ci_upper=nan,
-        )
+        return _no_stats()
     mean = float(np.mean(m))
     se_link = _shared_link_se(lk)
     mse = float(np.mean(s**2))
     if n < 2:
-        return dict(
-            mean=mean,
-            sd=nan,
-            se=nan,
-            se_sampling=nan,
-            se_measurement=math.sqrt(mse),
-            se_link=se_link,
-            df=nan,
-            ci_lower=nan,
-            ci_upper=nan,
-        )
+        return _no_stats(mean=mean, se_measurement=math.sqrt(mse), se_link=se_link)
     var = float(np.var(m, ddof=1))
     se_samp = math.sqrt(max(var - mse, 0.0) / n)
     se_meas = math.sqrt(mse / n)
@@ -241,26 +220,23 @@ def _mean_stats(
     )
 
 
+_STATS = ("mean", "sd", "se", "se_sampling", "se_measurement", "se_link", "df")
+
+
+def _no_stats(**known: float) -> dict[str, float]:
+    """The statistics of a group mean, NaN where not ``known`` (too few persons)."""
+    out = {k: float("nan") for k in (*_STATS, "ci_lower", "ci_upper")}
+    out.update(known)
+    return out
+
+
 def _weighted_mean_stats(
     m: FloatArray, s: FloatArray, lk: FloatArray, level: float, w: FloatArray
 ) -> dict[str, float]:
     """Hajek mean with its linearisation SE (equal weights give :func:`_mean_stats`)."""
     n = m.size
-    nan = float("nan")
     n_eff, deff = _kish(w)
-    out = dict(
-        mean=nan,
-        sd=nan,
-        se=nan,
-        se_sampling=nan,
-        se_measurement=nan,
-        se_link=nan,
-        df=nan,
-        ci_lower=nan,
-        ci_upper=nan,
-        n_effective=n_eff,
-        design_effect=deff,
-    )
+    out = _no_stats(n_effective=n_eff, design_effect=deff)
     if n == 0:
         return out
     wn = w / float(np.sum(w))

@@ -33,6 +33,7 @@ from measure.responses import ResponseMatrix
 from measure.schemas import ITEMS, PERSONS, THRESHOLDS
 from measure.status import PersonStatus
 from measure.summary import Summary, json_ready, short_repr
+from measure.units import add_unit_columns
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument, ReportingUnit
@@ -131,18 +132,6 @@ def item_tables(
     if "infit_msq" in columns:
         table = ITEMS.order(table)
     return table, THRESHOLDS.order(thr)
-
-
-def add_unit_columns(persons: pd.DataFrame, unit: ReportingUnit) -> None:
-    """Add measure_unit, se_unit, ci_lower_unit, ci_upper_unit to ``persons`` in place
-    (``unit = intercept + slope * logit``; SEs scale by ``|slope|``; the interval's ends swap for
-    a negative slope). In place: no copy of a table of millions of rows."""
-    lo = unit.intercept + unit.slope * persons["ci_lower"].to_numpy(dtype=float)
-    hi = unit.intercept + unit.slope * persons["ci_upper"].to_numpy(dtype=float)
-    persons["measure_unit"] = unit.intercept + unit.slope * persons["measure"].to_numpy(float)
-    persons["se_unit"] = abs(unit.slope) * persons["se"].to_numpy(dtype=float)
-    persons["ci_lower_unit"] = np.fmin(lo, hi)
-    persons["ci_upper_unit"] = np.fmax(lo, hi)
 
 
 def persons_table(
@@ -342,9 +331,9 @@ class Calibration:
         )
         if reporting_unit is None:
             return cal
-        unit, definition = make_unit(
-            reporting_unit, _sample_stats(cal), cal.threshold_matrix, cal.max_category
-        )
+        # only "mean50_sd10" needs the sample's distribution (a pass over every person)
+        sample = _sample_stats(cal) if reporting_unit == "mean50_sd10" else {}
+        unit, definition = make_unit(reporting_unit, sample, cal.threshold_matrix, cal.max_category)
         if unit is None:
             return cal
         persons = cal.persons

@@ -77,6 +77,7 @@ from measure.responses import (
 from measure.results import Calibration, PersonStatus
 from measure.schemas import ANCHORS, PERSONS, RESERVED_PERSON_COLUMNS
 from measure.summary import Summary, short_repr
+from measure.units import add_unit_columns
 
 if TYPE_CHECKING:
     from measure.instrument import Instrument
@@ -679,9 +680,14 @@ def score(
         anchored_loglik=False,  # computed by the global fit, only when asked for
     )
     cal = Calibration.build(
-        fit, rm, person_estimator=person_estimator, keep=kept, min_answered=needed
+        fit,
+        rm,
+        person_estimator=person_estimator,
+        keep=kept,
+        min_answered=needed,
+        reporting_unit=reference.reporting_unit,  # unit columns added in place, not by a copy
     )
-    per = PERSONS.order(reference.with_unit(cal.persons), variable=[k for k, _ in kept])
+    per = PERSONS.order(cal.persons, variable=[k for k, _ in kept])
     stats = fit.counted.stats
     checks = (
         anchor_checks(stats, fit.item.delta, max_cat, list(rm.items), reference.model)
@@ -729,7 +735,9 @@ def score(
         per = cal.persons
         aside_j = [j for j, it in enumerate(rm.items) if it in aside]
         per["answers_set_aside"] = (rm.values[:, aside_j] >= 0).sum(axis=1)
-        per = PERSONS.order(reference.with_unit(per), variable=[k for k, _ in kept])
+        if reference.reporting_unit is not None:
+            add_unit_columns(per, reference.reporting_unit)
+        per = PERSONS.order(per, variable=[k for k, _ in kept])
         stats = fit.counted.stats
         rm_used = sub
     else:
