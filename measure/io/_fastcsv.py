@@ -24,6 +24,27 @@ __all__ = ["read_simple_text"]
 _TENS = np.array([10**k for k in range(1, 19)], dtype=np.int64)
 
 
+def _has_blank_cell(text: str, newline: int, delimiter: str) -> bool:
+    """A cell of only spaces or tabs after position ``newline`` (the header's line break).
+
+    Such a cell starts right after a delimiter or a line break: the text is searched for those
+    two-character starts (rare in survey exports) and each is checked with an anchored match,
+    not scanned by a regular expression at every character (slow on long text cells).
+    """
+    if text.find(" ", newline) < 0 and (delimiter == "\t" or text.find("\t", newline) < 0):
+        return False  # no space at all (a tab is whitespace only when it is not the delimiter)
+    d = re.escape(delimiter)
+    rest = re.compile(rf"[ \t]+(?:{d}|\r?\n|\r?$)")
+    for lead in (delimiter, "\n"):
+        for space in (" ", "\t"):
+            pos = text.find(lead + space, newline)
+            while pos >= 0:
+                if rest.match(text, pos + 1):
+                    return True
+                pos = text.find(lead + space, pos + 1)
+    return False
+
+
 def read_simple_text(
     text: str,
     delimiter: str,
@@ -51,10 +72,7 @@ def read_simple_text(
         or not header_line.strip()
     ):
         return None
-    d = re.escape(delimiter)
-    has_space = text.find(" ", start) >= 0 or (delimiter != "\t" and text.find("\t", start) >= 0)
-    blank_cell = re.compile(rf"(^|{d})[ \t]+({d}|\r?$)", flags=re.MULTILINE)
-    if has_space and blank_cell.search(text, start):
+    if _has_blank_cell(text, first_nl, delimiter):
         return None  # whitespace-only cells: the careful reader turns them into missing
     header = next(csv.reader([header_line], delimiter=delimiter))
     if not header or any(not h.strip() for h in header) or len(set(header)) != len(header):

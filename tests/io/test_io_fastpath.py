@@ -395,3 +395,29 @@ def test_joined_writer_nullable_integers_and_categories(tmp_path: Path, n: int) 
     mio.write_table_atomic(df, fast, engine="fast")
     mio.write_table_atomic(df, slow, engine="careful")
     assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_blank_cell_search_is_the_regular_expression_rule() -> None:
+    """The fast reader's whitespace-only-cell check (anchored at delimiters and line breaks)
+    equals the rule it implements: a run of spaces or tabs between a delimiter or a line start
+    and a delimiter or a line end."""
+    import random
+    import re
+
+    from measure.io._fastcsv import _has_blank_cell
+
+    rng = random.Random(7)
+    cells = ["a", " ", "  ", "\t", "b c", " x", "y ", "1", "", " \t"]
+    for _ in range(5000):
+        delim = rng.choice([",", ";", "\t"])
+        rows = ["h1" + delim + "h2"] + [
+            delim.join(rng.choice(cells) for _ in range(rng.randint(1, 3)))
+            for _ in range(rng.randint(1, 4))
+        ]
+        text = rng.choice(["\n", "\r\n"]).join(rows) + rng.choice(["", "\n", "\r\n"])
+        d = re.escape(delim)
+        rule = re.compile(rf"(^|{d})[ \t]+({d}|\r?$)", flags=re.MULTILINE)
+        start = text.find("\n") + 1
+        has_space = text.find(" ", start) >= 0 or (delim != "\t" and text.find("\t", start) >= 0)
+        want = has_space and bool(rule.search(text, start))
+        assert _has_blank_cell(text, text.find("\n"), delim) == want, (text, delim)
