@@ -67,6 +67,7 @@ __all__ = [
     "fill_docs",
 ]
 
+#: the type of a declared column (text, whole number, real number, yes/no)
 DType = Literal["text", "int", "float", "bool"]
 _DTYPES: tuple[str, ...] = get_args(DType)
 
