@@ -321,6 +321,7 @@ def as_responses(
     allow_empty_items: bool = False,
     recode: Recodes | None = None,
     labels: Mapping[str, int] | None = None,
+    warn_unused: bool = True,
 ) -> ResponseMatrix:
     """Check and code a table of answers.
 
@@ -376,6 +377,8 @@ def as_responses(
         translation): a cell holding TEXT (ignoring case and spaces) is read as if it held
         CODE. A text that is already a label of the instrument for another category, or a
         missing code, is refused; a text that never occurs gives a ``RecodeWarning``.
+    warn_unused : warn about recodes and labels that match no cell (default). ``measure.score``
+        turns it off for the coding recorded in a reference, which new data need not all use.
 
     Returns
     -------
@@ -593,7 +596,8 @@ def as_responses(
                 ),
                 problems=[c.to_dict() for c in cells],
             )
-    _warn_unused(recodes, synonyms, hits, source)
+    if warn_unused:
+        _warn_unused(recodes, synonyms, hits, source)
     if no_answers:
         what = "item column has" if len(no_answers) == 1 else "item columns have"
         raise ResponseDataError(
