@@ -429,8 +429,8 @@ def _coding(
             it for it in ref.item_ids if given_recode.get(it, {}) != stored.recode.get(it, {})
         ]
         problems.append(
-            f"the reference recoded {_recode_text(stored.recode, differ)}, the options recode "
-            f"{_recode_text(given_recode, differ)}"
+            f"the reference recodes [{_recode_text(stored.recode, differ)}] but the options "
+            f"recode [{_recode_text(given_recode, differ)}]"
         )
     for key, code in (given_labels or {}).items():
         if stored.labels.get(key, code) != code:
