@@ -375,7 +375,7 @@ def as_responses(
         :class:`~measure.exceptions.RecodeWarning`.
     labels : label synonyms for every item, TEXT -> CODE (``{"Ingen gång": 0}``, a local
         translation): a cell holding TEXT (ignoring case and spaces) is read as if it held
-        CODE. A text that is already a label of the instrument for another category, or a
+        CODE (so a recode of CODE applies to it too). A text that is already a label of the instrument for another category, or a
         missing code, is refused; a text that never occurs gives a ``RecodeWarning``.
     warn_unused : warn about recodes and labels that match no cell (default). ``measure.score``
         turns it off for the coding recorded in a reference, which new data need not all use.
@@ -875,7 +875,12 @@ def _substitutions(
         return shown + (f"; missing codes {', '.join(missing.codes)}" if missing.codes else "")
 
     out: dict[str, int | None] = {}
-    for key, code in synonyms.items():
+    for key, given in synonyms.items():
+        # read as if the cell held the code: a recode of that code applies too
+        code = recodes.get(str(given), given)
+        if code is None:
+            out[key] = None
+            continue
         if key in missing.text:
             raise ResponseDataError(
                 f"{source}: label {key!r}={code} is a missing code; a label synonym cannot "
@@ -900,7 +905,7 @@ def _substitutions(
         if key in out and out[key] != to:
             raise ResponseDataError(
                 f"{source}: item {item!r}: {key!r} is recoded to {_to_text(to)} but the label "
-                f"synonym gives {out[key]}; give one of them"
+                f"synonym gives {_to_text(out[key])}; give one of them"
             )
         if (
             to is not None
