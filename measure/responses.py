@@ -375,8 +375,9 @@ def as_responses(
         :class:`~measure.exceptions.RecodeWarning`.
     labels : label synonyms for every item, TEXT -> CODE (``{"Ingen gång": 0}``, a local
         translation): a cell holding TEXT (ignoring case and spaces) is read as if it held
-        CODE (so a recode of CODE applies to it too). A text that is already a label of the instrument for another category, or a
-        missing code, is refused; a text that never occurs gives a ``RecodeWarning``.
+        CODE (so a recode of CODE applies to it too). A text that is already a label of the
+        instrument for another category, or a missing code, is refused; a text that never
+        occurs gives a ``RecodeWarning``.
     warn_unused : warn about recodes and labels that match no cell (default). ``measure.score``
         turns it off for the coding recorded in a reference, which new data need not all use.
 
