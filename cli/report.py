@@ -225,6 +225,11 @@ def _command_line(
         parts += ["--missing-code", m]
     if inputs.min_category:
         parts += ["--min-category", str(inputs.min_category)]
+    for spec, pairs in inputs.recode.items():
+        rule = ",".join(f"{k}={'missing' if t is None else t}" for k, t in pairs.items())
+        parts += ["--recode", repr(f"{spec}:{rule}")]
+    for text, code in inputs.labels.items():
+        parts += ["--label", repr(f"{text}={code}")]
     if collapse_null:
         parts.append("--collapse-null")
     if estimator != "wle":

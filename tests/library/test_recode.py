@@ -310,3 +310,28 @@ def test_a_range_is_the_slice_of_the_items(n: int, bounds: tuple[int, int], sep:
     i, j = sorted(min(b, n - 1) for b in bounds)
     assert select_items(f"{items[i]}{sep}{items[j]}", items) == items[i : j + 1]
     assert select_items("*", items) == items
+
+
+def test_a_recode_of_a_large_numeric_column_equals_recoding_first() -> None:
+    # 10,000 rows or more take the gate's presence-table path instead of hashing
+    rng = np.random.default_rng(11)
+    codes = rng.integers(0, 5, size=(12_000, 2))
+    frame = pd.DataFrame(codes + 1, columns=["q1", "q2"]).astype(float)
+    frame.iloc[::97, 0] = 9.0
+    want = pd.DataFrame(codes, columns=["q1", "q2"]).astype(float)
+    want.iloc[::97, 0] = np.nan
+    rm = as_responses(frame, recode={"*": {1: 0, 2: 1, 3: 2, 4: 3, 5: 4}, "q1": {9: None}})
+    np.testing.assert_array_equal(rm.values, as_responses(want).values)
+
+
+def test_cli_report_records_the_recode_in_its_settings(tmp_path: Path) -> None:
+    data = coded(200, 12)
+    data.assign(**{q: data[q] + 1 for q in ITEMS}).to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "r.html"
+    args = ["report", str(tmp_path / "d.csv"), "--id-column", "id", "--out", str(out)]
+    run = CliRunner().invoke(cli, [*args, "--recode", "*:1=0,2=1,3=2,4=3,5=4,9=missing"])
+    assert run.exit_code == 0, run.output
+    assert "recode 9=missing matched no cell" in run.output  # the warning, collected
+    html = out.read_text(encoding="utf-8")
+    assert "Recoded (q1, q2, q3): 1=0, 2=1, 3=2, 4=3, 5=4, 9=missing." in html
+    assert "--recode &#x27;*:1=0,2=1,3=2,4=3,5=4,9=missing&#x27;" in html  # the command line
