@@ -13,7 +13,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -296,6 +296,8 @@ class InputOptions:
     min_category: int | None = None  #: None: not given (0, or the reference's when scoring)
     max_code: int | None = None
     reverse: tuple[str, ...] = ()
+    recode: Mapping[str, Mapping[str, int | None]] = field(default_factory=dict)  #: --recode
+    labels: Mapping[str, int] = field(default_factory=dict)  #: --label
     invalid: InvalidPolicy = "error"
     keep: tuple[str, ...] = ()
     group: str | None = None
@@ -422,7 +424,25 @@ def check_responses(
         row_numbers=raw.row_numbers,
         decimal=raw.decimal,
         exclude=table.carried if exclude is None else exclude,
+        recode=inputs.recode,
+        labels=inputs.labels,
     )
+
+
+def coding_lines(coding: Mapping[str, Any]) -> list[str]:
+    """The recodes and label synonyms applied (summary.json's ``coding``), for the terminal."""
+    lines = []
+    by_rule: dict[str, list[str]] = {}
+    for item, pairs in coding.get("recode", {}).items():
+        rule = ", ".join(f"{k}={'missing' if t is None else t}" for k, t in pairs.items())
+        by_rule.setdefault(rule, []).append(item)
+    for rule, items in by_rule.items():
+        lines.append(f"Recoded ({', '.join(items)}): {rule}.")
+    labels = coding.get("labels", {})
+    if labels:
+        shown = ", ".join(f"{k!r}={c}" for k, c in labels.items())
+        lines.append(f"Label synonyms (every item): {shown}.")
+    return lines
 
 
 # --------------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ def gated_answers(
         missing_codes=inputs.missing_codes or None,
         min_category=inputs.min_category,
         reverse=inputs.reverse or None,
+        recode=inputs.recode or None,  # None: the reference's
+        labels=inputs.labels or None,
         decimal=raw.decimal,
         invalid=inputs.invalid,
         check_drift=False,

@@ -31,6 +31,7 @@ from ._common import (
     Progress,
     check_responses,
     check_row_count,
+    coding_lines,
     collect_warnings,
     handle_errors,
     load_instrument_option,
@@ -185,7 +186,9 @@ def calibrate_cmd(
             raw, frame, carried = table.raw, table.frame, table.carried
 
             progress.stage("checking answers")
-            rm = check_responses(table, inputs, inst)
+            warned: list[str] = []
+            with collect_warnings(warned, echo=not quiet, verbose=verbose):
+                rm = check_responses(table, inputs, inst)
             needed = default_min_answered(min_answered, inst)
             if needed > rm.n_items:
                 origin = (
@@ -199,7 +202,6 @@ def calibrate_cmd(
                 )
 
             progress.stage(f"calibrating {rm.n_items} items, {rm.n_persons} rows")
-            warned: list[str] = []
             with collect_warnings(warned, echo=not quiet, verbose=verbose):
                 cal = calibrate(
                     rm,
@@ -369,6 +371,7 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
             + ":"
         )
         lines += [f"  {c.describe()}" for c in invalid[:shown]]
+    lines += coding_lines(s["coding"])
     unit = s["reporting_unit"]
     if unit is not None:
         lines.append(

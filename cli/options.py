@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from measure._types import INVALID_POLICIES, MODELS, PERSON_ESTIMATORS
+from measure.responses import recode_key
 
 from ._common import InputOptions, OutputOptions
 
@@ -36,6 +37,89 @@ def _pairs(
         if not sep or not item.strip() or not column.strip():
             raise click.BadParameter(f"{text!r} is not ITEM=COLUMN (e.g. --map who5_1='Fråga 1')")
         out.append((item.strip(), column.strip()))
+    return out
+
+
+_RECODE_FORM = (
+    "expected ITEMS:FROM=TO[,FROM=TO...] with ITEMS '*', an item or a comma list of items and "
+    "ranges FIRST..LAST, and TO a code or 'missing' (e.g. --recode '*:1=0,2=1,3=2,4=3,5=4' or "
+    "--recode 'q1..q5,q9:9=missing')"
+)
+
+
+def _recodes(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, dict[str, int | None]]:
+    """``ITEMS:FROM=TO,...`` (repeatable) -> {ITEMS: {FROM: TO or None}}.
+
+    ITEMS is everything before the first ':' (items are resolved by the gate); each pair splits
+    at its last '='. The same ITEMS given twice add up; one value recoded twice otherwise is an
+    error.
+    """
+    out: dict[str, dict[str, int | None]] = {}
+    for text in value:
+        items, sep, rest = text.partition(":")
+        if not sep or not items.strip() or not rest.strip():
+            raise click.BadParameter(f"{text!r}: {_RECODE_FORM}")
+        pairs = out.setdefault(items.strip(), {})
+        for part in rest.split(","):
+            source, eq, target = part.rpartition("=")
+            if not eq or not source.strip():
+                raise click.BadParameter(
+                    f"{text!r}: {part.strip()!r} is not FROM=TO; {_RECODE_FORM}"
+                )
+            to = target.strip()
+            code: int | None
+            if to.casefold() in ("", "missing"):
+                code = None
+            else:
+                try:
+                    code = int(to)
+                except ValueError:
+                    raise click.BadParameter(
+                        f"{text!r}: {to!r} (in {part.strip()!r}) is neither a code (a whole "
+                        f"number) nor 'missing'; {_RECODE_FORM}"
+                    ) from None
+            try:
+                key = recode_key(source)
+            except ValueError as exc:
+                raise click.BadParameter(f"{text!r}: {exc}; {_RECODE_FORM}") from None
+            if pairs.get(key, code) != code:
+                raise click.BadParameter(
+                    f"{text!r}: {source.strip()!r} of {items.strip()!r} is recoded twice, to "
+                    f"{'missing' if pairs[key] is None else pairs[key]} and to "
+                    f"{'missing' if code is None else code}"
+                )
+            pairs[key] = code
+    return out
+
+
+def _labels(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, int]:
+    """``TEXT=CODE`` (repeatable; the text may hold '=', the last one separates) -> {TEXT: CODE}."""
+    out: dict[str, int] = {}
+    form = "expected TEXT=CODE with CODE a whole number (e.g. --label 'Ingen gång=0')"
+    for text in value:
+        label, eq, code_text = text.rpartition("=")
+        if not eq or not label.strip():
+            raise click.BadParameter(f"{text!r}: {form}")
+        try:
+            code = int(code_text.strip())
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r}: {code_text.strip()!r} is not a code (a whole number); {form}"
+            ) from None
+        try:
+            key = recode_key(label)
+        except ValueError as exc:
+            raise click.BadParameter(f"{text!r}: {exc}; {form}") from None
+        if key.lstrip("+-").isdigit():
+            raise click.BadParameter(
+                f"{text!r}: {label.strip()!r} is a number, not a label; recode numbers with "
+                "--recode ITEMS:FROM=TO"
+            )
+        if out.get(key, code) != code:
+            raise click.BadParameter(f"{text!r}: {label.strip()!r} is given two codes")
+        out[key] = code
     return out
 
 
@@ -131,6 +215,27 @@ reverse = click.option(
     multiple=True,
     metavar="ITEM",
     help="A reverse-keyed item, scored max - code (repeatable; in addition to the instrument's).",
+)
+recode = click.option(
+    "--recode",
+    multiple=True,
+    callback=_recodes,
+    metavar="ITEMS:FROM=TO,...",
+    help="Read the value FROM of the ITEMS as TO, a code or 'missing' (repeatable), before "
+    "anything else: --recode '*:1=0,2=1,3=2,4=3,5=4' reads 1..5 as 0..4 in every item, "
+    "--recode 'q1..q5,q9:9=missing' makes 9 missing in q1 to q5 and q9. ITEMS: '*', an item, "
+    "or a comma list of items and ranges FIRST..LAST (or FIRST-LAST). FROM: a whole number or "
+    "a text. Recorded in summary.json and in a saved reference.",
+)
+label = click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    callback=_labels,
+    metavar="TEXT=CODE",
+    help="Read the answer TEXT as CODE in every item (repeatable), e.g. a local translation "
+    "--label 'Ingen gång=0'. Case and spaces are ignored; a text the instrument already gives "
+    "another category is refused. Recorded in summary.json and in a saved reference.",
 )
 invalid = click.option(
     "--invalid",
@@ -266,7 +371,7 @@ def input_options(*, with_max_code: bool = True, with_carried: bool = True) -> C
     """
     decorators = [id_column, items, column_map, map_file, instrument, missing_code, min_category]
     decorators += [max_code] if with_max_code else []
-    decorators += [reverse, invalid]
+    decorators += [reverse, recode, label, invalid]
     decorators += [keep, group] if with_carried else []
 
     def apply(f: F) -> F:

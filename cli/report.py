@@ -23,6 +23,7 @@ from . import options as opt
 from ._common import (
     InputOptions,
     check_responses,
+    coding_lines,
     collect_warnings,
     handle_errors,
     load_instrument_option,
@@ -150,7 +151,9 @@ def report_cmd(
         inst = load_instrument_option(inputs.instrument)
         table = read_input(data, inputs, inst, carry=[dif_column] if dif_column else [])
         raw, frame = table.raw, table.frame
-        rm = check_responses(table, inputs, inst, exclude=[dif_column] if dif_column else [])
+        warned: list[str] = []
+        with collect_warnings(warned, echo=not quiet, verbose=verbose):
+            rm = check_responses(table, inputs, inst, exclude=[dif_column] if dif_column else [])
         settings = {
             "data": raw.source,
             "id column": inputs.id_column or "(row number)",
@@ -159,6 +162,8 @@ def report_cmd(
             "missing codes": ", ".join(inputs.missing_codes) or "(none)",
             "min category": inputs.lowest_code,
             "reverse-keyed": ", ".join(inputs.reverse) or "(none)",
+            "recoded": "; ".join(coding_lines({"recode": rm.recode})) or "(none)",
+            "label synonyms": ", ".join(f"{k}={c}" for k, c in rm.labels.items()) or "(none)",
             "collapse null categories": collapse_null,
             "invalid cells": inputs.invalid,
             "language": lang,
@@ -166,7 +171,6 @@ def report_cmd(
         command = _command_line(
             data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
         )
-        warned: list[str] = []
         with collect_warnings(warned, echo=not quiet, verbose=verbose):
             cal = calibrate(
                 rm,
@@ -221,6 +225,11 @@ def _command_line(
         parts += ["--missing-code", m]
     if inputs.min_category:
         parts += ["--min-category", str(inputs.min_category)]
+    for spec, pairs in inputs.recode.items():
+        rule = ",".join(f"{k}={'missing' if t is None else t}" for k, t in pairs.items())
+        parts += ["--recode", repr(f"{spec}:{rule}")]
+    for text, code in inputs.labels.items():
+        parts += ["--label", repr(f"{text}={code}")]
     if collapse_null:
         parts.append("--collapse-null")
     if estimator != "wle":

@@ -27,6 +27,7 @@ from ._common import (
     OutputOptions,
     Progress,
     check_row_count,
+    coding_lines,
     collect_warnings,
     handle_errors,
     load_instrument_option,
@@ -153,6 +154,8 @@ def score_cmd(
                     missing_codes=inputs.missing_codes or None,  # None: the reference's
                     min_category=inputs.min_category,
                     reverse=inputs.reverse or None,
+                    recode=inputs.recode or None,  # None: the reference's
+                    labels=inputs.labels or None,
                     decimal=raw.decimal,
                     min_answered=min_answered,  # None: the instrument's, scaled to the items
                     person_estimator=estimator,
@@ -249,6 +252,7 @@ def plain_summary(s: dict[str, Any], paths: dict[str, Path]) -> str:
         lines.append(
             "No anchored item drifts (displacement within the tolerance or not significant)."
         )
+    lines += coding_lines(s["coding"])
     lines.append(f"Minimum of answered items for a measure: {s['min_answered']}.")
     fit = s["global_fit"]
     if fit.get("df") is not None and fit.get("p_value") is not None:

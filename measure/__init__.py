@@ -44,6 +44,7 @@ if _typing.TYPE_CHECKING:
     from measure.exceptions import MissingDependencyError as MissingDependencyError
     from measure.exceptions import NullCategoryError as NullCategoryError
     from measure.exceptions import NullCategoryWarning as NullCategoryWarning
+    from measure.exceptions import RecodeWarning as RecodeWarning
     from measure.exceptions import ReferenceScaleError as ReferenceScaleError
     from measure.exceptions import ResponseDataError as ResponseDataError
     from measure.instrument import Instrument as Instrument
@@ -141,6 +142,7 @@ _PUBLIC: dict[str, str] = {
     "ExtremeScoreWarning": "measure.exceptions",
     "NullCategoryWarning": "measure.exceptions",
     "DataQualityWarning": "measure.exceptions",
+    "RecodeWarning": "measure.exceptions",
 }
 
 __all__ = sorted(_PUBLIC)

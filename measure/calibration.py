@@ -21,7 +21,7 @@ from measure.models import check_model
 from measure.pipeline import Fit
 from measure.pipeline import fit as pipeline_fit
 from measure.reference import UnitSpec
-from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
+from measure.responses import InvalidPolicy, Recodes, ResponseMatrix, as_responses
 from measure.results import Calibration
 from measure.schemas import RESERVED_PERSON_COLUMNS
 
@@ -137,6 +137,8 @@ def calibrate(
     row_numbers: Sequence[int] | NDArray[np.int64] | None = None,
     keep: Sequence[str] | Mapping[str, Any] = (),
     reporting_unit: UnitSpec = None,
+    recode: Recodes | None = None,
+    labels: Mapping[str, int] | None = None,
 ) -> Calibration:
     """Calibrate items by conditional maximum likelihood and measure persons.
 
@@ -162,7 +164,7 @@ def calibrate(
     model : "rasch", "rsm" or "pcm". Default: the instrument's model, else ``rasch`` when
         every item is 0/1 and ``pcm`` otherwise (as ``measure calibrate``).
     items, id_column, instrument, columns, value_labels, reverse, decimal, exclude,
-    missing_codes, min_category, max_category, invalid, source, row_numbers :
+    missing_codes, min_category, max_category, invalid, source, row_numbers, recode, labels :
         passed to :func:`measure.responses.as_responses` (ignored when ``data`` is already a
         :class:`ResponseMatrix`).
     anchors : fixed thresholds (a thresholds table with columns item, category, threshold; an
@@ -226,6 +228,8 @@ def calibrate(
         invalid=invalid,
         source=source,
         row_numbers=row_numbers,
+        recode=recode,
+        labels=labels,
     )
     chosen = default_model(model, instrument, rm.max_category)
     needed = default_min_answered(min_answered, instrument)

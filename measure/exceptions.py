@@ -81,3 +81,7 @@ class NullCategoryWarning(MeasureWarning):
 
 class DataQualityWarning(MeasureWarning):
     """Something in the data deserves attention but does not stop the analysis."""
+
+
+class RecodeWarning(DataQualityWarning):
+    """A recode or label synonym given for the answers matched no cell (a typing error?)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from measure._types import INVALID_POLICIES, InvalidPolicy
-from measure.exceptions import ResponseDataError
+from measure.exceptions import RecodeWarning, ResponseDataError
 from measure.summary import Summary, short_repr
 
 if TYPE_CHECKING:
@@ -35,11 +36,17 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_CODE",
     "MAX_LISTED",
+    "Coding",
     "InvalidCell",
     "InvalidPolicy",
+    "Recodes",
     "ResponseMatrix",
     "as_responses",
+    "expand_recode",
+    "label_synonyms",
     "normalise_label",
+    "recode_key",
+    "select_items",
 ]
 
 #: problems listed in a message (the count is always given in full)
@@ -115,24 +122,39 @@ class Coding:
     reversed_items : reverse-keyed items (category = top - code).
     value_labels : item -> {code as text: label}, the labels given with the data (for example
         SPSS value labels), beyond those of the instrument.
+    recode : item -> {value: code or ``None`` (missing)}, the recodes given with the data
+        (applied before everything else; see :func:`as_responses`). A value is a whole number
+        as text (``"9"``) or a normalised text label (``"vet ej"``).
+    labels : normalised label -> code, label synonyms given with the data for every item
+        (``{"ingen gång": 0}``); the code is read as if the cell held it.
     """
 
     min_category: int = 0
     missing_codes: tuple[str, ...] = ()
     reversed_items: tuple[str, ...] = ()
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    recode: Mapping[str, Mapping[str, int | None]] = field(default_factory=dict)
+    labels: Mapping[str, int] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, every_key: bool = False) -> dict[str, Any]:
+        """The coding as JSON-ready data. ``recode`` and ``labels`` are left out when empty
+        (a reference scale without them keeps its content and hash), unless ``every_key``."""
+        doc: dict[str, Any] = {
             "min_category": int(self.min_category),
             "missing_codes": list(self.missing_codes),
             "reversed_items": list(self.reversed_items),
             "value_labels": {k: dict(v) for k, v in self.value_labels.items()},
         }
+        if self.recode or every_key:
+            doc["recode"] = {k: dict(v) for k, v in self.recode.items()}
+        if self.labels or every_key:
+            doc["labels"] = dict(self.labels)
+        return doc
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Coding:
         known = {"min_category", "missing_codes", "reversed_items", "value_labels"}
+        known |= {"recode", "labels"}
         unknown = sorted(set(doc) - known)
         if unknown:
             raise ValueError(f"coding: unknown keys {unknown} (allowed: {sorted(known)})")
@@ -142,6 +164,20 @@ class Coding:
         labels = doc.get("value_labels", {})
         if not isinstance(labels, Mapping):
             raise ValueError("coding.value_labels must map items to {code: label}")
+        recode = doc.get("recode", {})
+        if not isinstance(recode, Mapping) or not all(
+            isinstance(m, Mapping) and all(_is_target(t) for t in m.values())
+            for m in recode.values()
+        ):
+            raise ValueError(
+                "coding.recode must map items to {value: code or null}, e.g. "
+                '{"q1": {"1": 0, "9": null}}'
+            )
+        synonyms = doc.get("labels", {})
+        if not isinstance(synonyms, Mapping) or not all(
+            _is_target(t) and t is not None for t in synonyms.values()
+        ):
+            raise ValueError('coding.labels must map labels to codes, e.g. {"ingen gång": 0}')
         return cls(
             min_category=min_category,
             missing_codes=tuple(str(c) for c in doc.get("missing_codes", ())),
@@ -150,7 +186,16 @@ class Coding:
                 str(item): {str(c): str(lab) for c, lab in dict(codes).items()}
                 for item, codes in labels.items()
             },
+            recode={
+                str(item): {str(v): (None if t is None else int(t)) for v, t in m.items()}
+                for item, m in recode.items()
+            },
+            labels={str(k): int(v) for k, v in synonyms.items()},
         )
+
+
+def _is_target(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 @dataclass(frozen=True)
@@ -173,6 +218,8 @@ class ResponseMatrix:
     reversed_items : items that were reverse-keyed (category = top - code).
     missing_codes : the values that meant missing, as text (given and the instrument's).
     value_labels : item -> {code as text: label}, the labels given with the data.
+    recode : item -> {value: code or None}, the recodes applied (see :class:`Coding`).
+    labels : normalised label -> code, the label synonyms applied to every item.
     """
 
     values: NDArray[np.int16]
@@ -188,6 +235,8 @@ class ResponseMatrix:
     reversed_items: tuple[str, ...] = ()
     missing_codes: tuple[str, ...] = ()
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    recode: Mapping[str, Mapping[str, int | None]] = field(default_factory=dict)
+    labels: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def coding(self) -> Coding:
@@ -197,6 +246,8 @@ class ResponseMatrix:
             missing_codes=self.missing_codes,
             reversed_items=self.reversed_items,
             value_labels=self.value_labels,
+            recode=self.recode,
+            labels=self.labels,
         )
 
     @property
@@ -268,6 +319,9 @@ def as_responses(
     decimal: str = ".",
     exclude: Iterable[str] = (),
     allow_empty_items: bool = False,
+    recode: Recodes | None = None,
+    labels: Mapping[str, int] | None = None,
+    warn_unused: bool = True,
 ) -> ResponseMatrix:
     """Check and code a table of answers.
 
@@ -308,6 +362,24 @@ def as_responses(
     allow_empty_items : accept an item column with no valid answer (scoring a single person or
         a short form against a reference); by default such a column is an error, because a
         calibration cannot use it and it usually means a wrong column.
+    recode : ITEMS -> {FROM: TO}: rewrite the value FROM of the items named by ITEMS as if the
+        cell held TO (an answer code, in the data's own coding), or make it missing (TO
+        ``None``). ITEMS is ``"*"`` (every item), an item, or a comma list of items and ranges
+        (``"q1..q5"`` or ``"q1-q5"``: the items from q1 to q5 in item order; see
+        :func:`select_items`). FROM is a whole number (``9``, ``"9"``) or a text (compared as
+        labels are: ignoring case and spaces). A recode applies first, before labels, missing
+        codes, ``min_category``, the range check and reverse keys, so FROM may be any value in
+        the file (``{"*": {9: None}}`` makes 9 missing in every item;
+        ``{"*": {1: 0, 2: 1, 3: 2, 4: 3, 5: 4}}`` reads 1..5 as 0..4). TO must be an allowed
+        code of the item. A FROM value that occurs in none of its items gives a
+        :class:`~measure.exceptions.RecodeWarning`.
+    labels : label synonyms for every item, TEXT -> CODE (``{"Ingen gång": 0}``, a local
+        translation): a cell holding TEXT (ignoring case and spaces) is read as if it held
+        CODE (so a recode of CODE applies to it too). A text that is already a label of the
+        instrument for another category, or a missing code, is refused; a text that never
+        occurs gives a ``RecodeWarning``.
+    warn_unused : warn about recodes and labels that match no cell (default). ``measure.score``
+        turns it off for the coding recorded in a reference, which new data need not all use.
 
     Returns
     -------
@@ -320,7 +392,9 @@ def as_responses(
     ResponseDataError
         Invalid cells (with row, person, column, value and the allowed values; the count and the
         first ten), blank or duplicate person ids, item columns not found or entirely empty,
-        a bad column mapping, no data rows, a reverse-keyed item without a declared top.
+        a bad column mapping, no data rows, a reverse-keyed item without a declared top, a
+        recode naming unknown items, a recode or label whose code is not allowed or that
+        conflicts with the instrument's labels or missing codes.
 
     Examples
     --------
@@ -395,6 +469,9 @@ def as_responses(
     missing_codes = list(missing_codes)
     missing = _Missing(missing_codes + list(instrument.missing_codes if instrument else []))
     labels_by_column = dict(value_labels or {})
+    recodes = expand_recode(recode or {}, item_ids, source=source)
+    synonyms = label_synonyms(labels or {}, source=source)
+    hits: dict[str, set[str]] = {}
 
     # column-major: each item's codes are written and later read as one contiguous column
     values = np.full((n, len(item_ids)), -1, dtype=np.int16, order="F")
@@ -417,6 +494,19 @@ def as_responses(
             declared = None if max_category is None else int(max_category)
         if declared is not None and not 1 <= declared <= MAX_CODE:
             raise ValueError(f"max_category of item {item!r} must be 1..{MAX_CODE}, got {declared}")
+        subst = _substitutions(
+            item,
+            recodes.get(item, {}),
+            synonyms,
+            inst_item=inst_item,
+            instrument=instrument,
+            missing=missing,
+            min_category=min_category,
+            top=declared,
+            through_labels=bool(labels_by_column.get(col)) and inst_item is not None,
+            source=source,
+        )
+        hits[item] = set()
         coded = _code_column(
             frame[col],
             item=inst_item,
@@ -426,6 +516,8 @@ def as_responses(
             min_category=min_category,
             top=declared,
             decimal=decimal,
+            subst=subst,
+            hits=hits[item],
         )
         top = coded.top
         tops[j] = top
@@ -505,6 +597,8 @@ def as_responses(
                 ),
                 problems=[c.to_dict() for c in cells],
             )
+    if warn_unused:
+        _warn_unused(recodes, synonyms, hits, source)
     if no_answers:
         what = "item column has" if len(no_answers) == 1 else "item columns have"
         raise ResponseDataError(
@@ -539,7 +633,325 @@ def as_responses(
             for item, col in zip(item_ids, item_cols, strict=True)
             if col in labels_by_column
         },
+        recode=recodes,
+        labels=synonyms,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# recodes and label synonyms
+# --------------------------------------------------------------------------------------------
+
+#: recodes as the gate takes them: ITEMS -> {FROM: TO}, TO an answer code or ``None`` (missing)
+Recodes = Mapping[str, Mapping[Any, "int | None"]]
+
+_DECIMAL_NUMBER = re.compile(r"[+-]?\d*[.,]\d+", re.ASCII)
+
+
+def recode_key(value: object) -> str:
+    """A recode's FROM value as it is matched and recorded: a whole number as text (``9``,
+    ``9.0`` and ``"9"`` -> ``"9"``), else the text normalised as labels are (``" Vet EJ"`` ->
+    ``"vet ej"``).
+
+    Raises
+    ------
+    ValueError
+        An empty value (an empty cell is missing already), a number that is not whole, or a
+        value that is neither a number nor a text.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{value!r} is not a value of the data (give a number or a text)")
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        if math.isfinite(f) and f.is_integer():
+            return str(int(f))
+        raise ValueError(f"{value!r} is not a whole number (answer codes are whole numbers)")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("an empty value cannot be recoded (an empty cell is missing already)")
+        if _NUMBER["."].fullmatch(text):
+            return str(int(float(text)))
+        if _DECIMAL_NUMBER.fullmatch(text):
+            raise ValueError(f"{value!r} is not a whole number (answer codes are whole numbers)")
+        return normalise_label(text)
+    raise ValueError(f"{value!r} is neither a number nor a text")
+
+
+def _target(value: object, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(
+            f"{where}: the new value must be an answer code or None (missing), got {value!r}"
+        )
+    return int(value)
+
+
+def select_items(
+    spec: str, items: Sequence[str], *, what: str = "recode", source: str = "data"
+) -> list[str]:
+    """The items named by ``spec``, in item order.
+
+    ``spec`` is ``"*"`` (every item), an item id, or a comma list whose entries are item ids or
+    ranges ``A..B`` or ``A-B`` (the items from A to B in the order of ``items``, both
+    included). An entry that is an item id is never read as a range; ``A-B`` must split at
+    exactly one hyphen into two item ids (``who5_1-who5_3``), else use ``A..B``.
+
+    Raises
+    ------
+    ResponseDataError
+        An entry that names no item (the message lists the items), an ambiguous or reversed
+        range.
+
+    Examples
+    --------
+    >>> select_items("q2..q4", ["q1", "q2", "q3", "q4", "q5"])
+    ['q2', 'q3', 'q4']
+    >>> select_items("q5,q1-q2", ["q1", "q2", "q3", "q4", "q5"])
+    ['q1', 'q2', 'q5']
+    """
+    order = [str(i) for i in items]
+    text = str(spec).strip()
+    listing = ", ".join(order)
+    if text == "*":
+        return order
+    if text in order:
+        return [text]
+    chosen: set[str] = set()
+    for raw in text.split(","):
+        part = raw.strip()
+        if part in order:
+            chosen.add(part)
+            continue
+        if ".." in part:
+            a, _, b = part.partition("..")
+            splits = [(a.strip(), b.strip())]
+        else:
+            splits = [
+                (part[:k].strip(), part[k + 1 :].strip()) for k, c in enumerate(part) if c == "-"
+            ]
+        found = [(a, b) for a, b in splits if a in order and b in order]
+        if not found:
+            raise ResponseDataError(
+                f"{source}: {what} {text!r}: {part!r} is neither an item nor a range of items "
+                f"(items: {listing}; ITEMS is '*', an item, or a comma list of items and "
+                "ranges FIRST..LAST)"
+            )
+        if len(found) > 1:
+            raise ResponseDataError(
+                f"{source}: {what} {text!r}: the range {part!r} can be read as "
+                + " or ".join(f"{a}..{b}" for a, b in found)
+                + "; write it with '..'"
+            )
+        a, b = found[0]
+        i, j = order.index(a), order.index(b)
+        if i > j:
+            raise ResponseDataError(
+                f"{source}: {what} {text!r}: {a!r} comes after {b!r} in the items ({listing}); "
+                f"write the range as {b}..{a}"
+            )
+        chosen.update(order[i : j + 1])
+    return [i for i in order if i in chosen]
+
+
+def expand_recode(
+    recode: Recodes, items: Sequence[str], *, source: str = "data"
+) -> dict[str, dict[str, int | None]]:
+    """Recodes per item: ITEMS resolved (:func:`select_items`), FROM values as keys
+    (:func:`recode_key`), in item order. Two recodes of one value of an item to different
+    codes are refused.
+    """
+    out: dict[str, dict[str, int | None]] = {}
+    origin: dict[tuple[str, str], str] = {}
+    for spec, mapping in recode.items():
+        if not isinstance(mapping, Mapping):
+            raise ValueError(
+                f"recode {spec!r}: expected a mapping FROM -> TO (e.g. {{1: 0, 9: None}}), "
+                f"got {mapping!r}"
+            )
+        chosen = select_items(str(spec), items, source=source)
+        pairs: dict[str, int | None] = {}
+        for value, to in mapping.items():
+            where = f"recode {spec!r}: {value!r}"
+            try:
+                key = recode_key(value)
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from None
+            target = _target(to, where)
+            if key in pairs and pairs[key] != target:
+                raise ValueError(f"{where} is recoded twice, to {pairs[key]} and to {target}")
+            pairs[key] = target
+        for item in chosen:
+            per = out.setdefault(item, {})
+            for key, target in pairs.items():
+                if key in per and per[key] != target:
+                    raise ValueError(
+                        f"recode: item {item!r}, value {key!r} is recoded to {_to_text(per[key])} "
+                        f"by {origin[item, key]!r} and to {_to_text(target)} by {str(spec)!r}"
+                    )
+                per[key] = target
+                origin.setdefault((item, key), str(spec))
+    order = {item: k for k, item in enumerate(items)}
+    return {item: out[item] for item in sorted(out, key=order.__getitem__)}
+
+
+def label_synonyms(labels: Mapping[str, int], *, source: str = "data") -> dict[str, int]:
+    """Label synonyms TEXT -> CODE with the text normalised (:func:`normalise_label`).
+
+    Raises
+    ------
+    ValueError
+        A text that is empty or a number (numbers are recoded, not labelled), a code that is
+        not a whole number, one text given two codes.
+    """
+    out: dict[str, int] = {}
+    for text, code in labels.items():
+        key = normalise_label(text) if isinstance(text, str) else ""
+        if not key:
+            raise ValueError(f"label {text!r}: a label is a non-empty text")
+        if _NUMBER["."].fullmatch(key) or _DECIMAL_NUMBER.fullmatch(key):
+            raise ValueError(
+                f"label {text!r}: a number is not a label; recode numbers with recode= "
+                "(CLI: --recode ITEMS:FROM=TO)"
+            )
+        target = _target(code, f"label {text!r}")
+        if target is None:
+            raise ValueError(
+                f"label {text!r}: the code must be a whole number; to make a text missing, give "
+                "it as a missing code"
+            )
+        if key in out and out[key] != target:
+            raise ValueError(f"label {text!r} is given two codes: {out[key]} and {target}")
+        out[key] = target
+    return out
+
+
+def _to_text(target: int | None) -> str:
+    return "missing" if target is None else str(target)
+
+
+def _substitutions(
+    item: str,
+    recodes: Mapping[str, int | None],
+    synonyms: Mapping[str, int],
+    *,
+    inst_item: Item | None,
+    instrument: Instrument | None,
+    missing: _Missing,
+    min_category: int,
+    top: int | None,
+    through_labels: bool,
+    source: str,
+) -> dict[str, int | None]:
+    """The values one item reads otherwise: its recodes and the label synonyms, checked.
+
+    Every code must be one the item allows (else a cell holding it would be invalid); a synonym
+    must not give an instrument label or a missing code another meaning.
+    """
+    if not recodes and not synonyms:
+        return {}
+    inst_labels: dict[str, int] = {}
+    data_codes: tuple[int, ...] | None = None
+    if inst_item is not None and instrument is not None:
+        numbers = {str(c) for c in inst_item.data_codes}
+        inst_labels = {k: v for k, v in instrument.label_map(item).items() if k not in numbers}
+        data_codes = tuple(inst_item.data_codes)
+
+    def category(code: int) -> int | None:
+        shifted = code - min_category
+        if data_codes is not None:
+            return data_codes.index(shifted) if shifted in data_codes else None
+        cap = MAX_CODE if top is None else top
+        return shifted if 0 <= shifted <= cap else None
+
+    def allowed() -> str:
+        if data_codes is not None:
+            codes = [c + min_category for c in data_codes]
+        else:
+            codes = list(range(min_category, (MAX_CODE if top is None else top) + min_category + 1))
+        shown = ", ".join(map(str, codes)) if len(codes) <= 12 else f"{codes[0]}..{codes[-1]}"
+        return shown + (f"; missing codes {', '.join(missing.codes)}" if missing.codes else "")
+
+    out: dict[str, int | None] = {}
+    for key, given in synonyms.items():
+        # read as if the cell held the code: a recode of that code applies too
+        code = recodes.get(str(given), given)
+        if code is None:
+            out[key] = None
+            continue
+        if key in missing.text:
+            raise ResponseDataError(
+                f"{source}: label {key!r}={code} is a missing code; a label synonym cannot "
+                "give a missing code a meaning"
+            )
+        if not through_labels and category(code) is None and float(code) not in missing.numbers:
+            raise ResponseDataError(
+                f"{source}: label {key!r}={code}: {code} is not an answer code of item {item!r} "
+                f"(allowed: {allowed()})"
+            )
+        known = inst_labels.get(key)
+        if known is not None and known != category(code) and data_codes is not None:
+            inst_id = instrument.id if instrument is not None else ""
+            raise ResponseDataError(
+                f"{source}: label {key!r}={code} conflicts with instrument {inst_id!r}: "
+                f"{key!r} is category {known} of item {item!r} (code "
+                f"{data_codes[known] + min_category} in the data); leave the label out or "
+                "use another text"
+            )
+        out[key] = code
+    for key, to in recodes.items():
+        if key in out and out[key] != to:
+            raise ResponseDataError(
+                f"{source}: item {item!r}: {key!r} is recoded to {_to_text(to)} but the label "
+                f"synonym gives {_to_text(out[key])}; give one of them"
+            )
+        if (
+            to is not None
+            and not through_labels
+            and category(to) is None
+            and float(to) not in missing.numbers
+        ):
+            raise ResponseDataError(
+                f"{source}: recode of item {item!r}: {key} -> {to}: {to} is not an answer "
+                f"code of the item (allowed: {allowed()}; or 'missing')"
+            )
+        out[key] = to
+    return out
+
+
+def _warn_unused(
+    recodes: Mapping[str, Mapping[str, int | None]],
+    synonyms: Mapping[str, int],
+    hits: Mapping[str, set[str]],
+    source: str,
+) -> None:
+    """A recode or label that matched no cell of any of its items: a warning naming it."""
+    by_value: dict[tuple[str, int | None], list[str]] = {}
+    for item, mapping in recodes.items():
+        for key, target in mapping.items():
+            by_value.setdefault((key, target), []).append(item)
+    for (key, target), items in by_value.items():
+        if not any(key in hits.get(item, ()) for item in items):
+            shown = ", ".join(items[:MAX_LISTED]) + (
+                f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
+            )
+            warnings.warn(
+                f"{source}: recode {key}={_to_text(target)} matched no cell of item(s) {shown}; "
+                "check the value (recodes apply to the values as written in the file)",
+                RecodeWarning,
+                stacklevel=3,
+            )
+    for key, code in synonyms.items():
+        if not any(key in found for found in hits.values()):
+            warnings.warn(
+                f"{source}: label {key!r}={code} matched no cell of any item; check the "
+                "spelling (case and spaces are ignored)",
+                RecodeWarning,
+                stacklevel=3,
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -740,6 +1152,8 @@ def _code_column(
     min_category: int,
     top: int | None,
     decimal: str,
+    subst: Mapping[str, int | None] | None = None,
+    hits: set[str] | None = None,
 ) -> _Coded:
     bool_cells: NDArray[np.bool_] | None = None
     original = series
@@ -783,9 +1197,16 @@ def _code_column(
     u_display[k] = ""
     u_label = np.full(k + 1, None, dtype=object)
     for u, v in enumerate(uvals):
-        state, code, display, label = _classify(
-            v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal, codemap
-        )
+        if subst:
+            state, code, display, label = _substituted(
+                v, subst, hits, labels, vlabels, through_labels, missing, min_category, cap,
+                number, decimal, codemap,
+            )  # fmt: skip
+        else:
+            state, code, display, label = _classify(
+                v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal,
+                codemap,
+            )  # fmt: skip
         u_state[u], u_code[u], u_display[u], u_label[u] = state, code, display, label
     state_cells = u_state[idx]
     bool_display: NDArray[np.object_] | None = None
@@ -934,6 +1355,61 @@ def _classify(
     if code.is_integer() and 0 <= code <= cap:
         return _VALID, code, display, label
     return _BAD, math.nan, display, label
+
+
+def _cell_key(v: Any, number: re.Pattern[str], decimal: str) -> str | None:
+    """The key of a cell value among recodes and label synonyms (see :func:`recode_key`)."""
+    if v is None or v is pd.NA or v is pd.NaT or isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return str(int(f)) if math.isfinite(f) and f.is_integer() and abs(f) < 2**53 else None
+    if isinstance(v, str):
+        stripped = v.strip()
+        if not stripped:
+            return None
+        if number.fullmatch(stripped):
+            f = float(stripped.replace(",", ".") if decimal == "," else stripped)
+            return str(int(f)) if f.is_integer() else None
+        return normalise_label(stripped)
+    return None
+
+
+def _substituted(
+    v: Any,
+    subst: Mapping[str, int | None],
+    hits: set[str] | None,
+    labels: Mapping[str, int],
+    vlabels: Mapping[Any, str],
+    through_labels: bool,
+    missing: _Missing,
+    min_category: int,
+    cap: int,
+    number: re.Pattern[str],
+    decimal: str,
+    codemap: Mapping[float, int] | None,
+) -> tuple[int, float, str, str | None]:
+    """:func:`_classify` after the recodes and label synonyms: a value they name is read as if
+    the cell held its target (or is missing); invalid cells show both values."""
+    key = _cell_key(v, number, decimal)
+    if key is None or key not in subst:
+        return _classify(
+            v, labels, vlabels, through_labels, missing, min_category, cap, number, decimal,
+            codemap,
+        )  # fmt: skip
+    if hits is not None:
+        hits.add(key)
+    display = _code_text(v.strip() if isinstance(v, str) else v)
+    target = subst[key]
+    if target is None:
+        return _MISSING, math.nan, display, None
+    state, code, _, label = _classify(
+        target, labels, vlabels, through_labels, missing, min_category, cap, number, decimal,
+        codemap,
+    )  # fmt: skip
+    return state, code, display if state != _BAD else f"{display} (recoded to {target})", label
 
 
 def _allowed_parts(

@@ -398,6 +398,7 @@ class Calibration:
                 "definition": self.unit_definition,
             },
             "invalid_cells_set_missing": len(self.responses.invalid),
+            "coding": self.responses.coding.to_dict(every_key=True),
         }
 
 

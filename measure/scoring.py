@@ -70,8 +70,11 @@ from measure.reference import ReferenceScale
 from measure.responses import (
     Coding,
     InvalidPolicy,
+    Recodes,
     ResponseMatrix,
     as_responses,
+    expand_recode,
+    label_synonyms,
     normalise_label,
 )
 from measure.results import Calibration, PersonStatus
@@ -213,6 +216,7 @@ class Scoring:
                 "drifting_items": drift.loc[drift["drift"], "item"].tolist(),
                 "global_fit": dict(self.global_fit),
                 "invalid_cells_set_missing": len(self.responses.invalid),
+                "coding": self.responses.coding.to_dict(every_key=True),
             },
         )
 
@@ -235,10 +239,17 @@ class _GateOptions:
     invalid: InvalidPolicy = "error"
     source: str = "data"
     row_numbers: Sequence[int] | NDArray[np.int64] | None = None
+    recode: Mapping[str, Mapping[str, int | None]] = dataclasses.field(default_factory=dict)
+    labels: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    warn_unused: bool = True
 
     def extra(self, items: Sequence[str]) -> dict[str, Any]:
-        """Gate keywords that are passed only when used (reverse keys of ``items`` only)."""
+        """Gate keywords that are passed only when used (reverse keys and recodes of ``items``
+        only)."""
         out: dict[str, Any] = {}
+        recode = {it: m for it, m in self.recode.items() if it in set(items)}
+        if recode or self.labels:
+            out.update(recode=recode, labels=self.labels, warn_unused=self.warn_unused)
         if self.columns:
             out["columns"] = dict(self.columns)
         if self.value_labels:
@@ -372,20 +383,28 @@ def _coding(
     missing_codes: Iterable[object] | None,
     instrument: Instrument | None,
     source: str,
+    recode: Recodes | None = None,
+    labels: Mapping[str, int] | None = None,
 ) -> Coding:
     """The coding to read the new data with: the reference's, checked against the options.
 
     An option that is left out (``None``) takes the reference's value. An option that disagrees
     with the reference (another lowest code, other reverse-keyed items) would shift the measures,
-    so it is refused with what differs. Missing codes add to the reference's.
+    so it is refused with what differs. Missing codes add to the reference's; so do label
+    synonyms, unless one gives a label of the reference another code. Recodes (resolved on the
+    reference's items) must be the reference's.
     """
     given_missing = tuple(str(c) for c in (missing_codes or ()))
+    given_recode = None if recode is None else expand_recode(recode, ref.item_ids, source=source)
+    given_labels = None if labels is None else label_synonyms(labels, source=source)
     stored = ref.coding
     if stored is None:  # published parameters or a format-1 file: the options as given
         return Coding(
             min_category=0 if min_category is None else min_category,
             missing_codes=given_missing,
             reversed_items=tuple(str(r) for r in (reverse or ())),
+            recode=given_recode or {},
+            labels=given_labels or {},
         )
     problems = []
     if min_category is not None and min_category != stored.min_category:
@@ -405,6 +424,20 @@ def _coding(
                 f"{', '.join(sorted(want)) or '(none)'}, the options reverse "
                 f"{', '.join(sorted(given)) or '(none)'}"
             )
+    if given_recode is not None and given_recode != stored.recode:
+        differ = [
+            it for it in ref.item_ids if given_recode.get(it, {}) != stored.recode.get(it, {})
+        ]
+        problems.append(
+            f"the reference recodes [{_recode_text(stored.recode, differ)}] but the options "
+            f"recode [{_recode_text(given_recode, differ)}]"
+        )
+    for key, code in (given_labels or {}).items():
+        if stored.labels.get(key, code) != code:
+            problems.append(
+                f"the reference reads the label {key!r} as {stored.labels[key]}, the options "
+                f"as {code}"
+            )
     if problems:
         raise ReferenceScaleError(
             f"{source}: the answers would be coded differently from the reference scale's "
@@ -418,6 +451,21 @@ def _coding(
         missing_codes=tuple(dict.fromkeys([*stored.missing_codes, *given_missing])),
         reversed_items=stored.reversed_items,
         value_labels=stored.value_labels,
+        recode=stored.recode,
+        labels={**stored.labels, **(given_labels or {})},
+    )
+
+
+def _recode_text(recode: Mapping[str, Mapping[str, int | None]], items: Sequence[str]) -> str:
+    """``q1: 1=0, 2=1; q2: (none)``: the recodes of ``items``."""
+    return "; ".join(
+        f"{it}: "
+        + (
+            ", ".join(f"{k}={'missing' if t is None else t}" for k, t in recode[it].items())
+            if recode.get(it)
+            else "(none)"
+        )
+        for it in items
     )
 
 
@@ -461,6 +509,7 @@ def _columns(rm: ResponseMatrix, used: Sequence[int]) -> ResponseMatrix:
         columns=tuple(rm.columns[j] for j in used) if rm.columns else (),
         reversed_items=tuple(i for i in rm.reversed_items if i in items),
         value_labels={k: v for k, v in rm.value_labels.items() if k in items},
+        recode={k: v for k, v in rm.recode.items() if k in items},
     )
 
 
@@ -556,6 +605,8 @@ def score(
     missing_codes: Iterable[object] | None = None,
     min_category: int | None = None,
     reverse: Iterable[str] | None = None,
+    recode: Recodes | None = None,
+    labels: Mapping[str, int] | None = None,
     decimal: str = ".",
     min_answered: int | None = None,
     person_estimator: PersonEstimator = "wle",
@@ -589,6 +640,11 @@ def score(
         and ``reverse`` must agree with the reference (else :class:`ReferenceScaleError` says
         what differs: a different lowest code would shift every measure); ``missing_codes``
         add to the reference's.
+    recode, labels : recodes and label synonyms (see :func:`measure.responses.as_responses`).
+        Left out (``None``), the reference's are applied (those of its calibration). Given,
+        ``recode`` (ITEMS resolved on the reference's items) must be the reference's, else
+        :class:`ReferenceScaleError` says what differs; ``labels`` add to the reference's but
+        must not read one of its labels as another code.
     items : the reference items to score (default: every reference item found in the data).
     min_answered : fewer answered items than this gives status ``too_few_answers``. Default:
         the instrument's minimum, else 1.
@@ -640,7 +696,9 @@ def score(
         # apply, as they did in the calibration (the CLI and the library alike)
         if reference.instrument_id in instrument_ids():
             instrument = load_instrument(reference.instrument_id)
-    coding = _coding(reference, min_category, reverse, missing_codes, instrument, source)
+    coding = _coding(
+        reference, min_category, reverse, missing_codes, instrument, source, recode, labels
+    )
     if value_labels is None and coding.value_labels:
         mapping = dict(columns or {})
         value_labels = {mapping.get(it, it): labels for it, labels in coding.value_labels.items()}
@@ -656,6 +714,9 @@ def score(
         invalid=invalid,
         source=source,
         row_numbers=row_numbers,
+        recode=coding.recode,
+        labels=coding.labels,
+        warn_unused=recode is not None or labels is not None,  # not the reference's own
     )
     rm = _gate(data, reference, items, opts)
     absent = _absent(data, reference, columns)

@@ -544,6 +544,8 @@ def short_reference(ref: ReferenceScale, items: Sequence[str], *, note: str = ""
             missing_codes=coding.missing_codes,
             reversed_items=tuple(i for i in coding.reversed_items if i in kept),
             value_labels={k: v for k, v in coding.value_labels.items() if k in kept},
+            recode={k: v for k, v in coding.recode.items() if k in kept},
+            labels=coding.labels,
         )
     calibration = dict(ref.calibration)
     calibration["short_form"] = {
