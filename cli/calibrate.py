@@ -199,7 +199,7 @@ def calibrate_cmd(
                 )
 
             progress.stage(f"calibrating {rm.n_items} items, {rm.n_persons} rows")
-            warned: list[str] = []
+            warned: list[str] = list(table.notices)  # the reader's (a title row skipped)
             with collect_warnings(warned, echo=not quiet, verbose=verbose):
                 cal = calibrate(
                     rm,
@@ -235,6 +235,8 @@ def calibrate_cmd(
                         "delimiter": raw.delimiter,
                         "decimal": raw.decimal,
                         "sheet": raw.sheet,
+                        "header_row": raw.header_row,
+                        "skipped_rows": list(raw.skipped_rows),
                     },
                     "rows_read": n_rows,
                     "blank_rows": rm.n_blank_rows,
