@@ -470,7 +470,7 @@ def _line_start(text: str, header_row: int | None) -> int | None:
         pos = text.find("\n", pos + 1)
         if pos < 0:
             return None
-    above = text[:pos]
+    above = text[: pos + 1]
     if '"' in above or above.count("\r") != above.count("\r\n"):
         return None
     return pos + 1
@@ -721,7 +721,7 @@ def _locate_header(
             raise ResponseDataError(
                 f"{source}: header_row={header_row} (CLI: --header-row {header_row}) is beyond "
                 f"the end: {rows} {len(cells)} row{'s' if len(cells) != 1 else ''}"
-                + (f" (the first non-blank row is row {first + 1})" if first is not None else "")
+                + (f" (the last with values is row {end})" if first is not None else "")
             )
         if _blank_row(cells[at]):
             hint = f"; the first non-blank row is row {first + 1}" if first is not None else ""
@@ -738,7 +738,9 @@ def _locate_header(
     for r in range(first + 1, min(end, _MAX_TITLE_ROWS)):
         if _blank_row(cells[r]) or _unnamed_with_values(cells, r, end) is not None:
             continue
-        reason = _not_below_a_title(cells, first, r) or _not_column_names(cells, r, end)
+        if not _holds_names(cells, r, end):
+            break  # the first full row holds answers: no header below a title
+        reason = _not_below_a_title(cells, first, r)
         if reason is None:
             return _Header(r, end, detected=True)
         column, at, value = unnamed
@@ -798,30 +800,21 @@ def _not_below_a_title(cells: Sequence[Sequence[object]], first: int, r: int) ->
     return None
 
 
-def _not_column_names(cells: Sequence[Sequence[object]], r: int, end: int) -> str | None:
-    """Why row ``r`` does not look like column names (text that is not a number, distinct,
-    not repeated in its own column in the rows below it), else ``None``."""
-    names = [(j, v) for j, v in enumerate(cells[r]) if not _is_blank(v)]
-    numbers = [v for _, v in names if not isinstance(v, str) or _NUMBER_TEXT.fullmatch(v)]
-    if numbers:
-        shown = ", ".join(map(str, numbers[:_MAX_LISTED]))
-        return f"it holds numbers ({shown}), as answers do"
-    seen: set[str] = set()
-    for _, v in names:
-        key = str(v).strip()
-        if key in seen:
-            return f"{key!r} appears twice in it"
-        seen.add(key)
+def _holds_names(cells: Sequence[Sequence[object]], r: int, end: int) -> bool:
+    """Whether row ``r`` looks like column names rather than answers: text that is not a
+    number, no name twice, and no name repeated in its own column in the rows below."""
+    names = [(j, str(v).strip()) for j, v in enumerate(cells[r]) if not _is_blank(v)]
+    if any(not isinstance(cells[r][j], str) or _NUMBER_TEXT.fullmatch(v) for j, v in names):
+        return False
+    if len({v for _, v in names}) < len(names):
+        return False
     for i in range(r + 1, min(end, r + 1 + _SCORE_ROWS)):
         row = cells[i]
         for j, v in names:
             below = row[j] if j < len(row) else None
-            if isinstance(below, str) and below.strip() == str(v).strip():
-                return (
-                    f"its {str(v)!r} appears again in that column ({_column_letter(j + 1)}) at "
-                    f"row {i + 1}, as an answer would"
-                )
-    return None
+            if isinstance(below, str) and below.strip() == v:
+                return False
+    return True
 
 
 def _header_notice(
