@@ -213,7 +213,7 @@ def column_mapping(pairs: Sequence[tuple[str, str]], map_file: str | None) -> di
     """Item -> column from --map-file (columns 'item' and 'column') and --map (which wins)."""
     mapping: dict[str, str] = {}
     if map_file is not None:
-        raw = read_table(map_file)
+        raw = read_data(map_file, sheet=None, delimiter=None, encoding=None, decimal=None)
         cols = {str(c).strip().casefold(): c for c in raw.data.columns}
         if "item" not in cols or "column" not in cols:
             raise click.BadParameter(
