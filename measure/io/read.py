@@ -920,10 +920,16 @@ def _check_row_lengths(
             f" (and {len(problems) - _MAX_LISTED} more rows)" if len(problems) > _MAX_LISTED else ""
         )
         shown_delimiter = "tab" if delimiter == "\t" else repr(delimiter)
+        title = (  # one name: perhaps a title above the column names
+            ", or are the column names on a later row (header_row= option, CLI: --header-row N)"
+            if sum(1 for name in header if name.strip()) <= 1
+            else ""
+        )
         raise ResponseDataError(
             f"{source}: {len(problems)} row(s) have more fields than the header's "
             f"{len(header)}: {shown}{more}; is a value containing the delimiter "
-            f"{shown_delimiter} not quoted, or is the delimiter wrong (delimiter= option)?",
+            f"{shown_delimiter} not quoted, or is the delimiter wrong (delimiter= option)"
+            f"{title}?",
             problems,
         )
 

@@ -352,3 +352,16 @@ def test_header_row_must_be_a_row_number(tmp_path: Path, value: object) -> None:
     path.write_text("id,q1\nR1,2\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"header_row must be a row number of 1 or more"):
         read_table(path, header_row=value)  # type: ignore[arg-type]
+
+
+def test_title_above_answers_without_column_names(tmp_path: Path) -> None:
+    """No row names the columns (the answers start below the title): nothing is detected, and
+    the error about the one-field header asks whether the names are on a later row."""
+    path = tmp_path / "utan.csv"
+    path.write_text("Titel\n\nR1,2,3\nR2,1,0\n", encoding="utf-8")
+    with pytest.raises(
+        ResponseDataError,
+        match=r"utan\.csv: 2 row\(s\) have more fields than the header's 1: row 3 has 3 fields.*"
+        r"or are the column names on a later row \(header_row= option, CLI: --header-row N\)\?",
+    ):
+        read_table(path)
