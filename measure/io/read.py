@@ -21,6 +21,7 @@ import codecs
 import csv
 import importlib
 import io
+import itertools
 import math
 import os
 import re
@@ -687,11 +688,13 @@ def _detect_decimal(data: pd.DataFrame) -> str:
 
 
 def _content_span(rows: Sequence[Sequence[object]]) -> tuple[int | None, int]:
-    """Index of the first non-blank row and one past the last non-blank row."""
-    non_blank = [i for i, row in enumerate(rows) if not all(_is_blank(v) for v in row)]
-    if not non_blank:
+    """Index of the first non-blank row and one past the last non-blank row (looked for from
+    either end: the rows between are not visited)."""
+    first = next((i for i, row in enumerate(rows) if not _blank_row(row)), None)
+    if first is None:
         return None, 0
-    return non_blank[0], non_blank[-1] + 1
+    last = next(i for i in range(len(rows) - 1, first - 1, -1) if not _blank_row(rows[i]))
+    return first, last + 1
 
 
 class _Header(NamedTuple):
@@ -773,6 +776,8 @@ def _unnamed_with_values(
     header = cells[r]
     width = len(header)
     unnamed = [j for j, v in enumerate(header) if _is_blank(v)]
+    if not unnamed and max(map(len, itertools.islice(cells, r + 1, end)), default=0) <= width:
+        return None  # every column named, no row longer than the header (the usual file)
     for i in range(r + 1, end):
         row = cells[i]
         for j in unnamed:
