@@ -145,11 +145,15 @@ def read_data(
     encoding: str | None,
     decimal: str | None,
     numeric: bool = False,
+    header_row: int | None = None,
+    notices: list[str] | None = None,
 ) -> RawTable:
     """:func:`measure.io.read_table`; an option that does not fit the file is a usage error.
 
     ``numeric``: delimited text in numeric mode (columns of plain whole numbers as numbers,
     1-8 bytes a cell; every other cell, ids such as 007 included, as in the file).
+    The reader's warnings (the row taken as the header, the title rows skipped) are printed
+    as 'warning: ...' lines on stderr (unless --quiet) and appended to ``notices``.
     """
     if delimiter is not None and delimiter.lower() in ("tab", "\\t"):
         delimiter = "\t"
@@ -159,17 +163,31 @@ def read_data(
         ("--sheet", sheet, (".xlsx", ".xlsm")),
         ("--delimiter", delimiter, (".csv", ".txt", ".tsv")),
         ("--encoding", encoding, (".csv", ".txt", ".tsv", ".sav", ".zsav")),
+        ("--header-row", header_row, (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")),
     ):
         if value is not None:
             if ext not in exts:
                 raise click.UsageError(f"{name} applies to {', '.join(exts)} files, not {ext}")
-            kwargs[name.lstrip("-")] = value
+            kwargs[name.lstrip("-").replace("-", "_")] = value
     try:
-        return read_table(path, decimal=decimal, numeric=numeric, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            raw = read_table(path, decimal=decimal, numeric=numeric, **kwargs)
     except MeasureError:
         raise
     except ValueError as exc:  # invalid option values (delimiter, encoding)
         raise click.UsageError(str(exc)) from None
+    ctx = click.get_current_context(silent=True)
+    quiet = bool(ctx is not None and ctx.params.get("quiet"))
+    for w in caught:
+        if issubclass(w.category, MeasureWarning):
+            if notices is not None:
+                notices.append(str(w.message))
+            if not quiet:
+                click.echo(f"warning: {w.message}", err=True)
+        else:  # not ours: as it would have been shown
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return raw
 
 
 def load_instrument_option(spec: str | None) -> Instrument | None:
@@ -195,7 +213,7 @@ def column_mapping(pairs: Sequence[tuple[str, str]], map_file: str | None) -> di
     """Item -> column from --map-file (columns 'item' and 'column') and --map (which wins)."""
     mapping: dict[str, str] = {}
     if map_file is not None:
-        raw = read_table(map_file)
+        raw = read_data(map_file, sheet=None, delimiter=None, encoding=None, decimal=None)
         cols = {str(c).strip().casefold(): c for c in raw.data.columns}
         if "item" not in cols or "column" not in cols:
             raise click.BadParameter(
@@ -305,6 +323,7 @@ class InputOptions:
     delimiter: str | None = None
     encoding: str | None = None
     decimal: str | None = None
+    header_row: int | None = None
 
     @property
     def lowest_code(self) -> int:
@@ -328,6 +347,8 @@ class InputTable(NamedTuple):
     frame: pd.DataFrame
     carried: list[str]
     mapping: dict[str, str]
+    #: the reader's warnings (the header row found below a title, the rows skipped)
+    notices: tuple[str, ...] = ()
 
 
 def read_input(
@@ -359,6 +380,7 @@ def read_input(
     mapping = column_mapping(inputs.column_map, inputs.map_file)
     if progress is not None:
         progress.stage(f"reading {Path(data).name}")
+    notices: list[str] = []
     raw = read_data(
         data,
         sheet=inputs.sheet,
@@ -366,6 +388,8 @@ def read_input(
         encoding=inputs.encoding,
         decimal=inputs.decimal,
         numeric=numeric,
+        header_row=inputs.header_row,
+        notices=notices,
     )
     frame = raw.data
     named = [c for c in [inputs.group, *carry] if c]
@@ -386,7 +410,7 @@ def read_input(
             f"(columns: {', '.join(map(str, frame.columns))})"
         )
     check_carried_names(carried, reserved)
-    return InputTable(raw, frame, carried, mapping)
+    return InputTable(raw, frame, carried, mapping, tuple(notices))
 
 
 def check_carried_names(carried: Sequence[str], taken: Collection[str]) -> None:

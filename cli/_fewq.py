@@ -8,14 +8,13 @@ from collections.abc import Mapping
 import click
 
 from measure.instrument import Instrument, instrument_ids
-from measure.io import read_table
 from measure.itembank import Domain, domains_from_mapping
 from measure.reference import ReferenceScale, load_reference
 from measure.responses import ResponseMatrix
 from measure.schemas import RESERVED_PERSON_COLUMNS
 from measure.scoring import score
 
-from ._common import InputOptions, Progress, load_instrument_option, read_input
+from ._common import InputOptions, Progress, load_instrument_option, read_data, read_input
 
 
 def reference_and_instrument(
@@ -82,7 +81,7 @@ def read_domains(
             return domains_from_mapping(mapping, minimums)
         except ValueError as exc:
             raise click.UsageError(f"--domain-min: {exc}") from None
-    frame = read_table(path).data
+    frame = read_data(path, sheet=None, delimiter=None, encoding=None, decimal=None).data
     cols = {str(c).strip().casefold(): c for c in frame.columns}
     if "item" not in cols or "domain" not in cols:
         raise click.UsageError(

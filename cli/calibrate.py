@@ -186,7 +186,7 @@ def calibrate_cmd(
             raw, frame, carried = table.raw, table.frame, table.carried
 
             progress.stage("checking answers")
-            warned: list[str] = []
+            warned: list[str] = list(table.notices)  # the reader's (a title row skipped)
             with collect_warnings(warned, echo=not quiet, verbose=verbose):
                 rm = check_responses(table, inputs, inst)
             needed = default_min_answered(min_answered, inst)
@@ -237,6 +237,8 @@ def calibrate_cmd(
                         "delimiter": raw.delimiter,
                         "decimal": raw.decimal,
                         "sheet": raw.sheet,
+                        "header_row": raw.header_row,
+                        "skipped_rows": list(raw.skipped_rows),
                     },
                     "rows_read": n_rows,
                     "blank_rows": rm.n_blank_rows,

@@ -180,6 +180,15 @@ decimal = click.option(
     default=None,
     help="Decimal separator of numbers written as text (default: detected).",
 )
+header_row = click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Row of a CSV file or Excel sheet that holds the column names, numbered as in Excel "
+    "(blank rows count). The rows above it are skipped. Default: the first non-blank row; a "
+    "title above the column names is detected and reported.",
+)
 instrument = click.option(
     "--instrument",
     default=None,
@@ -360,7 +369,7 @@ def compose(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 
 #: reading a survey export
-read_options = compose(sheet, delimiter, encoding, decimal)
+read_options = compose(sheet, delimiter, encoding, decimal, header_row)
 
 
 def input_options(*, with_max_code: bool = True, with_carried: bool = True) -> Callable[[F], F]:

@@ -141,7 +141,7 @@ def score_cmd(
             raw, frame = table.raw, table.frame
 
             progress.stage(f"scoring {len(frame)} rows")
-            warned: list[str] = []
+            warned: list[str] = list(table.notices)  # the reader's (a title row skipped)
             with collect_warnings(warned, echo=not quiet, verbose=verbose):
                 result = score(
                     frame,

@@ -51,6 +51,7 @@ def read_simple_text(
     *,
     numeric: bool,
     raw: bytes | None = None,
+    offset: int = 0,
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]] | None:
     """The cells and row numbers of a simple delimited file; ``None``: not simple.
 
@@ -58,12 +59,13 @@ def read_simple_text(
     header of distinct non-blank names, and every line with the header's number of fields.
     ``numeric``: the columns :func:`measure.io.cells.whole_number_columns` would convert come as
     numbers. ``raw``: the file's bytes when they are the same characters as ``text`` (plain
-    ASCII), parsed without a copy.
+    ASCII), parsed without a copy. ``offset``: where the header line starts in ``text`` (the
+    lines before it are not read); the row numbers count from the header as row 1.
     """
-    first_nl = text.find("\n")
-    if first_nl <= 0:
+    first_nl = text.find("\n", offset)
+    if first_nl <= offset:
         return None
-    header_line = text[:first_nl].rstrip("\r")
+    header_line = text[offset:first_nl].rstrip("\r")
     start = first_nl + 1  # the body, searched in place (no copy of a large file)
     if (
         text.find('"', start) >= 0

@@ -21,22 +21,23 @@ import codecs
 import csv
 import importlib
 import io
+import itertools
 import math
 import os
 import re
 import stat
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from measure.exceptions import MissingDependencyError, ResponseDataError
+from measure.exceptions import DataQualityWarning, MissingDependencyError, ResponseDataError
 from measure.io.cells import DECIMALS, whole_number_columns
 
 __all__ = [
@@ -69,6 +70,8 @@ FAST_MIN_CHARS = 100_000
 engine, shorter text with the careful one (below this, the fast engine saves nothing)."""
 _SCORE_ROWS = 200
 _MAX_LISTED = 5
+_MAX_TITLE_ROWS = 20
+"""A header found below title rows must be among the file's first this many rows."""
 
 _COMMA_DECIMAL = re.compile(r"\s*[+-]?\d*,\d+\s*", re.ASCII)
 _DOT_DECIMAL = re.compile(r"\s*[+-]?\d*\.\d+\s*", re.ASCII)
@@ -111,6 +114,13 @@ class RawTable:
     engine : {"fast", "careful"} or None
         The engine that read delimited text (``"auto"`` resolved, and ``"careful"`` when the
         fast engine declined the file), ``None`` for other formats.
+    header_row : int or None
+        The row of the file (or sheet) holding the column names, 1-based as in a spreadsheet:
+        ``header_row=`` when given, else the first non-blank row or the row found below title
+        rows (see :func:`read_table`). ``None`` for SPSS and Parquet.
+    skipped_rows : tuple of int
+        The non-blank rows above the header (a title, an export date): not data, not read.
+        Empty when the header is the first non-blank row.
     """
 
     data: pd.DataFrame
@@ -122,6 +132,8 @@ class RawTable:
     decimal: str = "."
     sheet: str | None = None
     engine: Literal["fast", "careful"] | None = None
+    header_row: int | None = None
+    skipped_rows: tuple[int, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,6 +151,7 @@ def read_table(
     apply_value_labels: bool = False,
     numeric: bool = False,
     engine: Engine = "auto",
+    header_row: int | None = None,
 ) -> RawTable:
     r"""Read a survey export into a :class:`RawTable`, keeping every row and every cell as is.
 
@@ -153,11 +166,23 @@ def read_table(
     number of fields. If the delimiter is not a comma, cells such as ``2,5`` (and no cells
     such as ``2.5``) make the decimal separator a comma.
 
-    The first non-blank row is the header. Blank rows between data rows are kept as rows whose
+    The first non-blank row is the header, unless ``header_row`` says otherwise or the file
+    starts with title rows (below). Blank rows between data rows are kept as rows whose
     cells are all missing, so row numbers stay those of the file; blank rows after the last
     data row are not data and are left out. A column with no name whose cells are all empty
     (a trailing delimiter on every line) is left out; a column with no name but with values is
     an error.
+
+    Title rows (the usual survey-tool export: a title on row 1, a blank row 2, the column
+    names on row 3) are detected, conservatively: only when the first non-blank row cannot be
+    the header, because a column with values below it has no name there. The header is then
+    the first row (among the first 20) that names every column with values below it, if the
+    rows above it each fill at most half as many cells as it names, and it holds names, not
+    answers: text that is not a number, distinct, and not repeated in its own column below. A
+    :class:`~measure.exceptions.DataQualityWarning` names the header row and the rows skipped
+    (they are not persons). When a row names every column but fails one of those tests, the
+    top rows are ambiguous: an error names that row and asks for ``header_row``. A file whose
+    first non-blank row names every column is read as before, however sparse its data rows.
 
     Parameters
     ----------
@@ -194,6 +219,13 @@ def read_table(
         their row numbers and errors. Both give the same cells, row numbers and errors.
         ``"auto"``: fast for text of at least :data:`FAST_MIN_CHARS` (100,000) characters,
         careful below. :attr:`RawTable.engine` tells which engine read the file.
+    header_row : int, optional
+        Delimited text and Excel only: the row holding the column names, numbered as in a
+        spreadsheet (the file's first line, or the sheet's first row, is row 1; blank rows
+        count). The rows above it are not read (a warning lists the non-blank ones); the data
+        start on the next row and keep the file's row numbers (header on row 3: the first
+        data row is row 4). Default: the first non-blank row, or the row found below title
+        rows as described above.
 
     Returns
     -------
@@ -206,13 +238,14 @@ def read_table(
     ResponseDataError
         The extension is not supported; the file is empty or has no header row; column names
         are duplicated; a column with values has no name; a row has more fields than the
-        header; the file cannot be decoded or parsed.
+        header; the file cannot be decoded or parsed; ``header_row`` is beyond the end of the
+        file or names a blank row; the top rows are ambiguous (see above).
     MissingDependencyError
         The optional library for the format is not installed; the message names the extra,
         e.g. ``pip install "measure[excel]"``.
     ValueError
-        An option is invalid (``engine`` not one of "auto", "fast", "careful", ...) or does not
-        apply to the file's format.
+        An option is invalid (``engine`` not one of "auto", "fast", "careful", ``header_row``
+        not a whole number of 1 or more, ...) or does not apply to the file's format.
     FileNotFoundError
         The file does not exist.
 
@@ -244,6 +277,10 @@ def read_table(
     _check_applies("delimiter", delimiter is not None, extension, _TEXT_EXTENSIONS)
     _check_applies("encoding", encoding is not None, extension, _TEXT_EXTENSIONS + _SPSS_EXTENSIONS)
     _check_applies("apply_value_labels", apply_value_labels, extension, _SPSS_EXTENSIONS)
+    _check_applies(
+        "header_row", header_row is not None, extension, _TEXT_EXTENSIONS + _EXCEL_EXTENSIONS
+    )
+    check_header_row(header_row)
     _check_regular(file)
 
     if extension in _TEXT_EXTENSIONS:
@@ -255,9 +292,10 @@ def read_table(
             default_delimiter="\t" if extension == ".tsv" else ",",
             numeric=numeric,
             engine=engine,
+            header_row=header_row,
         )
     if extension in _EXCEL_EXTENSIONS:
-        return _read_excel(file, sheet=sheet, decimal=decimal)
+        return _read_excel(file, sheet=sheet, decimal=decimal, header_row=header_row)
     if extension in _SPSS_EXTENSIONS:
         return _read_spss(
             file, encoding=encoding, decimal=decimal, apply_value_labels=apply_value_labels
@@ -307,6 +345,22 @@ def check_engine(engine: object) -> None:
         raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
 
 
+def check_header_row(header_row: object) -> None:
+    """Raise ``ValueError`` unless ``header_row`` is ``None`` or a whole number of 1 or more."""
+    if header_row is None:
+        return
+    if isinstance(header_row, bool) or not isinstance(header_row, (int, np.integer)):
+        raise ValueError(
+            f"header_row must be a row number of 1 or more (the file's first row is 1), "
+            f"got {header_row!r}"
+        )
+    if header_row < 1:
+        raise ValueError(
+            f"header_row must be a row number of 1 or more (the file's first row is 1), "
+            f"got {header_row}"
+        )
+
+
 def _check_applies(option: str, given: bool, extension: str, extensions: tuple[str, ...]) -> None:
     """Reject an option that has no meaning for the file's format."""
     if given and extension not in extensions:
@@ -348,6 +402,7 @@ def _read_text(
     default_delimiter: str,
     numeric: bool,
     engine: Engine,
+    header_row: int | None,
 ) -> RawTable:
     source = file.name
     raw = file.read_bytes()
@@ -355,8 +410,11 @@ def _read_text(
     if not text.strip(' \t\r\n\f\v,;"'):  # nothing but blanks, delimiters and quotes
         raise ResponseDataError(f"{source}: the file is empty (no header row, no data)")
 
+    # where the header line starts when header_row= is given and the lines above it are plain
+    # lines (one line one row): the delimiter is detected and the fast engine reads from there
+    start = _line_start(text, header_row)
     if delimiter is None:
-        delimiter = _detect_delimiter(text, default_delimiter)
+        delimiter = _detect_delimiter(text, default_delimiter, start=start or 0)
     elif len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValueError(
             f"delimiter must be a single character other than a quote or a line break, "
@@ -364,19 +422,28 @@ def _read_text(
         )
 
     fast = None
-    if engine == "fast" or (engine == "auto" and len(text) >= FAST_MIN_CHARS):
+    if start is not None and (
+        engine == "fast" or (engine == "auto" and len(text) >= FAST_MIN_CHARS)
+    ):
         from measure.io._fastcsv import read_simple_text
 
         # plain ASCII UTF-8 (no byte-order mark): byte offsets are character offsets, so the
         # fast parser reads the file's own bytes instead of a re-encoded copy
         ascii_raw = raw if len(raw) == len(text) and text.isascii() else None
-        fast = read_simple_text(text, delimiter, numeric=numeric, raw=ascii_raw)
+        fast = read_simple_text(text, delimiter, numeric=numeric, raw=ascii_raw, offset=start)
     if fast is not None:
         data, row_numbers = fast
+        header_at = 0 if header_row is None else header_row - 1
+        row_numbers = row_numbers + header_at
+        above = _text_cells(csv.reader(io.StringIO(text[:start], newline=""), delimiter=delimiter))
+        detected = False
     else:
-        data, row_numbers = _read_text_careful(text, delimiter, source)
+        data, row_numbers, header_at, above, detected = _read_text_careful(
+            text, delimiter, source, header_row=header_row
+        )
         if numeric:
             data = whole_number_columns(data)
+    skipped = _header_notice(source, header_at, above, detected=detected)
     if decimal is None:
         decimal = "." if delimiter == "," else _detect_decimal(data)
     return RawTable(
@@ -388,13 +455,41 @@ def _read_text(
         delimiter=delimiter,
         decimal=decimal,
         engine="fast" if fast is not None else "careful",
+        header_row=header_at + 1,
+        skipped_rows=skipped,
     )
 
 
+def _line_start(text: str, header_row: int | None) -> int | None:
+    """Where line ``header_row`` starts in ``text`` (0 without ``header_row``), or ``None``
+    when the lines above it are not plain lines (a quote or a lone carriage return: a line
+    need not be a row there) or the text has fewer lines; the careful engine then counts."""
+    if header_row is None or header_row == 1:
+        return 0
+    pos = -1
+    for _ in range(header_row - 1):
+        pos = text.find("\n", pos + 1)
+        if pos < 0:
+            return None
+    above = text[: pos + 1]
+    if '"' in above or above.count("\r") != above.count("\r\n"):
+        return None
+    return pos + 1
+
+
+def _text_cells(records: Iterable[list[str]]) -> list[list[str | None]]:
+    """Text records as cells: whitespace-only values become ``None`` (missing)."""
+    return [[None if not value.strip() else value for value in record] for record in records]
+
+
 def _read_text_careful(
-    text: str, delimiter: str, source: str
-) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
-    """The csv module, record by record: exact row numbers for any quoting and blank lines."""
+    text: str, delimiter: str, source: str, *, header_row: int | None
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64], int, list[list[str | None]], bool]:
+    """The csv module, record by record: exact row numbers for any quoting and blank lines.
+
+    Returns the table, its row numbers, the header's record index, the records above the
+    header and whether the header was found below title rows.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
     started = 1  # the line on which the record being read starts
@@ -413,15 +508,14 @@ def _read_text_careful(
             f"{source}: cannot parse line {reader.line_num} as delimited text: {exc} "
             '(a quoted value must be followed by the delimiter; a quote inside it is written "")'
         ) from exc
-    if reader.line_num > len(records):  # some quoted value holds a line break
-        _check_swallowed_rows(source, records, delimiter)
 
-    cells: list[list[str | None]] = [
-        [None if not value.strip() else value for value in record] for record in records
-    ]
-    header_at, end = _content_span(cells)
-    if header_at is None:
+    cells = _text_cells(records)
+    found = _locate_header(cells, header_row, source, rows="the file has")
+    if found is None:
         raise ResponseDataError(f"{source}: the file is empty (no header row, no data)")
+    header_at, end, detected = found
+    if reader.line_num > len(records):  # some quoted value holds a line break
+        _check_swallowed_rows(source, records, delimiter, header_at)
 
     header = [value or "" for value in cells[header_at]]
     body = cells[header_at + 1 : end]
@@ -429,7 +523,8 @@ def _read_text_careful(
     row_numbers = np.arange(first_row, first_row + len(body), dtype=np.int64)
 
     _check_row_lengths(source, header, body, row_numbers, delimiter)
-    return _assemble(source, header, body, row_numbers, header_row=header_at + 1), row_numbers
+    data = _assemble(source, header, body, row_numbers, header_row=header_at + 1)
+    return data, row_numbers, header_at, cells[:header_at], detected
 
 
 def _decode(raw: bytes, encoding: str | None, source: str) -> tuple[str, str]:
@@ -507,18 +602,27 @@ def _refuse_mixed_encoding(raw: bytes, exc: UnicodeDecodeError, source: str) -> 
     )
 
 
-def _detect_delimiter(text: str, default: str) -> str:
-    """Choose among comma, semicolon and tab.
+def _detect_delimiter(text: str, default: str, *, start: int = 0) -> str:
+    """Choose among comma, semicolon and tab, looking at the text from ``start`` (the header
+    line when ``header_row=`` is given).
 
     Every candidate is scored by (share of sampled rows with as many fields as the header,
     number of header fields); a candidate that does not split the header scores nothing.
+    When no candidate fits (the first row is not split, or at most half of the rows have its
+    number of fields), leading rows with one value each (a title above the header) are
+    passed over, and that scoring is used if a candidate then fits nine rows in ten.
     :class:`csv.Sniffer`'s guess is taken if it scores best, otherwise the best candidate.
     """
-    sample = text[:_SNIFF_CHARS]
-    if len(text) > _SNIFF_CHARS and "\n" in sample:
+    sample = text[start : start + _SNIFF_CHARS]
+    if len(text) - start > _SNIFF_CHARS and "\n" in sample:
         sample = sample[: sample.rindex("\n")]
     scores = {candidate: _consistency(sample, candidate) for candidate in _DELIMITER_CANDIDATES}
     best = max(scores.values())
+    if best[0] <= 0.5 or best[1] < 2:
+        titled = {c: _consistency(sample, c, after_title=True) for c in _DELIMITER_CANDIDATES}
+        share, fields = max(titled.values())
+        if share >= 0.9 and fields >= 2:
+            scores, best = titled, (share, fields)
     if best[1] < 2:
         return default
     try:
@@ -534,16 +638,25 @@ def _detect_delimiter(text: str, default: str) -> str:
     return max(_DELIMITER_CANDIDATES, key=lambda candidate: scores[candidate])
 
 
-def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
+def _consistency(sample: str, delimiter: str, *, after_title: bool = False) -> tuple[float, int]:
+    """(share of rows with the header's number of fields, the header's number of fields);
+    ``after_title``: the header is the first row with two or more values."""
     counts: list[int] = []
+    values: list[int] = []  # the non-blank values of each row
     try:
         for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
-            if any(value.strip() for value in record):
+            filled = sum(1 for value in record if value.strip())
+            if filled:
                 counts.append(len(record))
-                if len(counts) > _SCORE_ROWS:
+                values.append(filled)
+                if len(counts) > _SCORE_ROWS + _MAX_TITLE_ROWS:
                     break
     except csv.Error:
         return (0.0, 0)
+    lead = 0
+    if after_title:
+        lead = next((i for i, n in enumerate(values[:_MAX_TITLE_ROWS]) if n > 1), 0)
+    counts = counts[lead : lead + _SCORE_ROWS + 1]
     if not counts or counts[0] < 2:
         return (0.0, 0)
     rows = counts[1:] or counts
@@ -575,19 +688,187 @@ def _detect_decimal(data: pd.DataFrame) -> str:
 
 
 def _content_span(rows: Sequence[Sequence[object]]) -> tuple[int | None, int]:
-    """Index of the first non-blank row and one past the last non-blank row."""
-    non_blank = [i for i, row in enumerate(rows) if not all(_is_blank(v) for v in row)]
-    if not non_blank:
+    """Index of the first non-blank row and one past the last non-blank row (looked for from
+    either end: the rows between are not visited)."""
+    first = next((i for i, row in enumerate(rows) if not _blank_row(row)), None)
+    if first is None:
         return None, 0
-    return non_blank[0], non_blank[-1] + 1
+    last = next(i for i in range(len(rows) - 1, first - 1, -1) if not _blank_row(rows[i]))
+    return first, last + 1
 
 
-def _check_swallowed_rows(source: str, records: list[list[str]], delimiter: str) -> None:
+class _Header(NamedTuple):
+    """Where the header is: its row index, one past the last non-blank row, and whether it
+    was found below title rows."""
+
+    at: int
+    end: int
+    detected: bool
+
+
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*")
+
+
+def _locate_header(
+    cells: Sequence[Sequence[object]], header_row: int | None, source: str, *, rows: str
+) -> _Header | None:
+    """The header row of ``cells`` (rows of cells, ``None`` for an empty cell): row
+    ``header_row`` when given, else the first non-blank row, or the row below title rows
+    (see :func:`read_table`); ``None`` when every row is blank and no row was asked for.
+    ``rows`` starts the sentence giving the number of rows ("the file has").
+    """
+    first, end = _content_span(cells)
+    if header_row is not None:
+        at = header_row - 1
+        if at >= len(cells):
+            raise ResponseDataError(
+                f"{source}: header_row={header_row} (CLI: --header-row {header_row}) is beyond "
+                f"the end: {rows} {len(cells)} row{'s' if len(cells) != 1 else ''}"
+                + (f" (the last with values is row {end})" if first is not None else "")
+            )
+        if _blank_row(cells[at]):
+            hint = f"; the first non-blank row is row {first + 1}" if first is not None else ""
+            raise ResponseDataError(
+                f"{source}: row {header_row} (header_row={header_row}, CLI: --header-row "
+                f"{header_row}) is blank, but the header row holds the column names{hint}"
+            )
+        return _Header(at, max(end, at + 1), detected=False)
+    if first is None:
+        return None
+    unnamed = _unnamed_with_values(cells, first, end)
+    if unnamed is None:
+        return _Header(first, end, detected=False)
+    for r in range(first + 1, min(end, _MAX_TITLE_ROWS)):
+        if _blank_row(cells[r]) or _unnamed_with_values(cells, r, end) is not None:
+            continue
+        if not _holds_names(cells, r, end):
+            break  # the first full row holds answers: no header below a title
+        reason = _not_below_a_title(cells, first, r)
+        if reason is None:
+            return _Header(r, end, detected=True)
+        column, at, value = unnamed
+        names = [str(v) for v in cells[r] if v is not None]
+        shown = ", ".join(map(repr, names[:_MAX_LISTED])) + (
+            ", ..." if len(names) > _MAX_LISTED else ""
+        )
+        raise ResponseDataError(
+            f"{source}: which row holds the column names? Row {first + 1} cannot: column "
+            f"{column + 1} ({_column_letter(column + 1)}) has values (first {value!r} at row "
+            f"{at + 1}) but no name there. Row {r + 1} looks like the header (it names every "
+            f"column: {shown}), but {reason}. If the column names are on row {r + 1}, pass "
+            f"header_row={r + 1} (CLI: --header-row {r + 1}); otherwise name every column on "
+            f"row {first + 1}",
+            [{"row": first + 1, "column": column + 1, "value": value, "looks_like": r + 1}],
+        )
+    return _Header(first, end, detected=False)  # the reader's errors say what is wrong
+
+
+def _blank_row(row: Sequence[object]) -> bool:
+    return all(_is_blank(v) for v in row)
+
+
+def _unnamed_with_values(
+    cells: Sequence[Sequence[object]], r: int, end: int
+) -> tuple[int, int, object] | None:
+    """The first cell below row ``r`` (up to ``end``) in a column that has no name on row
+    ``r``, as (column index, row index, value); ``None`` when row ``r`` names every column
+    with values below it."""
+    header = cells[r]
+    width = len(header)
+    unnamed = [j for j, v in enumerate(header) if _is_blank(v)]
+    if not unnamed and max(map(len, itertools.islice(cells, r + 1, end)), default=0) <= width:
+        return None  # every column named, no row longer than the header (the usual file)
+    for i in range(r + 1, end):
+        row = cells[i]
+        for j in unnamed:
+            if j < len(row) and not _is_blank(row[j]):
+                return j, i, row[j]
+        if len(row) > width:
+            for j in range(width, len(row)):
+                if not _is_blank(row[j]):
+                    return j, i, row[j]
+    return None
+
+
+def _not_below_a_title(cells: Sequence[Sequence[object]], first: int, r: int) -> str | None:
+    """Why rows ``first`` to ``r - 1`` are not title rows above a header on row ``r`` (each
+    fills at most half as many cells as row ``r`` names, and at least one), else ``None``."""
+    named = sum(not _is_blank(v) for v in cells[r])
+    limit = max(1, named // 2)
+    for i in range(first, r):
+        filled = sum(not _is_blank(v) for v in cells[i])
+        if filled > limit:
+            return (
+                f"row {i + 1} above it fills {filled} cells, more than a title row (at most "
+                f"{limit}, half the {named} names)"
+            )
+    return None
+
+
+def _holds_names(cells: Sequence[Sequence[object]], r: int, end: int) -> bool:
+    """Whether row ``r`` looks like column names rather than answers: text that is not a
+    number, no name twice, and no name repeated in its own column in the rows below."""
+    names = [(j, str(v).strip()) for j, v in enumerate(cells[r]) if not _is_blank(v)]
+    if any(not isinstance(cells[r][j], str) or _NUMBER_TEXT.fullmatch(v) for j, v in names):
+        return False
+    if len({v for _, v in names}) < len(names):
+        return False
+    for i in range(r + 1, min(end, r + 1 + _SCORE_ROWS)):
+        row = cells[i]
+        for j, v in names:
+            below = row[j] if j < len(row) else None
+            if isinstance(below, str) and below.strip() == v:
+                return False
+    return True
+
+
+def _header_notice(
+    source: str, header_at: int, above: Sequence[Sequence[object]], *, detected: bool
+) -> tuple[int, ...]:
+    """Warn which row was taken as the header and which non-blank rows above it were skipped
+    (they are not data); return the skipped rows' numbers."""
+    skipped = [(i + 1, row) for i, row in enumerate(above) if not _blank_row(row)]
+    if not skipped:
+        return ()
+    header_row = header_at + 1
+
+    def text(row: Sequence[object]) -> str:
+        joined = " | ".join(str(v).strip() for v in row if not _is_blank(v))
+        return repr(joined if len(joined) <= 60 else joined[:57] + "...")
+
+    shown = "; ".join(f"row {n}: {text(row)}" for n, row in skipped[:_MAX_LISTED])
+    if len(skipped) > _MAX_LISTED:
+        shown += f" (and {len(skipped) - _MAX_LISTED} more rows)"
+    span = "row 1" if header_row == 2 else f"rows 1-{header_row - 1}"
+    how = (
+        "found below a title"
+        if detected
+        else f"header_row={header_row}, CLI: --header-row {header_row}"
+    )
+    hint = (
+        ". If the column names are on another row, give its number with header_row= "
+        "(CLI: --header-row N)"
+        if detected
+        else ""
+    )
+    warnings.warn(
+        f"{source}: the column names are on row {header_row} ({how}); {span} above them "
+        f"skipped, not read as persons ({shown}). The data start on row {header_row + 1}{hint}",
+        DataQualityWarning,
+        stacklevel=4,
+    )
+    return tuple(n for n, _ in skipped)
+
+
+def _check_swallowed_rows(
+    source: str, records: list[list[str]], delimiter: str, header_at: int
+) -> None:
     """Refuse a quoted value that runs over several lines of which one looks like a whole row
-    (as many delimiters as the header): a quote left open that swallowed rows."""
+    (as many delimiters as the header, record ``header_at``): a quote left open that
+    swallowed rows."""
     if not records:
         return
-    width = len(records[0])
+    width = len(records[header_at])
     if width < 2:
         return
     line = 1
@@ -644,10 +925,16 @@ def _check_row_lengths(
             f" (and {len(problems) - _MAX_LISTED} more rows)" if len(problems) > _MAX_LISTED else ""
         )
         shown_delimiter = "tab" if delimiter == "\t" else repr(delimiter)
+        title = (  # one name: perhaps a title above the column names
+            ", or are the column names on a later row (header_row= option, CLI: --header-row N)"
+            if sum(1 for name in header if name.strip()) <= 1
+            else ""
+        )
         raise ResponseDataError(
             f"{source}: {len(problems)} row(s) have more fields than the header's "
             f"{len(header)}: {shown}{more}; is a value containing the delimiter "
-            f"{shown_delimiter} not quoted, or is the delimiter wrong (delimiter= option)?",
+            f"{shown_delimiter} not quoted, or is the delimiter wrong (delimiter= option)"
+            f"{title}?",
             problems,
         )
 
@@ -687,10 +974,14 @@ def _assemble(
             f"(first {p['value']!r} at row {p['row']})"
             for p in unnamed[:_MAX_LISTED]
         )
+        rest = [str(p["letter"]) for p in unnamed[_MAX_LISTED:]]
+        if rest:
+            letters = ", ".join(rest[:20]) + (", ..." if len(rest) > 20 else "")
+            shown += f"; and {len(rest)} more column{'s' if len(rest) > 1 else ''} ({letters})"
         raise ResponseDataError(
             f"{source}: {len(unnamed)} column(s) without a name in the header row "
-            f"(row {header_row}): {shown}; name them, or remove any rows above the column "
-            f"names",
+            f"(row {header_row}): {shown}; name them, or, if the column names are on another "
+            f"row, give its number with header_row= (CLI: --header-row N)",
             unnamed,
         )
 
@@ -752,7 +1043,9 @@ def _blank_text_to_missing(data: pd.DataFrame) -> pd.DataFrame:
 # --- Excel ------------------------------------------------------------------------------------
 
 
-def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> RawTable:
+def _read_excel(
+    file: Path, *, sheet: str | int | None, decimal: str | None, header_row: int | None
+) -> RawTable:
     source = file.name
     openpyxl = _import_optional("openpyxl", extra="excel", purpose="reading .xlsx files")
     with warnings.catch_warnings():
@@ -777,18 +1070,19 @@ def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> 
 
     cells: list[list[Any]] = [[None if _is_blank(v) else v for v in row] for row in records]
     _refuse_uncalculated_formulas(file, sheet_name, cells, openpyxl)
-    header_at, end = _content_span(cells)
-    if header_at is None:
+    where = f"{source} [{sheet_name}]"
+    found = _locate_header(cells, header_row, where, rows=f"worksheet {sheet_name!r} has")
+    if found is None:
         raise ResponseDataError(
             f"{source}: worksheet {sheet_name!r} is empty (no header row, no data)"
         )
+    header_at, end, detected = found
     header = [_header_name(v) for v in cells[header_at]]
     body = cells[header_at + 1 : end]
     first_row = header_at + 2
     row_numbers = np.arange(first_row, first_row + len(body), dtype=np.int64)
-    data = _assemble(
-        f"{source} [{sheet_name}]", header, body, row_numbers, header_row=header_at + 1
-    )
+    data = _assemble(where, header, body, row_numbers, header_row=header_at + 1)
+    skipped = _header_notice(where, header_at, cells[:header_at], detected=detected)
     return RawTable(
         data=data,
         source=source,
@@ -798,6 +1092,8 @@ def _read_excel(file: Path, *, sheet: str | int | None, decimal: str | None) -> 
         delimiter=None,
         decimal=decimal if decimal is not None else _detect_decimal(data),
         sheet=sheet_name,
+        header_row=header_at + 1,
+        skipped_rows=skipped,
     )
 
 

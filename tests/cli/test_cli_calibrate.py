@@ -195,6 +195,8 @@ def test_messy_swedish_export_golden(export: Export, tmp_path: Path) -> None:
         "delimiter": ";",
         "decimal": ".",
         "sheet": None,
+        "header_row": 1,
+        "skipped_rows": [],
     }
     assert summary["reporting_unit"] == {
         "name": "T-skala",
