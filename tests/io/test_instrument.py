@@ -323,8 +323,8 @@ ERROR_CASES = [
     ),
     pytest.param(
         "foo = 1\n" + VALID,
-        "unknown key 'foo' (allowed: id, version, title, construct, source, licence, "
-        "default_model, min_answered, items, missing_codes, reporting_unit, reference)",
+        "unknown key 'foo' (allowed: id, version, title, construct, default_model, "
+        "min_answered, items, source, licence, missing_codes, reporting_unit, reference, notes)",
         id="unknown-top-key",
     ),
     pytest.param(
@@ -339,8 +339,9 @@ ERROR_CASES = [
         id="unknown-category-key",
     ),
     pytest.param(
-        replaced('licence = "CC0"\n', ""),
-        "missing required key 'licence'",
+        replaced('version = "1"\n', ""),
+        "missing required key 'version' (the version of this file, a string, "
+        'e.g. version = "1.0")',
         id="missing-top-key",
     ),
     pytest.param(
@@ -401,9 +402,16 @@ ERROR_CASES = [
     ),
     pytest.param(
         replaced('label = { sv = "Nej", en = "No" }', 'label = "No"'),
-        "items[0].categories[0].label: expected a table of texts by language, like "
-        '{sv = "Aldrig", en = "Never"}; got str \'No\'',
-        id="label-not-table",
+        "items[0].categories[1].label: is in the language(s) 'en', 'sv' but "
+        "categories[0].label in a plain string; give every category of an item the same "
+        "languages",
+        id="label-languages-differ",
+    ),
+    pytest.param(
+        replaced('label = { sv = "Nej", en = "No" }', "label = 0"),
+        "items[0].categories[0].label: expected a text (a string) or a table of texts by "
+        'language, like {sv = "Aldrig", en = "Never"}; got int 0',
+        id="label-type",
     ),
     pytest.param(
         replaced('label = { sv = "Nej", en = "No" }', 'label = { sv = "Nej", en = 0 }'),
@@ -431,13 +439,13 @@ ERROR_CASES = [
         id="label-is-another-code",
     ),
     pytest.param(
-        replaced('title = { sv = "Demo", en = "Demo" }', 'title = "Demo"'),
-        "title: expected a table of texts by language",
+        replaced('title = { sv = "Demo", en = "Demo" }', "title = 3"),
+        "title: expected a text (a string) or a table of texts by language",
         id="title-type",
     ),
     pytest.param(
-        replaced('text = { en = "First question" }', 'text = "First question"'),
-        "items[0].text: expected a table of texts by language",
+        replaced('text = { en = "First question" }', "text = [1]"),
+        "items[0].text: expected a text (a string) or a table of texts by language",
         id="text-type",
     ),
     pytest.param(
@@ -528,7 +536,13 @@ def test_invalid_file_is_reported_with_file_and_key_path(
     tmp_path: Path, text: str, message: str
 ) -> None:
     name, error = load_error(tmp_path, text)
-    assert error.startswith(f"{name}: {message}"), error
+    lines = error.splitlines()
+    if len(lines) == 1:
+        assert error.startswith(f"{name}: {message}"), error
+    else:  # every problem on its own line, after the count
+        count = len(lines) - 1
+        assert lines[0] == f"{name}: {count} problems (all listed; fix them and load the file again):"
+        assert any(line.startswith(f"  {name}: {message}") for line in lines[1:]), error
 
 
 def test_shipped_style_message_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -567,7 +581,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_parse_instrument_names_its_source() -> None:
-    with pytest.raises(InstrumentError, match=r"^<string>: missing required key 'id'$"):
+    with pytest.raises(InstrumentError, match=r"^<string>: missing required key 'id' \(a short"):
         parse_instrument(VALID.replace('id = "demo"\n', ""))
     with pytest.raises(InstrumentError, match=r"^mine: items\[0\]\.categories: duplicate code 0$"):
         parse_instrument(replaced("code = 1\n", "code = 0\n"), source="mine")
@@ -608,7 +622,7 @@ def test_instrument_construction_validates() -> None:
         Instrument(id="x", items=(item, item), **common)  # type: ignore[arg-type]
     with pytest.raises(InstrumentError, match=r"^instrument 'x': default_model: 'irt' is not"):
         Instrument(id="x", items=(item,), default_model="irt", **common)  # type: ignore[arg-type]
-    with pytest.raises(InstrumentError, match=r"^reporting unit: slope: must not be 0$"):
+    with pytest.raises(InstrumentError, match=r"^reporting unit: slope: must not be 0 \("):
         ReportingUnit("u", 0.0, 0.0)
 
 
