@@ -501,7 +501,9 @@ class Item:
             object.__setattr__(self, "categories", categories)
             codes = found.check(lambda: _item_codes(self.codes, len(categories)))
             if codes is not None:
-                object.__setattr__(self, "codes", None if codes == tuple(range(len(codes))) else codes)
+                object.__setattr__(
+                    self, "codes", None if codes == tuple(range(len(codes))) else codes
+                )
                 found.check(lambda: _item_label_map(self))
         found.raise_any(f"item {self.id!r}")
         object.__setattr__(self, "text", text)
@@ -556,9 +558,7 @@ def _item_categories(raw: object) -> tuple[Category, ...]:
         if not isinstance(category, Category):
             raise _Invalid(f"categories[{j}]", f"expected a Category, got {_describe(category)}")
     if len(categories) < 2:
-        raise _Invalid(
-            "categories", f"an item needs at least 2 categories, got {len(categories)}"
-        )
+        raise _Invalid("categories", f"an item needs at least 2 categories, got {len(categories)}")
     seen: set[int] = set()
     for category in categories:
         if category.code in seen:

@@ -541,7 +541,9 @@ def test_invalid_file_is_reported_with_file_and_key_path(
         assert error.startswith(f"{name}: {message}"), error
     else:  # every problem on its own line, after the count
         count = len(lines) - 1
-        assert lines[0] == f"{name}: {count} problems (all listed; fix them and load the file again):"
+        assert (
+            lines[0] == f"{name}: {count} problems (all listed; fix them and load the file again):"
+        )
         assert any(line.startswith(f"  {name}: {message}") for line in lines[1:]), error
 
 
