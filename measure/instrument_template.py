@@ -79,8 +79,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "items_c": (
             "# The questions: one [[items]] table each, in the order of the form.\n"
             "# id (REQUIRED): the column name in your data.\n"
-            "# text (optional): the question. text_source (optional): where the text is\n"
-            "# published, when you do not include it.\n"
+            "# text (optional): the question.\n"
+            "# text_source (optional): where the text is published, when you do not include it.\n"
             "# reverse (optional, default false): true when a higher answer means LESS of what\n"
             "# is measured; the question is then scored (highest code - code).\n"
             '# domain (optional): a subscale, e.g. "sleep".\n'
@@ -143,8 +143,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "items_c": (
             "# Frågorna: en [[items]]-tabell var, i formulärets ordning.\n"
             "# id (KRÄVS): kolumnens namn i dina data.\n"
-            "# text (valfritt): frågan. text_source (valfritt): var texten är publicerad, när\n"
-            "# du inte tar med den.\n"
+            "# text (valfritt): frågan.\n"
+            "# text_source (valfritt): var texten är publicerad, när du inte tar med den.\n"
             "# reverse (valfritt, standard false): true när ett högre svar betyder MINDRE av det\n"
             "# som mäts; frågan räknas då som (högsta kod - kod).\n"
             '# domain (valfritt): en delskala, t.ex. "sömn".\n'
