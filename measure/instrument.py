@@ -994,10 +994,10 @@ def _check_keys(
             continue
         reason = f"unknown key {key!r} (allowed: {', '.join(allowed)})"
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        if close:
-            reason += f"; did you mean {close[0]!r}?"
-        elif key in _KEY_HOMES:
+        if key in _KEY_HOMES:
             reason += f"; {key!r} belongs in {_KEY_HOMES[key]}"
+        elif close:
+            reason += f"; did you mean {close[0]!r}?"
         found.add(where, reason)
     complete = True
     for key in required:
