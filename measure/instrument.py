@@ -2,11 +2,15 @@
 
 An instrument is data. Each shipped instrument is one TOML file in the package
 ``measure.instruments`` (the ``instruments/`` folder of the source tree); users can load their own
-file with the same layout. The file is validated when it is loaded: unknown keys, wrong types,
-missing keys, duplicate item ids and non-consecutive category codes are errors whose message names
-the file and the key path, for example::
+file with the same layout (``measure instruments new`` writes a commented one to start from,
+see :mod:`measure.instrument_template` and ``docs/instruments.md``). The file is validated when it
+is loaded: unknown keys, wrong types, missing keys, duplicate item ids and non-consecutive
+category codes are errors whose message names the file and the key path, for example::
 
     instruments/who5.toml: items[3].categories: duplicate code 4
+
+Every problem of a file is found before the error is raised; with more than one, the message
+lists each on its own line, after the count.
 
 Indices in key paths are 0-based. The same checks run when the dataclasses are built directly.
 
@@ -14,13 +18,14 @@ File layout (TOML)::
 
     id = "who5"                       # [A-Za-z0-9][A-Za-z0-9_-]*
     version = "1.0"
-    title = { sv = "...", en = "..." }
+    title = { sv = "...", en = "..." }  # or a plain string: one language
     construct = { sv = "...", en = "..." }
-    source = "citation"
-    licence = "terms of use"
+    source = "citation"               # required in shipped files, optional in your own
+    licence = "terms of use"          # required in shipped files, optional in your own
     default_model = "rsm"             # "rasch" | "rsm" | "pcm"
     min_answered = 3                  # fewest answered items for a reported person measure
     missing_codes = [9, 99, "Vet ej", "Don't know"]     # optional
+    notes = { sv = "...", en = "..." }                 # optional: skip rules, recoding
 
     [reporting_unit]                  # optional: unit = intercept + slope * logit
     name = "0-100"
@@ -66,6 +71,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "ANY_LANGUAGE",
     "MODELS",
     "Category",
     "Instrument",
