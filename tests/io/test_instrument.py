@@ -653,7 +653,9 @@ def test_to_toml_escapes_awkward_strings() -> None:
 _text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20
 ).filter(lambda s: s.strip() != "")
-_langs = st.dictionaries(st.sampled_from(["sv", "en", "de", "x y"]), _text, min_size=1)
+_langs = st.one_of(
+    _text, st.dictionaries(st.sampled_from(["sv", "en", "de", "x y", "*"]), _text, min_size=1)
+)
 
 
 @st.composite
