@@ -78,6 +78,8 @@ def render() -> str:
         "references and examples. Everything below is importable as `measure.<name>`.",
         "A walk through calibrate, reference scale, score and compare, from the command line and",
         "from Python: `docs/tutorial.md`. The layers and where things go: `docs/architecture.md`.",
+        "Instrument files (`load_instrument`, `Instrument`), shipped and your own, every key:",
+        "`docs/instruments.md`.",
         "",
     ]
     groups: dict[str, list[str]] = {}

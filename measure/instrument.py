@@ -2,11 +2,15 @@
 
 An instrument is data. Each shipped instrument is one TOML file in the package
 ``measure.instruments`` (the ``instruments/`` folder of the source tree); users can load their own
-file with the same layout. The file is validated when it is loaded: unknown keys, wrong types,
-missing keys, duplicate item ids and non-consecutive category codes are errors whose message names
-the file and the key path, for example::
+file with the same layout (``measure instruments new`` writes a commented one to start from,
+see :mod:`measure.instrument_template` and ``docs/instruments.md``). The file is validated when it
+is loaded: unknown keys, wrong types, missing keys, duplicate item ids and non-consecutive
+category codes are errors whose message names the file and the key path, for example::
 
     instruments/who5.toml: items[3].categories: duplicate code 4
+
+Every problem of a file is found before the error is raised; with more than one, the message
+lists each on its own line, after the count.
 
 Indices in key paths are 0-based. The same checks run when the dataclasses are built directly.
 
@@ -14,13 +18,14 @@ File layout (TOML)::
 
     id = "who5"                       # [A-Za-z0-9][A-Za-z0-9_-]*
     version = "1.0"
-    title = { sv = "...", en = "..." }
+    title = { sv = "...", en = "..." }  # or a plain string: one language
     construct = { sv = "...", en = "..." }
-    source = "citation"
-    licence = "terms of use"
+    source = "citation"               # required in shipped files, optional in your own
+    licence = "terms of use"          # required in shipped files, optional in your own
     default_model = "rsm"             # "rasch" | "rsm" | "pcm"
     min_answered = 3                  # fewest answered items for a reported person measure
     missing_codes = [9, 99, "Vet ej", "Don't know"]     # optional
+    notes = { sv = "...", en = "..." }                 # optional: skip rules, recoding
 
     [reporting_unit]                  # optional: unit = intercept + slope * logit
     name = "0-100"
@@ -43,18 +48,19 @@ item is scored ``max_category - code`` so that a higher score always means more 
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path, PureWindowsPath
-from typing import Any
+from typing import Any, TypeVar
 
 from measure._types import MODELS, ModelName
 from measure.exceptions import InstrumentError
@@ -65,6 +71,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "ANY_LANGUAGE",
     "MODELS",
     "Category",
     "Instrument",
@@ -87,42 +94,89 @@ _SHIPPED_PREFIX = "instruments/"
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 _INT64 = 2**63
+_T = TypeVar("_T")
+_ABSENT: Any = object()  # a key the file does not give (its own problem is reported already)
 
 _TOP_REQUIRED = (
     "id",
     "version",
     "title",
     "construct",
-    "source",
-    "licence",
     "default_model",
     "min_answered",
     "items",
 )
-_TOP_OPTIONAL = ("missing_codes", "reporting_unit", "reference")
+#: required in a shipped instrument (instruments/*.toml), optional in a user's own file
+_SHIPPED_REQUIRED = ("source", "licence")
+_TOP_OPTIONAL = ("source", "licence", "missing_codes", "reporting_unit", "reference", "notes")
 _ITEM_REQUIRED = ("id", "categories")
 _ITEM_OPTIONAL = ("text", "text_source", "reverse", "domain", "codes")
 _CATEGORY_REQUIRED = ("code", "label")
 _UNIT_REQUIRED = ("name", "intercept", "slope")
+#: the language key of a text written as a plain string (a one-language instrument)
+ANY_LANGUAGE = "*"
+
+#: what a missing required key should hold (shown in the message)
+_KEY_HINTS = {
+    "id": 'a short name of letters, digits, "_" or "-", e.g. id = "my_scale"',
+    "version": 'the version of this file, a string, e.g. version = "1.0"',
+    "title": 'the name shown in reports, e.g. title = "My scale" or { sv = "...", en = "..." }',
+    "construct": 'what a higher measure means, e.g. construct = "Wellbeing (higher = better)"',
+    "source": "a citation of the instrument, a string",
+    "licence": "the terms under which the instrument may be used, a string",
+    "default_model": 'the model, one of "rasch", "rsm", "pcm"',
+    "min_answered": "the fewest answered items for a reported measure, a whole number",
+    "items": "the items, one [[items]] table each",
+    "categories": "the response options, one [[items.categories]] table each",
+    "code": "the category number, 0 for the lowest option, then 1, 2, ...",
+    "label": 'the option\'s text, e.g. label = "Never" or { sv = "Aldrig", en = "Never" }',
+    "name": 'the unit\'s name, e.g. name = "0-100"',
+    "intercept": "the unit's value at 0 logits, a number",
+    "slope": "units per logit, a non-zero number",
+}
+#: the table each key belongs to, for a key written in the wrong table
+_KEY_HOMES = {
+    **{key: "the top of the file" for key in (*_TOP_REQUIRED, *_TOP_OPTIONAL)},
+    **{key: "an [[items]] table" for key in (*_ITEM_REQUIRED, *_ITEM_OPTIONAL)},
+    **{key: "an [[items.categories]] table" for key in _CATEGORY_REQUIRED},
+    **{key: "the [reporting_unit] table" for key in _UNIT_REQUIRED},
+}
 
 
 # --------------------------------------------------------------------------------------------
-# Errors with a key path
+# Errors with a key path; every problem of a file is collected and reported at once
 # --------------------------------------------------------------------------------------------
+
+_Problem = tuple[str, str]  # (key path, reason)
+
+
+def _located_text(where: str, reason: str) -> str:
+    return f"{where}: {reason}" if where else reason
+
+
+def _message(context: str, problems: Sequence[_Problem]) -> str:
+    """One message for all ``problems``: one line each, every line starting with ``context``."""
+    lines = [_located_text(where, reason) for where, reason in problems]
+    if len(lines) == 1:
+        return f"{context}: {lines[0]}" if context else lines[0]
+    head = f"{context}: " if context else ""
+    body = "\n".join(f"  {head}{line}" for line in lines)
+    return f"{head}{len(lines)} problems (all listed; fix them and load the file again):\n{body}"
 
 
 class _Invalid(InstrumentError):
-    """An invalid value at a key path; the loader prefixes the file name and outer path."""
+    """Invalid values at key paths; the loader prefixes the file name and outer path."""
 
-    def __init__(self, where: str, reason: str, context: str = "") -> None:
-        self.where = where
-        self.reason = reason
-        located = f"{where}: {reason}" if where else reason
-        super().__init__(f"{context}: {located}" if context else located)
-
-    def located(self) -> str:
-        """Return ``"<key path>: <reason>"`` without the object context."""
-        return f"{self.where}: {self.reason}" if self.where else self.reason
+    def __init__(
+        self,
+        where: str,
+        reason: str,
+        context: str = "",
+        *,
+        problems: Sequence[_Problem] = (),
+    ) -> None:
+        self.problems: tuple[_Problem, ...] = tuple(problems) or ((where, reason),)
+        super().__init__(_message(context, self.problems))
 
 
 def _join(outer: str, inner: str) -> str:
@@ -133,13 +187,26 @@ def _join(outer: str, inner: str) -> str:
     return f"{outer}{inner}" if inner.startswith("[") else f"{outer}.{inner}"
 
 
-@contextmanager
-def _located(outer: str) -> Iterator[None]:
-    """Re-raise an :class:`_Invalid` from the block with ``outer`` prefixed to its key path."""
-    try:
-        yield
-    except _Invalid as err:
-        raise _Invalid(_join(outer, err.where), err.reason) from None
+class _Problems:
+    """Collects the problems of one object (or file) instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.found: list[_Problem] = []
+
+    def add(self, where: str, reason: str) -> None:
+        self.found.append((where, reason))
+
+    def check(self, func: Callable[[], _T], outer: str = "") -> _T | None:
+        """Run ``func``; on :class:`_Invalid` record its problems under ``outer``, give None."""
+        try:
+            return func()
+        except _Invalid as err:
+            self.found.extend((_join(outer, where), reason) for where, reason in err.problems)
+            return None
+
+    def raise_any(self, context: str = "") -> None:
+        if self.found:
+            raise _Invalid("", "", context, problems=self.found)
 
 
 def _describe(value: object) -> str:
@@ -179,11 +246,16 @@ class _FrozenMap(Mapping[str, str]):
 
 
 def _texts(value: object, where: str, *, allow_empty: bool, example: str) -> _FrozenMap:
-    """Validate a ``{language: text}`` table and freeze it."""
+    """Validate a text: a plain string (one language) or a ``{language: text}`` table."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise _Invalid(where, "must not be empty")
+        return _FrozenMap({ANY_LANGUAGE: value})
     if not isinstance(value, Mapping):
         raise _Invalid(
             where,
-            f"expected a table of texts by language, like {example}; got {_describe(value)}",
+            f"expected a text (a string) or a table of texts by language, like {example}; "
+            f"got {_describe(value)}",
         )
     if not value and not allow_empty:
         raise _Invalid(where, f"must name at least one language, like {example}")
@@ -252,7 +324,10 @@ def normalise_label(text: str) -> str:
 
 
 def localised(texts: Mapping[str, str], lang: str, default: str = "") -> str:
-    """Pick the text in ``lang``, else English, else the first language given.
+    """Pick the text in ``lang``, else the one-language text, else English, else the first given.
+
+    A text written as a plain string in an instrument file (``label = "Aldrig"``) is stored
+    under the key ``"*"`` (:data:`ANY_LANGUAGE`) and is returned for every ``lang``.
 
     Parameters
     ----------
@@ -272,11 +347,12 @@ def localised(texts: Mapping[str, str], lang: str, default: str = "") -> str:
     --------
     >>> localised({"sv": "Hej", "en": "Hello"}, "de")
     'Hello'
+    >>> localised({"*": "Hur ofta?"}, "en")
+    'Hur ofta?'
     """
-    if lang in texts:
-        return texts[lang]
-    if "en" in texts:
-        return texts["en"]
+    for key in (lang, ANY_LANGUAGE, "en"):
+        if key in texts:
+            return texts[key]
     return next(iter(texts.values()), default)
 
 
@@ -312,15 +388,13 @@ class ReportingUnit:
     slope: float
 
     def __post_init__(self) -> None:
-        ctx = "reporting unit"
-        try:
-            _nonempty_str(self.name, "name")
-            intercept = _real(self.intercept, "intercept")
-            slope = _real(self.slope, "slope")
-        except _Invalid as err:
-            raise _Invalid(err.where, err.reason, ctx) from None
+        found = _Problems()
+        found.check(lambda: _nonempty_str(self.name, "name"))
+        intercept = found.check(lambda: _real(self.intercept, "intercept"))
+        slope = found.check(lambda: _real(self.slope, "slope"))
         if slope == 0.0:
-            raise _Invalid("slope", "must not be 0", ctx)
+            found.add("slope", "must not be 0 (units per logit)")
+        found.raise_any("reporting unit")
         object.__setattr__(self, "intercept", intercept)
         object.__setattr__(self, "slope", slope)
 
@@ -362,16 +436,22 @@ class Category:
     labels: Mapping[str, str]
 
     def __post_init__(self) -> None:
-        try:
-            code = _integer(self.code, "code")
-            if code < 0:
-                raise _Invalid("code", f"must be 0 or larger, got {code}")
-            labels = _texts(
+        found = _Problems()
+        found.check(lambda: _category_code(self.code))
+        labels = found.check(
+            lambda: _texts(
                 self.labels, "label", allow_empty=False, example='{sv = "Aldrig", en = "Never"}'
             )
-        except _Invalid as err:
-            raise _Invalid(err.where, err.reason, f"category {self.code!r}") from None
+        )
+        found.raise_any(f"category {self.code!r}")
         object.__setattr__(self, "labels", labels)
+
+
+def _category_code(code: object) -> int:
+    value = _integer(code, "code")
+    if value < 0:
+        raise _Invalid("code", f"must be 0 or larger, got {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -420,74 +500,19 @@ class Item:
     codes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        try:
-            self._validate()
-        except _Invalid as err:
-            raise _Invalid(err.where, err.reason, f"item {self.id!r}") from None
-
-    def _validate(self) -> None:
-        item_id = _nonempty_str(self.id, "id")
-        if item_id != item_id.strip():
-            raise _Invalid("id", f"must not start or end with whitespace, got {item_id!r}")
-        text = _texts(self.text, "text", allow_empty=True, example='{sv = "...", en = "..."}')
-        object.__setattr__(self, "text", text)
-        if not isinstance(self.reverse, bool):
-            raise _Invalid("reverse", f"expected true or false, got {_describe(self.reverse)}")
-        if self.text_source is not None:
-            _nonempty_str(self.text_source, "text_source")
-        if self.domain is not None:
-            _nonempty_str(self.domain, "domain")
-        categories = self.categories
-        if isinstance(categories, (str, bytes)) or not isinstance(categories, Sequence):
-            raise _Invalid("categories", f"expected a sequence, got {_describe(categories)}")
-        categories = tuple(categories)
-        for j, category in enumerate(categories):
-            if not isinstance(category, Category):
-                raise _Invalid(
-                    f"categories[{j}]", f"expected a Category, got {_describe(category)}"
+        found = _Problems()
+        text = _item_fields(found, self.id, self.text, self.reverse, self.text_source, self.domain)
+        categories = found.check(lambda: _item_categories(self.categories))
+        if categories is not None:
+            object.__setattr__(self, "categories", categories)
+            codes = found.check(lambda: _item_codes(self.codes, len(categories)))
+            if codes is not None:
+                object.__setattr__(
+                    self, "codes", None if codes == tuple(range(len(codes))) else codes
                 )
-        object.__setattr__(self, "categories", categories)
-        if len(categories) < 2:
-            raise _Invalid(
-                "categories", f"an item needs at least 2 categories, got {len(categories)}"
-            )
-        seen: set[int] = set()
-        for category in categories:
-            if category.code in seen:
-                raise _Invalid("categories", f"duplicate code {category.code}")
-            seen.add(category.code)
-        codes = [category.code for category in categories]
-        if codes != list(range(len(codes))):
-            raise _Invalid(
-                "categories",
-                "codes must be consecutive from 0 and listed in order "
-                f"(0, 1, ..., {len(codes) - 1}); got {', '.join(map(str, codes))}",
-            )
-        self._validate_codes()
-        _item_label_map(self)
-
-    def _validate_codes(self) -> None:
-        if self.codes is None:
-            return
-        raw = self.codes
-        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
-            raise _Invalid("codes", f"expected an array of whole numbers, got {_describe(raw)}")
-        codes = tuple(_integer(code, f"codes[{k}]") for k, code in enumerate(raw))
-        if len(codes) != len(self.categories):
-            raise _Invalid(
-                "codes",
-                f"gives {len(codes)} data code(s) for {len(self.categories)} categories; "
-                "give one code per category, in category order",
-            )
-        if any(code < 0 for code in codes):
-            raise _Invalid("codes", f"codes must be 0 or above, got {list(codes)}")
-        if any(b <= a for a, b in zip(codes, codes[1:], strict=False)):
-            raise _Invalid(
-                "codes",
-                f"codes must increase with the categories, got {list(codes)} (a reverse-keyed "
-                "item is marked with reverse = true, not with decreasing codes)",
-            )
-        object.__setattr__(self, "codes", None if codes == tuple(range(len(codes))) else codes)
+                found.check(lambda: _item_label_map(self))
+        found.raise_any(f"item {self.id!r}")
+        object.__setattr__(self, "text", text)
 
     @property
     def max_category(self) -> int:
@@ -499,6 +524,98 @@ class Item:
         """The code each category has in the data, in category order (the code map, or
         ``0, 1, ..., max_category``)."""
         return self.codes if self.codes is not None else tuple(range(len(self.categories)))
+
+
+def _item_fields(
+    found: _Problems,
+    item_id: object,
+    text: object,
+    reverse: object,
+    text_source: object,
+    domain: object,
+) -> _FrozenMap | None:
+    """Check an item's own fields (not its categories); give its frozen text."""
+
+    def check_id() -> None:
+        value = _nonempty_str(item_id, "id")
+        if value != value.strip():
+            raise _Invalid("id", f"must not start or end with whitespace, got {value!r}")
+
+    if item_id is not _ABSENT:
+        found.check(check_id)
+    frozen = found.check(
+        lambda: _texts(text, "text", allow_empty=True, example='{sv = "...", en = "..."}')
+    )
+    if not isinstance(reverse, bool):
+        found.add("reverse", f"expected true or false, got {_describe(reverse)}")
+    if text_source is not None:
+        found.check(lambda: _nonempty_str(text_source, "text_source"))
+    if domain is not None:
+        found.check(lambda: _nonempty_str(domain, "domain"))
+    return frozen
+
+
+def _item_categories(raw: object) -> tuple[Category, ...]:
+    """Check an item's categories: a sequence of Category, codes 0, 1, ... in order."""
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+        raise _Invalid("categories", f"expected a sequence, got {_describe(raw)}")
+    categories = tuple(raw)
+    for j, category in enumerate(categories):
+        if not isinstance(category, Category):
+            raise _Invalid(f"categories[{j}]", f"expected a Category, got {_describe(category)}")
+    if len(categories) < 2:
+        raise _Invalid("categories", f"an item needs at least 2 categories, got {len(categories)}")
+    seen: set[int] = set()
+    for category in categories:
+        if category.code in seen:
+            raise _Invalid("categories", f"duplicate code {category.code}")
+        seen.add(category.code)
+    codes = [category.code for category in categories]
+    if codes != list(range(len(codes))):
+        raise _Invalid(
+            "categories",
+            "codes must be consecutive from 0 and listed in order "
+            f"(0, 1, ..., {len(codes) - 1}); got {', '.join(map(str, codes))}",
+        )
+    languages = [set(category.labels) for category in categories]
+    for j, langs in enumerate(languages[1:], start=1):
+        if langs != languages[0]:
+            raise _Invalid(
+                f"categories[{j}].label",
+                f"is in the language(s) {_languages(langs)} but categories[0].label in "
+                f"{_languages(languages[0])}; give every category of an item the same languages "
+                "(or a plain string each, for a one-language instrument)",
+            )
+    return categories
+
+
+def _languages(langs: set[str]) -> str:
+    names = sorted("a plain string" if lang == ANY_LANGUAGE else repr(lang) for lang in langs)
+    return ", ".join(names)
+
+
+def _item_codes(raw: object, n_categories: int) -> tuple[int, ...]:
+    """Check an item's code map; give it (``0, 1, ...`` when there is none)."""
+    if raw is None:
+        return tuple(range(n_categories))
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+        raise _Invalid("codes", f"expected an array of whole numbers, got {_describe(raw)}")
+    codes = tuple(_integer(code, f"codes[{k}]") for k, code in enumerate(raw))
+    if len(codes) != n_categories:
+        raise _Invalid(
+            "codes",
+            f"gives {len(codes)} data code(s) for {n_categories} categories; "
+            "give one code per category, in category order",
+        )
+    if any(code < 0 for code in codes):
+        raise _Invalid("codes", f"codes must be 0 or above, got {list(codes)}")
+    if any(b <= a for a, b in zip(codes, codes[1:], strict=False)):
+        raise _Invalid(
+            "codes",
+            f"codes must increase with the categories, got {list(codes)} (a reverse-keyed "
+            "item is marked with reverse = true, not with decreasing codes)",
+        )
+    return codes
 
 
 def _item_label_map(item: Item) -> dict[str, int]:
@@ -513,7 +630,7 @@ def _item_label_map(item: Item) -> dict[str, int]:
             other = mapping.get(key)
             if other is not None and other != category.code:
                 raise _Invalid(
-                    f"categories[{j}].label.{lang}",
+                    f"categories[{j}].label" + ("" if lang == ANY_LANGUAGE else f".{lang}"),
                     f"{label!r} would also name code {other}; labels must identify one "
                     "category (compared case-insensitively, and a label may not be another "
                     "category's code)",
@@ -533,11 +650,13 @@ class Instrument:
     version : str
         Version of this definition.
     title, construct : Mapping[str, str]
-        Title and measured construct by language code.
-    source : str
-        Citation of the instrument.
-    licence : str
-        Terms under which the instrument (and any included item text) may be used.
+        Title and measured construct by language code (a plain string in a file is stored under
+        the key ``"*"``, :data:`ANY_LANGUAGE`).
+    source : str or None
+        Citation of the instrument; required in a shipped instrument, optional in your own.
+    licence : str or None
+        Terms under which the instrument (and any included item text) may be used; required in
+        a shipped instrument, optional in your own.
     items : tuple[Item, ...]
         The items, with unique ids.
     missing_codes : tuple[int | str, ...]
@@ -553,6 +672,9 @@ class Instrument:
     reference : str or None
         Optional file name of a reference scale (``measure calibrate --save-reference``)
         attached to the instrument, relative to the TOML file; see :meth:`reference_file`.
+    notes : Mapping[str, str]
+        Optional notes on scoring by language (skip rules, recoding before analysis, ...);
+        shown by ``measure instruments show``.
     path : pathlib.Path or None
         The file the instrument was loaded from; not compared by ``==``.
 
@@ -567,21 +689,46 @@ class Instrument:
     version: str
     title: Mapping[str, str]
     construct: Mapping[str, str]
-    source: str
-    licence: str
+    source: str | None
+    licence: str | None
     items: tuple[Item, ...]
     missing_codes: tuple[int | str, ...] = ()
     default_model: ModelName = "pcm"
     min_answered: int = 1
     reporting_unit: ReportingUnit | None = None
     reference: str | None = None
+    notes: Mapping[str, str] = field(default_factory=lambda: _FrozenMap({}))
     path: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            self._validate()
-        except _Invalid as err:
-            raise _Invalid(err.where, err.reason, f"instrument {self.id!r}") from None
+        found = _Problems()
+        texts = _instrument_fields(
+            found,
+            inst_id=self.id,
+            version=self.version,
+            title=self.title,
+            construct=self.construct,
+            source=self.source,
+            licence=self.licence,
+            notes=self.notes,
+            default_model=self.default_model,
+            min_answered=self.min_answered,
+        )
+        items = found.check(lambda: _instrument_items(self.items))
+        missing = _missing_codes(found, self.missing_codes, items)
+        if items is not None:
+            _instrument_cross_checks(found, items, self.default_model, self.min_answered)
+        if self.reporting_unit is not None and not isinstance(self.reporting_unit, ReportingUnit):
+            found.add(
+                "reporting_unit", f"expected a ReportingUnit, got {_describe(self.reporting_unit)}"
+            )
+        found.raise_any(f"instrument {self.id!r}")
+        for name, frozen in texts.items():
+            object.__setattr__(self, name, frozen)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "missing_codes", missing)
+        if self.path is not None and not isinstance(self.path, Path):
+            object.__setattr__(self, "path", Path(self.path))
 
     def reference_file(self) -> Path | None:
         """The attached reference scale's file, resolved relative to the TOML file's folder
@@ -600,115 +747,6 @@ class Instrument:
                 "instrument's file, but the instrument was not loaded from a file"
             )
         return self.path.parent / self.reference
-
-    def _validate(self) -> None:
-        inst_id = _nonempty_str(self.id, "id")
-        if not _ID_RE.fullmatch(inst_id):
-            raise _Invalid(
-                "id",
-                f"{inst_id!r} is not a valid id; use letters, digits, '_' and '-', "
-                "starting with a letter or digit",
-            )
-        _nonempty_str(self.version, "version")
-        for name in ("title", "construct"):
-            frozen = _texts(
-                getattr(self, name), name, allow_empty=False, example='{sv = "...", en = "..."}'
-            )
-            object.__setattr__(self, name, frozen)
-        _nonempty_str(self.source, "source")
-        _nonempty_str(self.licence, "licence")
-        self._validate_items()
-        self._validate_missing_codes()
-        if not isinstance(self.default_model, str) or self.default_model not in MODELS:
-            raise _Invalid(
-                "default_model",
-                f"{self.default_model!r} is not a model; allowed: "
-                + ", ".join(repr(m) for m in MODELS),
-            )
-        self._validate_model_fits_items()
-        min_answered = _integer(self.min_answered, "min_answered")
-        if not 1 <= min_answered <= len(self.items):
-            raise _Invalid(
-                "min_answered",
-                f"must be between 1 and the number of items ({len(self.items)}), "
-                f"got {min_answered}",
-            )
-        if self.reporting_unit is not None and not isinstance(self.reporting_unit, ReportingUnit):
-            raise _Invalid(
-                "reporting_unit", f"expected a ReportingUnit, got {_describe(self.reporting_unit)}"
-            )
-        if self.path is not None and not isinstance(self.path, Path):
-            object.__setattr__(self, "path", Path(self.path))
-
-    def _validate_items(self) -> None:
-        items = self.items
-        if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-            raise _Invalid("items", f"expected a sequence of items, got {_describe(items)}")
-        items = tuple(items)
-        if not items:
-            raise _Invalid("items", "an instrument needs at least one item")
-        first_index: dict[str, int] = {}
-        for i, item in enumerate(items):
-            if not isinstance(item, Item):
-                raise _Invalid(f"items[{i}]", f"expected an Item, got {_describe(item)}")
-            if item.id in first_index:
-                raise _Invalid(
-                    f"items[{i}].id",
-                    f"duplicate item id {item.id!r} (first used by items[{first_index[item.id]}])",
-                )
-            first_index[item.id] = i
-        object.__setattr__(self, "items", items)
-
-    def _validate_missing_codes(self) -> None:
-        codes = self.missing_codes
-        if isinstance(codes, (str, bytes)) or not isinstance(codes, Sequence):
-            raise _Invalid("missing_codes", f"expected an array of codes, got {_describe(codes)}")
-        codes = tuple(codes)
-        seen: dict[str, int] = {}
-        for k, code in enumerate(codes):
-            where = f"missing_codes[{k}]"
-            if isinstance(code, str):
-                if not code.strip():
-                    raise _Invalid(where, "must not be empty")
-            elif isinstance(code, bool) or not isinstance(code, int):
-                raise _Invalid(where, f"expected an integer or a string, got {_describe(code)}")
-            else:
-                _integer(code, where)
-            key = normalise_label(str(code))
-            if key in seen:
-                raise _Invalid(
-                    where, f"duplicate missing code {code!r} (same as missing_codes[{seen[key]}])"
-                )
-            seen[key] = k
-            for item in self.items:
-                hit = _item_label_map(item).get(key)
-                if hit is not None:
-                    raise _Invalid(
-                        where,
-                        f"{code!r} is also a category of item {item.id!r} (code {hit}); "
-                        "a missing code must not be a valid answer",
-                    )
-        object.__setattr__(self, "missing_codes", codes)
-
-    def _validate_model_fits_items(self) -> None:
-        if self.default_model == "rasch":
-            for i, item in enumerate(self.items):
-                if item.max_category != 1:
-                    raise _Invalid(
-                        "default_model",
-                        f"'rasch' needs dichotomous items; items[{i}] ({item.id!r}) has "
-                        f"{len(item.categories)} categories (use 'rsm' or 'pcm')",
-                    )
-        elif self.default_model == "rsm":
-            first = self.items[0]
-            for i, item in enumerate(self.items):
-                if item.max_category != first.max_category:
-                    raise _Invalid(
-                        "default_model",
-                        "'rsm' needs the same number of categories in every item; "
-                        f"items[0] ({first.id!r}) has {len(first.categories)}, items[{i}] "
-                        f"({item.id!r}) has {len(item.categories)} (use 'pcm')",
-                    )
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -778,6 +816,159 @@ class Instrument:
         return _item_label_map(self.item(item_id))
 
 
+def _instrument_fields(
+    found: _Problems,
+    *,
+    inst_id: object,
+    version: object,
+    title: object,
+    construct: object,
+    source: object,
+    licence: object,
+    notes: object,
+    default_model: object,
+    min_answered: object,
+) -> dict[str, _FrozenMap]:
+    """Check the fields that do not depend on the items; give the frozen texts."""
+
+    def check_id() -> None:
+        value = _nonempty_str(inst_id, "id")
+        if not _ID_RE.fullmatch(value):
+            raise _Invalid(
+                "id",
+                f"{value!r} is not a valid id; use letters, digits, '_' and '-', "
+                "starting with a letter or digit",
+            )
+
+    if inst_id is not _ABSENT:
+        found.check(check_id)
+    if version is not _ABSENT:
+        found.check(lambda: _nonempty_str(version, "version"))
+    texts: dict[str, _FrozenMap] = {}
+    for name, value, allow_empty in (
+        ("title", title, False),
+        ("construct", construct, False),
+        ("notes", notes, True),
+    ):
+        if value is _ABSENT:
+            continue
+        frozen = found.check(
+            partial(
+                _texts, value, name, allow_empty=allow_empty, example='{sv = "...", en = "..."}'
+            )
+        )
+        if frozen is not None:
+            texts[name] = frozen
+    for name, value in (("source", source), ("licence", licence)):
+        if value is not None and value is not _ABSENT:
+            found.check(partial(_nonempty_str, value, name))
+    if default_model is not _ABSENT and (
+        not isinstance(default_model, str) or default_model not in MODELS
+    ):
+        found.add(
+            "default_model",
+            f"{default_model!r} is not a model; allowed: " + ", ".join(repr(m) for m in MODELS),
+        )
+    if min_answered is not _ABSENT:
+        found.check(lambda: _integer(min_answered, "min_answered"))
+    return texts
+
+
+def _instrument_items(raw: object) -> tuple[Item, ...]:
+    """Check the items: a non-empty sequence of Item with unique ids."""
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+        raise _Invalid("items", f"expected a sequence of items, got {_describe(raw)}")
+    items = tuple(raw)
+    if not items:
+        raise _Invalid("items", "an instrument needs at least one item")
+    found = _Problems()
+    first_index: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, Item):
+            found.add(f"items[{i}]", f"expected an Item, got {_describe(item)}")
+        elif item.id in first_index:
+            found.add(
+                f"items[{i}].id",
+                f"duplicate item id {item.id!r} (first used by items[{first_index[item.id]}])",
+            )
+        else:
+            first_index[item.id] = i
+    found.raise_any()
+    return items
+
+
+def _missing_codes(
+    found: _Problems, raw: object, items: tuple[Item, ...] | None
+) -> tuple[int | str, ...]:
+    """Check the missing codes (against the items' answers when the items are valid)."""
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+        found.add("missing_codes", f"expected an array of codes, got {_describe(raw)}")
+        return ()
+    codes = tuple(raw)
+    label_maps = [(item.id, _item_label_map(item)) for item in items or ()]
+    seen: dict[str, int] = {}
+    for k, code in enumerate(codes):
+        where = f"missing_codes[{k}]"
+        if isinstance(code, str):
+            if not code.strip():
+                found.add(where, "must not be empty")
+                continue
+        elif isinstance(code, bool) or not isinstance(code, int):
+            found.add(where, f"expected an integer or a string, got {_describe(code)}")
+            continue
+        elif found.check(partial(_integer, code, where)) is None:
+            continue
+        key = normalise_label(str(code))
+        if key in seen:
+            found.add(
+                where, f"duplicate missing code {code!r} (same as missing_codes[{seen[key]}])"
+            )
+            continue
+        seen[key] = k
+        for item_id, label_map in label_maps:
+            hit = label_map.get(key)
+            if hit is not None:
+                found.add(
+                    where,
+                    f"{code!r} is also a category of item {item_id!r} (code {hit}); "
+                    "a missing code must not be a valid answer",
+                )
+                break
+    return codes
+
+
+def _instrument_cross_checks(
+    found: _Problems, items: tuple[Item, ...], default_model: object, min_answered: object
+) -> None:
+    """The checks of the model and the minimum of answers against the items."""
+    if default_model == "rasch":
+        for i, item in enumerate(items):
+            if item.max_category != 1:
+                found.add(
+                    "default_model",
+                    f"'rasch' needs dichotomous items; items[{i}] ({item.id!r}) has "
+                    f"{len(item.categories)} categories (use 'rsm' or 'pcm')",
+                )
+                break
+    elif default_model == "rsm":
+        first = items[0]
+        for i, item in enumerate(items):
+            if item.max_category != first.max_category:
+                found.add(
+                    "default_model",
+                    "'rsm' needs the same number of categories in every item; "
+                    f"items[0] ({first.id!r}) has {len(first.categories)}, items[{i}] "
+                    f"({item.id!r}) has {len(item.categories)} (use 'pcm')",
+                )
+                break
+    if isinstance(min_answered, int) and not isinstance(min_answered, bool):
+        if not 1 <= min_answered <= len(items):
+            found.add(
+                "min_answered",
+                f"must be between 1 and the number of items ({len(items)}), got {min_answered}",
+            )
+
+
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
@@ -796,15 +987,95 @@ def _array(value: object, where: str, what: str) -> list[Any]:
 
 
 def _check_keys(
-    table: Mapping[str, Any], where: str, required: Sequence[str], optional: Sequence[str]
-) -> None:
+    found: _Problems,
+    table: Mapping[str, Any],
+    where: str,
+    required: Sequence[str],
+    optional: Sequence[str],
+) -> bool:
+    """Record every unknown and missing key of ``table``; give True when all required are there."""
     allowed = (*required, *optional)
     for key in table:
-        if key not in allowed:
-            raise _Invalid(where, f"unknown key {key!r} (allowed: {', '.join(allowed)})")
+        if key in allowed:
+            continue
+        reason = f"unknown key {key!r} (allowed: {', '.join(allowed)})"
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        if key in _KEY_HOMES:
+            reason += f"; {key!r} belongs in {_KEY_HOMES[key]}"
+        elif close:
+            reason += f"; did you mean {close[0]!r}?"
+        found.add(where, reason)
+    complete = True
     for key in required:
         if key not in table:
-            raise _Invalid(where, f"missing required key {key!r}")
+            hint = _KEY_HINTS.get(key)
+            found.add(where, f"missing required key {key!r}" + (f" ({hint})" if hint else ""))
+            complete = False
+    return complete
+
+
+def _item_from_table(found: _Problems, raw_item: object, where: str) -> Item | None:
+    """Read one [[items]] table, recording every problem; give the item when it is valid."""
+    item_table = found.check(lambda: _table(raw_item, where, "a table ([[items]])"))
+    if item_table is None:
+        return None
+    before = len(found.found)
+    _check_keys(found, item_table, where, _ITEM_REQUIRED, _ITEM_OPTIONAL)
+    categories: list[Category] | None = None
+    if "categories" in item_table:
+        raw_categories = found.check(
+            lambda: _array(
+                item_table["categories"],
+                f"{where}.categories",
+                "an array of tables ([[items.categories]])",
+            )
+        )
+        if raw_categories is not None:
+            categories = []
+            for j, raw_category in enumerate(raw_categories):
+                cat_where = f"{where}.categories[{j}]"
+                category = _category_from_table(found, raw_category, cat_where)
+                if category is None or categories is None:
+                    categories = None
+                else:
+                    categories.append(category)
+    fields = {
+        "item_id": item_table.get("id", _ABSENT),
+        "text": item_table.get("text", {}),
+        "reverse": item_table.get("reverse", False),
+        "text_source": item_table.get("text_source"),
+        "domain": item_table.get("domain"),
+    }
+    if categories is None or "id" not in item_table:
+        # the item cannot be built: still report the problems of its own fields
+        own = _Problems()
+        _item_fields(own, **fields)
+        found.found.extend((_join(where, w), r) for w, r in own.found)
+        return None
+    codes = found.check(lambda: _codes(item_table.get("codes"), f"{where}.codes"))
+    if len(found.found) > before:
+        return None
+    return found.check(
+        lambda: Item(
+            id=item_table["id"],
+            text=fields["text"],
+            reverse=fields["reverse"],
+            categories=tuple(categories),
+            text_source=fields["text_source"],
+            domain=fields["domain"],
+            codes=codes,
+        ),
+        where,
+    )
+
+
+def _category_from_table(found: _Problems, raw: object, where: str) -> Category | None:
+    cat_table = found.check(lambda: _table(raw, where, "a table ([[items.categories]])"))
+    if cat_table is None:
+        return None
+    if not _check_keys(found, cat_table, where, _CATEGORY_REQUIRED, ()):
+        return None
+    return found.check(lambda: Category(code=cat_table["code"], labels=cat_table["label"]), where)
 
 
 def _codes(value: object, where: str) -> tuple[int, ...] | None:
@@ -813,53 +1084,12 @@ def _codes(value: object, where: str) -> tuple[int, ...] | None:
     return tuple(_array(value, where, "an array of whole numbers (codes = [0, 2, 4])"))
 
 
-def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instrument:
-    _check_keys(doc, "", _TOP_REQUIRED, _TOP_OPTIONAL)
-    items: list[Item] = []
-    raw_items = _array(doc["items"], "items", "an array of tables ([[items]])")
-    for i, raw_item in enumerate(raw_items):
-        where = f"items[{i}]"
-        item_table = _table(raw_item, where, "a table ([[items]])")
-        _check_keys(item_table, where, _ITEM_REQUIRED, _ITEM_OPTIONAL)
-        raw_categories = _array(
-            item_table["categories"],
-            f"{where}.categories",
-            "an array of tables ([[items.categories]])",
-        )
-        categories: list[Category] = []
-        for j, raw_category in enumerate(raw_categories):
-            cat_where = f"{where}.categories[{j}]"
-            cat_table = _table(raw_category, cat_where, "a table ([[items.categories]])")
-            _check_keys(cat_table, cat_where, _CATEGORY_REQUIRED, ())
-            with _located(cat_where):
-                categories.append(Category(code=cat_table["code"], labels=cat_table["label"]))
-        with _located(where):
-            items.append(
-                Item(
-                    id=item_table["id"],
-                    text=item_table.get("text", {}),
-                    reverse=item_table.get("reverse", False),
-                    categories=tuple(categories),
-                    text_source=item_table.get("text_source"),
-                    domain=item_table.get("domain"),
-                    codes=_codes(item_table.get("codes"), f"{where}.codes"),
-                )
-            )
-    unit: ReportingUnit | None = None
-    if "reporting_unit" in doc:
-        unit_table = _table(doc["reporting_unit"], "reporting_unit", "a table ([reporting_unit])")
-        _check_keys(unit_table, "reporting_unit", _UNIT_REQUIRED, ())
-        with _located("reporting_unit"):
-            unit = ReportingUnit(
-                name=unit_table["name"],
-                intercept=unit_table["intercept"],
-                slope=unit_table["slope"],
-            )
-    missing = _array(doc.get("missing_codes", []), "missing_codes", "an array of codes")
-    reference = doc.get("reference")
-    if reference is not None and (not isinstance(reference, str) or not reference.strip()):
+def _reference_name(reference: object) -> str | None:
+    if reference is None:
+        return None
+    if not isinstance(reference, str) or not reference.strip():
         raise _Invalid("reference", f"expected a file name, got {_describe(reference)}")
-    if reference is not None and (
+    if (
         Path(reference).is_absolute()
         or PureWindowsPath(reference).is_absolute()
         or PureWindowsPath(reference).drive
@@ -869,19 +1099,87 @@ def _instrument_from_mapping(doc: Mapping[str, Any], path: Path | None) -> Instr
             f"{reference!r} is an absolute path; give the file relative to the instrument's "
             "folder (it is read from there only)",
         )
+    return reference
+
+
+def _instrument_from_mapping(
+    doc: Mapping[str, Any], path: Path | None, *, shipped: bool = False
+) -> Instrument:
+    """Build the instrument, or raise one :class:`_Invalid` listing every problem found."""
+    found = _Problems()
+    required = (*_TOP_REQUIRED, *_SHIPPED_REQUIRED) if shipped else _TOP_REQUIRED
+    optional = tuple(key for key in _TOP_OPTIONAL if key not in required)
+    _check_keys(found, doc, "", required, optional)
+    _instrument_fields(
+        found,
+        inst_id=doc.get("id", _ABSENT),
+        version=doc.get("version", _ABSENT),
+        title=doc.get("title", _ABSENT),
+        construct=doc.get("construct", _ABSENT),
+        source=doc.get("source"),
+        licence=doc.get("licence"),
+        notes=doc.get("notes", {}),
+        default_model=doc.get("default_model", _ABSENT),
+        min_answered=doc.get("min_answered", _ABSENT),
+    )
+    items: list[Item] | None = None
+    if "items" in doc:
+        raw_items = found.check(
+            lambda: _array(doc["items"], "items", "an array of tables ([[items]])")
+        )
+        if raw_items is not None:
+            items = []
+            for i, raw_item in enumerate(raw_items):
+                item = _item_from_table(found, raw_item, f"items[{i}]")
+                if item is None or items is None:
+                    items = None
+                else:
+                    items.append(item)
+    valid_items = found.check(lambda: _instrument_items(items)) if items is not None else None
+    missing = found.check(
+        lambda: _array(doc.get("missing_codes", []), "missing_codes", "an array of codes")
+    )
+    if missing is not None:
+        _missing_codes(found, missing, valid_items)
+    if valid_items is not None:
+        _instrument_cross_checks(
+            found,
+            valid_items,
+            doc.get("default_model", _ABSENT),
+            doc.get("min_answered", _ABSENT),
+        )
+    unit: ReportingUnit | None = None
+    if "reporting_unit" in doc:
+        unit_table = found.check(
+            lambda: _table(doc["reporting_unit"], "reporting_unit", "a table ([reporting_unit])")
+        )
+        if unit_table is not None and _check_keys(
+            found, unit_table, "reporting_unit", _UNIT_REQUIRED, ()
+        ):
+            unit = found.check(
+                lambda: ReportingUnit(
+                    name=unit_table["name"],
+                    intercept=unit_table["intercept"],
+                    slope=unit_table["slope"],
+                ),
+                "reporting_unit",
+            )
+    reference = found.check(lambda: _reference_name(doc.get("reference")))
+    found.raise_any()
     return Instrument(
         id=doc["id"],
         version=doc["version"],
         title=doc["title"],
         construct=doc["construct"],
-        source=doc["source"],
-        licence=doc["licence"],
-        items=tuple(items),
-        missing_codes=tuple(missing),
+        source=doc.get("source"),
+        licence=doc.get("licence"),
+        items=tuple(items or ()),
+        missing_codes=tuple(missing or ()),
         default_model=doc["default_model"],
         min_answered=doc["min_answered"],
         reporting_unit=unit,
         reference=reference,
+        notes=doc.get("notes", {}),
         path=path,
     )
 
@@ -890,6 +1188,11 @@ def parse_instrument(
     text: str, *, source: str = "<string>", path: Path | None = None
 ) -> Instrument:
     """Parse and validate an instrument from TOML text.
+
+    Every problem of the text is found before anything is raised: the error lists them all,
+    one line each (missing and unknown keys, wrong types, bad codes, duplicate item ids, ...).
+    ``source`` and ``licence`` are optional here (your own instrument); the shipped ones must
+    give them.
 
     Parameters
     ----------
@@ -909,7 +1212,8 @@ def parse_instrument(
     ------
     InstrumentError
         When the text is not valid TOML or not a valid instrument; the message starts with
-        ``source`` and the key path, e.g. ``"my.toml: items[3].categories: duplicate code 4"``.
+        ``source`` and the key path, e.g. ``"my.toml: items[3].categories: duplicate code 4"``,
+        and with more than one problem lists each on its own line.
 
     Examples
     --------
@@ -917,6 +1221,11 @@ def parse_instrument(
     >>> parse_instrument(instrument_to_toml(who5)) == who5
     True
     """
+    return _parse(text, source=source, path=path, shipped=False)
+
+
+def _parse(text: str, *, source: str, path: Path | None, shipped: bool) -> Instrument:
+    """Parse TOML text; ``shipped`` instruments must also give ``source`` and ``licence``."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -927,9 +1236,9 @@ def parse_instrument(
             "needs only [[items]] and [[items.categories]])"
         ) from None
     try:
-        return _instrument_from_mapping(doc, path)
+        return _instrument_from_mapping(doc, path, shipped=shipped)
     except _Invalid as err:
-        raise InstrumentError(f"{source}: {err.located()}") from None
+        raise InstrumentError(_message(source, err.problems)) from None
 
 
 def _decode(raw: bytes, source: str) -> str:
@@ -972,7 +1281,7 @@ def _load_shipped(inst_id: str) -> Instrument:
             "(ending in .toml)"
         )
     path = resource if isinstance(resource, Path) else None
-    return parse_instrument(_decode(resource.read_bytes(), source), source=source, path=path)
+    return _parse(_decode(resource.read_bytes(), source), source=source, path=path, shipped=True)
 
 
 def load_instrument(name_or_path: str | os.PathLike[str]) -> Instrument:
@@ -1078,6 +1387,8 @@ def _toml_key(key: str) -> str:
 
 
 def _toml_texts(texts: Mapping[str, str]) -> str:
+    if list(texts) == [ANY_LANGUAGE]:
+        return _toml_str(texts[ANY_LANGUAGE])
     inner = ", ".join(f"{_toml_key(lang)} = {_toml_str(text)}" for lang, text in texts.items())
     return "{ " + inner + " }"
 
@@ -1112,14 +1423,21 @@ def instrument_to_toml(inst: Instrument) -> str:
         f"version = {_toml_str(inst.version)}",
         f"title = {_toml_texts(inst.title)}",
         f"construct = {_toml_texts(inst.construct)}",
-        f"source = {_toml_str(inst.source)}",
-        f"licence = {_toml_str(inst.licence)}",
+    ]
+    lines += [
+        f"{key} = {_toml_str(value)}"
+        for key, value in (("source", inst.source), ("licence", inst.licence))
+        if value is not None
+    ]
+    lines += [
         f"default_model = {_toml_str(inst.default_model)}",
         f"min_answered = {inst.min_answered}",
         "missing_codes = [" + ", ".join(_toml_scalar(c) for c in inst.missing_codes) + "]",
     ]
     if inst.reference is not None:
         lines.append(f"reference = {_toml_str(inst.reference)}")
+    if inst.notes:
+        lines.append(f"notes = {_toml_texts(inst.notes)}")
     unit = inst.reporting_unit
     if unit is not None:
         lines += [

@@ -323,8 +323,8 @@ ERROR_CASES = [
     ),
     pytest.param(
         "foo = 1\n" + VALID,
-        "unknown key 'foo' (allowed: id, version, title, construct, source, licence, "
-        "default_model, min_answered, items, missing_codes, reporting_unit, reference)",
+        "unknown key 'foo' (allowed: id, version, title, construct, default_model, "
+        "min_answered, items, source, licence, missing_codes, reporting_unit, reference, notes)",
         id="unknown-top-key",
     ),
     pytest.param(
@@ -339,8 +339,9 @@ ERROR_CASES = [
         id="unknown-category-key",
     ),
     pytest.param(
-        replaced('licence = "CC0"\n', ""),
-        "missing required key 'licence'",
+        replaced('version = "1"\n', ""),
+        "missing required key 'version' (the version of this file, a string, "
+        'e.g. version = "1.0")',
         id="missing-top-key",
     ),
     pytest.param(
@@ -401,9 +402,16 @@ ERROR_CASES = [
     ),
     pytest.param(
         replaced('label = { sv = "Nej", en = "No" }', 'label = "No"'),
-        "items[0].categories[0].label: expected a table of texts by language, like "
-        '{sv = "Aldrig", en = "Never"}; got str \'No\'',
-        id="label-not-table",
+        "items[0].categories[1].label: is in the language(s) 'en', 'sv' but "
+        "categories[0].label in a plain string; give every category of an item the same "
+        "languages",
+        id="label-languages-differ",
+    ),
+    pytest.param(
+        replaced('label = { sv = "Nej", en = "No" }', "label = 0"),
+        "items[0].categories[0].label: expected a text (a string) or a table of texts by "
+        'language, like {sv = "Aldrig", en = "Never"}; got int 0',
+        id="label-type",
     ),
     pytest.param(
         replaced('label = { sv = "Nej", en = "No" }', 'label = { sv = "Nej", en = 0 }'),
@@ -431,13 +439,13 @@ ERROR_CASES = [
         id="label-is-another-code",
     ),
     pytest.param(
-        replaced('title = { sv = "Demo", en = "Demo" }', 'title = "Demo"'),
-        "title: expected a table of texts by language",
+        replaced('title = { sv = "Demo", en = "Demo" }', "title = 3"),
+        "title: expected a text (a string) or a table of texts by language",
         id="title-type",
     ),
     pytest.param(
-        replaced('text = { en = "First question" }', 'text = "First question"'),
-        "items[0].text: expected a table of texts by language",
+        replaced('text = { en = "First question" }', "text = [1]"),
+        "items[0].text: expected a text (a string) or a table of texts by language",
         id="text-type",
     ),
     pytest.param(
@@ -528,7 +536,15 @@ def test_invalid_file_is_reported_with_file_and_key_path(
     tmp_path: Path, text: str, message: str
 ) -> None:
     name, error = load_error(tmp_path, text)
-    assert error.startswith(f"{name}: {message}"), error
+    lines = error.splitlines()
+    if len(lines) == 1:
+        assert error.startswith(f"{name}: {message}"), error
+    else:  # every problem on its own line, after the count
+        count = len(lines) - 1
+        assert (
+            lines[0] == f"{name}: {count} problems (all listed; fix them and load the file again):"
+        )
+        assert any(line.startswith(f"  {name}: {message}") for line in lines[1:]), error
 
 
 def test_shipped_style_message_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -567,7 +583,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_parse_instrument_names_its_source() -> None:
-    with pytest.raises(InstrumentError, match=r"^<string>: missing required key 'id'$"):
+    with pytest.raises(InstrumentError, match=r"^<string>: missing required key 'id' \(a short"):
         parse_instrument(VALID.replace('id = "demo"\n', ""))
     with pytest.raises(InstrumentError, match=r"^mine: items\[0\]\.categories: duplicate code 0$"):
         parse_instrument(replaced("code = 1\n", "code = 0\n"), source="mine")
@@ -608,7 +624,7 @@ def test_instrument_construction_validates() -> None:
         Instrument(id="x", items=(item, item), **common)  # type: ignore[arg-type]
     with pytest.raises(InstrumentError, match=r"^instrument 'x': default_model: 'irt' is not"):
         Instrument(id="x", items=(item,), default_model="irt", **common)  # type: ignore[arg-type]
-    with pytest.raises(InstrumentError, match=r"^reporting unit: slope: must not be 0$"):
+    with pytest.raises(InstrumentError, match=r"^reporting unit: slope: must not be 0 \("):
         ReportingUnit("u", 0.0, 0.0)
 
 
@@ -637,7 +653,9 @@ def test_to_toml_escapes_awkward_strings() -> None:
 _text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20
 ).filter(lambda s: s.strip() != "")
-_langs = st.dictionaries(st.sampled_from(["sv", "en", "de", "x y"]), _text, min_size=1)
+_langs = st.one_of(
+    _text, st.dictionaries(st.sampled_from(["sv", "en", "de", "x y", "*"]), _text, min_size=1)
+)
 
 
 @st.composite
@@ -714,3 +732,205 @@ def test_items_may_declare_a_domain() -> None:
     }
     assert parse_instrument(instrument_to_toml(audit)) == audit
     assert load_instrument("who5").domains() == {}
+
+
+# --------------------------------------------------------------------------------------------
+# Every problem of a file in one message
+# --------------------------------------------------------------------------------------------
+
+
+def problem_lines(tmp_path: Path, text: str) -> tuple[str, list[str]]:
+    name, error = load_error(tmp_path, text)
+    head, *lines = error.splitlines()
+    assert head == f"{name}: {len(lines)} problems (all listed; fix them and load the file again):"
+    prefix = f"  {name}: "
+    assert all(line.startswith(prefix) for line in lines), error
+    return name, [line.removeprefix(prefix) for line in lines]
+
+
+def test_every_top_level_problem_is_in_one_message(tmp_path: Path) -> None:
+    text = (
+        replaced('title = { sv = "Demo", en = "Demo" }\n', 'titel = "Demo"\n')
+        .replace('version = "1"', "version = 1")
+        .replace("min_answered = 1", "min_answered = 5")
+        .replace('missing_codes = [9, "Vet ej"]', 'missing_codes = [9, 9.5, "often"]')
+        .replace('id = "q2"', 'id = "q1"')
+        .replace('default_model = "pcm"', 'default_model = "grm"')
+    )
+    _, lines = problem_lines(tmp_path, text)
+    assert lines == [
+        "unknown key 'titel' (allowed: id, version, title, construct, default_model, "
+        "min_answered, items, source, licence, missing_codes, reporting_unit, reference, "
+        "notes); did you mean 'title'?",
+        "missing required key 'title' (the name shown in reports, e.g. title = \"My scale\" "
+        'or { sv = "...", en = "..." })',
+        "version: expected a string, got int 1",
+        "default_model: 'grm' is not a model; allowed: 'rasch', 'rsm', 'pcm'",
+        "items[1].id: duplicate item id 'q1' (first used by items[0])",
+        "missing_codes[1]: expected an integer or a string, got float 9.5",
+    ]
+
+
+def test_every_item_problem_is_in_one_message(tmp_path: Path) -> None:
+    text = (
+        replaced("code = 1\n", "code = 0\n")  # items[0]: duplicate code
+        .replace("reverse = true", 'reverse = "yes"')  # items[1]
+        .replace('label = { en = "Often" }', "label = 2\nscore = 2")  # items[1].categories[2]
+        .replace('text_source = "The demo form"', 'text_source = ""\ntxet = "x"')
+        .replace("min_answered = 1", 'min_answered = "all"')
+        .replace('source = "Nobody (2024)."\n', 'source = "Nobody (2024)."\nreverse = true\n')
+    )
+    _, lines = problem_lines(tmp_path, text)
+    assert lines == [
+        "unknown key 'reverse' (allowed: id, version, title, construct, default_model, "
+        "min_answered, items, source, licence, missing_codes, reporting_unit, reference, "
+        "notes); 'reverse' belongs in an [[items]] table",
+        "min_answered: expected an integer, got str 'all'",
+        "items[0].categories: duplicate code 0",
+        "items[1]: unknown key 'txet' (allowed: id, categories, text, text_source, reverse, "
+        "domain, codes); did you mean 'text'?",
+        "items[1].categories[2]: unknown key 'score' (allowed: code, label); did you mean 'code'?",
+        "items[1].categories[2].label: expected a text (a string) or a table of texts by "
+        'language, like {sv = "Aldrig", en = "Never"}; got int 2',
+        "items[1].reverse: expected true or false, got str 'yes'",
+        "items[1].text_source: must not be empty",
+    ]
+
+
+def test_problems_of_a_category_are_all_listed(tmp_path: Path) -> None:
+    text = replaced('code = 1\nlabel = { sv = "Ja", en = "Yes" }', "code = -1\nlabel = { sv = 1 }")
+    _, lines = problem_lines(tmp_path, text)
+    assert lines == [
+        "items[0].categories[1].code: must be 0 or larger, got -1",
+        "items[0].categories[1].label.sv: expected a string, got int 1",
+    ]
+
+
+def test_direct_construction_lists_every_problem() -> None:
+    with pytest.raises(InstrumentError) as info:
+        Instrument(
+            id="bad id",
+            version="",
+            title={"en": "T"},
+            construct={},
+            source=None,
+            licence=None,
+            items=(),
+        )
+    assert str(info.value).splitlines() == [
+        "instrument 'bad id': 4 problems (all listed; fix them and load the file again):",
+        "  instrument 'bad id': id: 'bad id' is not a valid id; use letters, digits, '_' and "
+        "'-', starting with a letter or digit",
+        "  instrument 'bad id': version: must not be empty",
+        "  instrument 'bad id': construct: must name at least one language, like "
+        '{sv = "...", en = "..."}',
+        "  instrument 'bad id': items: an instrument needs at least one item",
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# One-language instruments: plain string texts
+# --------------------------------------------------------------------------------------------
+
+ONE_LANGUAGE = """\
+id = "trygghet"
+version = "1"
+title = "Trygghet i kommunen"
+construct = "Upplevd trygghet (högre = tryggare)"
+default_model = "rsm"
+min_answered = 1
+missing_codes = ["Vet ej"]
+notes = "Fråga 2 är omvänd."
+
+[[items]]
+id = "t1"
+text = "Hur trygg känner du dig ute på kvällen?"
+
+[[items.categories]]
+code = 0
+label = "Otrygg"
+
+[[items.categories]]
+code = 1
+label = "Ganska trygg"
+
+[[items.categories]]
+code = 2
+label = "Mycket trygg"
+
+[[items]]
+id = "t2"
+text = "Hur ofta oroar du dig för brott?"
+reverse = true
+
+[[items.categories]]
+code = 0
+label = "Aldrig"
+
+[[items.categories]]
+code = 1
+label = "Ibland"
+
+[[items.categories]]
+code = 2
+label = "Ofta"
+"""
+
+
+def test_plain_string_texts_make_a_one_language_instrument(tmp_path: Path) -> None:
+    inst = load_instrument(write(tmp_path, ONE_LANGUAGE))
+    for lang in ("sv", "en", "de"):
+        assert localised(inst.title, lang) == "Trygghet i kommunen"
+        assert localised(inst.item("t1").text, lang) == "Hur trygg känner du dig ute på kvällen?"
+        assert localised(inst.item("t2").categories[2].labels, lang) == "Ofta"
+        assert localised(inst.notes, lang) == "Fråga 2 är omvänd."
+    assert dict(inst.item("t1").categories[0].labels) == {"*": "Otrygg"}
+    assert inst.label_map("t2") == {"0": 0, "1": 1, "2": 2, "aldrig": 0, "ibland": 1, "ofta": 2}
+    assert inst.source is None and inst.licence is None
+    text = instrument_to_toml(inst)
+    assert 'label = "Ganska trygg"' in text and "source" not in text and "licence" not in text
+    assert parse_instrument(text) == inst
+
+
+def test_plain_string_clash_is_located_without_a_language(tmp_path: Path) -> None:
+    name, error = load_error(tmp_path, ONE_LANGUAGE.replace('label = "Ibland"', 'label = "OFTA"'))
+    assert error == (
+        f"{name}: items[1].categories[2].label: 'Ofta' would also name code 1; labels must "
+        "identify one category (compared case-insensitively, and a label may not be another "
+        "category's code)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# source and licence: optional in your own file, required in a shipped one
+# --------------------------------------------------------------------------------------------
+
+
+def test_source_and_licence_are_optional_in_a_local_file(tmp_path: Path) -> None:
+    text = replaced('source = "Nobody (2024)."\nlicence = "CC0"\n', "")
+    inst = load_instrument(write(tmp_path, text))
+    assert inst.source is None and inst.licence is None
+    only_source = load_instrument(write(tmp_path, replaced('licence = "CC0"\n', ""), "b.toml"))
+    assert only_source.source == "Nobody (2024)." and only_source.licence is None
+
+
+@pytest.mark.parametrize("inst_id", SHIPPED)
+def test_every_shipped_instrument_gives_source_and_licence(inst_id: str) -> None:
+    inst = load_instrument(inst_id)
+    assert isinstance(inst.source, str) and inst.source.strip()
+    assert isinstance(inst.licence, str) and inst.licence.strip()
+
+
+def test_a_shipped_instrument_must_give_source_and_licence() -> None:
+    from measure.instrument import _parse
+
+    text = replaced('source = "Nobody (2024)."\nlicence = "CC0"\n', "")
+    assert parse_instrument(text).source is None
+    with pytest.raises(InstrumentError) as info:
+        _parse(text, source="instruments/demo.toml", path=None, shipped=True)
+    assert str(info.value).splitlines()[1:] == [
+        "  instruments/demo.toml: missing required key 'source' (a citation of the "
+        "instrument, a string)",
+        "  instruments/demo.toml: missing required key 'licence' (the terms under which the "
+        "instrument may be used, a string)",
+    ]

@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "measure.io": 3,
     "measure.responses": 3,
     "measure.instrument": 3,
+    "measure.instrument_template": 3,
     "measure.reference": 3,
     "measure.units": 3,
     "measure.models": 2,
