@@ -6,7 +6,7 @@ Also the helpers ``measure calibrate --report`` and ``--dif COLUMN`` use
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +43,21 @@ def write_calibration_report(
     command: str | None = None,
     rules: Rules | None = None,
     into: OutputSet | None = None,
+    progress: Callable[[str], None] | None = None,
     **report_options: Any,
 ) -> Assessment:
     """Assess ``cal`` (DIF and LR test by ``frame[dif_column]`` when given) and write the report.
 
     ``frame`` is the table ``cal`` was calibrated from (one row per person, same order).
     ``into``: the command's output set (the report appears with its other files), else the
-    report is written on its own.
+    report is written on its own. ``progress``: called with each diagnostic and part of the
+    report as it starts (see :func:`measure.diagnostics.assess` and
+    :func:`measure.report.render_report`).
     ``report_options`` go to :func:`measure.report.render_report` (e.g. ``max_curves``).
     Returns the assessment, so the caller can also write ``dif_csv_table(assessment)``.
     """
     groups = _groups(cal, frame, dif_column)
-    a = assess(cal, groups=groups, group_name=dif_column, rules=rules)
+    a = assess(cal, groups=groups, group_name=dif_column, rules=rules, progress=progress)
     from measure.report import write_report
 
     write_report(
@@ -64,6 +67,7 @@ def write_calibration_report(
         settings=dict(settings or {}),
         command=command,
         into=into,
+        progress=progress,
         **report_options,
     )
     return a
