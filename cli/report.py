@@ -22,6 +22,7 @@ from measure.results import Calibration
 from . import options as opt
 from ._common import (
     InputOptions,
+    Progress,
     check_responses,
     collect_warnings,
     handle_errors,
@@ -150,10 +151,14 @@ def report_cmd(
     out = Path(out_file)
     if out.exists() and not force:
         raise click.UsageError(f"output exists: {out}. Use --force to overwrite.")
-    with handle_errors(verbose):
+    progress = Progress.for_terminal(quiet)
+    with handle_errors(verbose), progress:  # the progress line is cleared before any error
         inst = load_instrument_option(inputs.instrument)
-        table = read_input(data, inputs, inst, carry=[dif_column] if dif_column else [])
+        table = read_input(
+            data, inputs, inst, carry=[dif_column] if dif_column else [], progress=progress
+        )
         raw, frame = table.raw, table.frame
+        progress.stage("checking answers")
         rm = check_responses(table, inputs, inst, exclude=[dif_column] if dif_column else [])
         settings = {
             "data": raw.source,
@@ -171,14 +176,18 @@ def report_cmd(
             data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
         )
         warned: list[str] = []
-        with collect_warnings(warned, echo=not quiet, verbose=verbose):
+        stage = f"calibrating {rm.n_items} items, {rm.n_persons} rows"
+        progress.stage(stage)
+        with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
             cal = calibrate(
                 rm,
                 model=model,
                 instrument=inst,
                 null_categories="collapse" if collapse_null else "error",
                 person_estimator=estimator,
+                progress=progress.sub(stage),
             )
+            progress.stage("report")
             with OutputSet(overwrite=force, make_dirs=True) as files:
                 a = write_calibration_report(
                     cal,
@@ -189,6 +198,7 @@ def report_cmd(
                     settings=settings,
                     command=command,
                     into=files,
+                    progress=progress.sub("report"),
                 )
     if not quiet:
         problems = [v for v in a.verdicts if v.status == "problem"]
