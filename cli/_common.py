@@ -176,9 +176,9 @@ class Progress:
         if not self.enabled:
             click.echo(message, err=True)
             return
-        with self._lock:
+        with self._lock:  # the stream is stderr (a terminal): the message goes there too
             self._clear()
-            click.echo(message, err=True)
+            self.stream.write(message + "\n")
             if self._ticker is not None:
                 self._draw()
 
@@ -234,9 +234,12 @@ def _isatty(stream: Any) -> bool:
 def _columns(stream: Any) -> int:
     """The terminal's width (80 when unknown), for a line that must not wrap."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
-        return shutil.get_terminal_size().columns
+        columns = 0
+    if columns < 20:  # unknown (0), or too narrow to say anything: let it wrap
+        columns = shutil.get_terminal_size().columns
+    return max(columns, 20)
 
 
 # --------------------------------------------------------------------------------------------
