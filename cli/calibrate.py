@@ -262,7 +262,11 @@ def calibrate_cmd(
             )
             assessment = None
             dif_result = None
-            with output_set(outputs, out) as files:  # every output file, or none
+            # every output file, or none; the diagnostics' warnings as the calibration's
+            with (
+                output_set(outputs, out) as files,
+                collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress),
+            ):
                 if report:
                     progress.stage("report")
                     from .report import write_calibration_report
