@@ -5,9 +5,12 @@ Formatting and bookkeeping only: no statistics here.
 
 from __future__ import annotations
 
+import io
 import math
 import os
+import shutil
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -73,9 +76,13 @@ def handle_errors(verbose: bool) -> Iterator[None]:
 
 
 @contextmanager
-def collect_warnings(sink: list[str], *, echo: bool, verbose: bool) -> Iterator[None]:
+def collect_warnings(
+    sink: list[str], *, echo: bool, verbose: bool, progress: Progress | None = None
+) -> Iterator[None]:
     """Record warnings raised in the block: measure's own as 'warning: ...' lines on stderr (unless
-    quiet) and in ``sink``; others only with --verbose."""
+    quiet) and in ``sink``; others only with --verbose. With ``progress``, the lines are printed
+    through it (the progress line is cleared first, not mixed with them)."""
+    say = progress.echo if progress is not None else _echo_err
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
@@ -83,9 +90,13 @@ def collect_warnings(sink: list[str], *, echo: bool, verbose: bool) -> Iterator[
         if issubclass(w.category, MeasureWarning):
             sink.append(str(w.message))
             if echo:
-                click.echo(f"warning: {w.message}", err=True)
+                say(f"warning: {w.message}")
         elif verbose:
-            click.echo(f"warning ({w.category.__name__}): {w.message}", err=True)
+            say(f"warning ({w.category.__name__}): {w.message}")
+
+
+def _echo_err(message: str) -> None:
+    click.echo(message, err=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,35 +105,123 @@ def collect_warnings(sink: list[str], *, echo: bool, verbose: bool) -> Iterator[
 
 
 class Progress:
-    """Stage messages on one rewritten stderr line ("measure: calibrating ... 3.2 s").
+    """Stage messages on one rewritten stderr line, kept ticking while a stage runs.
 
-    Enabled only when asked and stderr is a terminal; the line is cleared when done.
+    ``measure: calibrating 5 items, 600 rows ... 3.2 s (total 5.1 s)``: the stage (or sub-stage)
+    and its elapsed time, then the whole run's. A daemon thread redraws the line every
+    ``interval`` seconds, so a long stage visibly moves; it is started by the first stage and
+    stopped by :meth:`done` (also use the instance as a context manager, or call ``done`` in a
+    ``finally``, so that an error or Ctrl-C stops it). Every write to the stream holds one lock;
+    other messages during the run go through :meth:`echo`, which clears the line first.
+
+    Enabled only when asked and the stream is a terminal; disabled, nothing is written and no
+    thread is started. The line is cleared when done.
     """
 
-    def __init__(self, enabled: bool, stream: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        enabled: bool,
+        stream: IO[str] | None = None,
+        *,
+        interval: float = 0.5,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        if not interval > 0:
+            raise ValueError(f"interval must be positive seconds, not {interval!r}")
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
-        self.start = time.perf_counter()
+        self.interval = interval
+        self._clock = clock
+        self.start = clock()
+        self._stage_start = self.start
+        self._text = ""
         self._width = 0
+        self._columns = _columns(self.stream)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     @classmethod
     def for_terminal(cls, quiet: bool) -> Progress:
         stream = sys.stderr
         return cls(enabled=not quiet and _isatty(stream), stream=stream)
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done()
+
     def stage(self, text: str) -> None:
+        """Show ``text`` as the current stage (its clock starts now) and keep it ticking."""
         if not self.enabled:
             return
-        line = f"measure: {text} ... ({time.perf_counter() - self.start:.1f} s)"
+        with self._lock:
+            self._text = text
+            self._stage_start = self._clock()
+            self._draw()
+        if self._ticker is None:
+            self._stop.clear()
+            self._ticker = threading.Thread(target=self._tick, name=TICKER_THREAD, daemon=True)
+            self._ticker.start()
+
+    def sub(self, prefix: str) -> Callable[[str], None]:
+        """A callback for a library function's ``progress=`` parameter: each sub-stage it
+        reports is shown as ``prefix: sub-stage``."""
+        return lambda text: self.stage(f"{prefix}: {text}")
+
+    def echo(self, message: str) -> None:
+        """Print ``message`` on stderr without mixing it into the progress line (the line is
+        cleared first and drawn again below the message)."""
+        if not self.enabled:
+            click.echo(message, err=True)
+            return
+        with self._lock:  # the stream is stderr (a terminal): the message goes there too
+            self._clear()
+            self.stream.write(message + "\n")
+            if self._ticker is not None:
+                self._draw()
+
+    def done(self) -> None:
+        """Stop the ticker and clear the line (safe to call more than once)."""
+        ticker = self._ticker
+        if ticker is not None:
+            self._stop.set()
+            if ticker is not threading.current_thread():
+                ticker.join()
+            self._ticker = None
+        if self.enabled:
+            with self._lock:
+                self._clear()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.interval):
+            with self._lock:
+                if self._stop.is_set():  # done() is clearing the line
+                    return
+                self._draw()
+
+    def _draw(self) -> None:  # the lock is held
+        now = self._clock()
+        line = (
+            f"measure: {self._text} ... {now - self._stage_start:.1f} s "
+            f"(total {now - self.start:.1f} s)"
+        )
+        if len(line) > self._columns - 1:
+            line = line[: max(self._columns - 4, 0)] + "..."
         self.stream.write("\r" + line.ljust(self._width))
         self.stream.flush()
         self._width = len(line)
 
-    def done(self) -> None:
-        if self.enabled and self._width:
+    def _clear(self) -> None:  # the lock is held
+        if self._width:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
             self._width = 0
+
+
+#: the name of Progress's ticker thread
+TICKER_THREAD = "measure-progress"
 
 
 def _isatty(stream: Any) -> bool:
@@ -130,6 +229,17 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+def _columns(stream: Any) -> int:
+    """The terminal's width (80 when unknown), for a line that must not wrap."""
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        columns = 0
+    if columns < 20:  # unknown (0), or too narrow to say anything: let it wrap
+        columns = shutil.get_terminal_size().columns
+    return max(columns, 20)
 
 
 # --------------------------------------------------------------------------------------------

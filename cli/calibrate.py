@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from measure._types import LANGS, METHODS, Method, ModelName, PersonEstimator
 from measure.calibration import calibrate, default_min_answered
 from measure.diagnostics.assess import reliability_coverage
 from measure.diagnostics.conditional import conditional_fit_scope
+from measure.diagnostics.dif import DIFResult
 from measure.diagnostics.rules import reliability_use
 from measure.responses import MAX_LISTED
 from measure.schemas import RESERVED_PERSON_COLUMNS
@@ -187,7 +189,7 @@ def calibrate_cmd(
 
             progress.stage("checking answers")
             warned: list[str] = list(table.notices)  # the reader's (a title row skipped)
-            with collect_warnings(warned, echo=not quiet, verbose=verbose):
+            with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
                 rm = check_responses(table, inputs, inst)
             needed = default_min_answered(min_answered, inst)
             if needed > rm.n_items:
@@ -201,8 +203,9 @@ def calibrate_cmd(
                     "--min-answered"
                 )
 
-            progress.stage(f"calibrating {rm.n_items} items, {rm.n_persons} rows")
-            with collect_warnings(warned, echo=not quiet, verbose=verbose):
+            stage = f"calibrating {rm.n_items} items, {rm.n_persons} rows"
+            progress.stage(stage)
+            with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
                 cal = calibrate(
                     rm,
                     model=model,
@@ -213,6 +216,7 @@ def calibrate_cmd(
                     method=method,
                     keep={col: frame[col].array for col in carried},  # keeps the type read
                     reporting_unit=unit if unit is not None else reference_unit,
+                    progress=progress.sub(stage),
                 )
 
             persons = cal.persons
@@ -261,9 +265,14 @@ def calibrate_cmd(
                 }
             )
             assessment = None
-            with output_set(outputs, out) as files:  # every output file, or none
+            dif_result = None
+            # every output file, or none; the diagnostics' warnings as the calibration's
+            with (
+                output_set(outputs, out) as files,
+                collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress),
+            ):
                 if report:
-                    progress.stage("assessing and writing the report")
+                    progress.stage("report")
                     from .report import write_calibration_report
 
                     assessment = write_calibration_report(
@@ -275,6 +284,7 @@ def calibrate_cmd(
                         settings={"model": cal.model, "method": cal.method, "source": raw.source},
                         command="measure calibrate " + " ".join(sys.argv[2:]),
                         into=files,
+                        progress=progress.sub("report"),
                     )
                 if dif_column:
                     progress.stage(f"DIF by {dif_column}")
@@ -282,14 +292,14 @@ def calibrate_cmd(
 
                     from .report import dif_csv_table
 
-                    dif_source = (
-                        assessment
+                    dif_result = (
+                        assessment.dif
                         if assessment is not None and assessment.dif is not None
                         else dif_analysis(
                             cal, frame[dif_column].reset_index(drop=True), name=dif_column
                         )
                     )
-                    tables["dif"] = dif_csv_table(dif_source)
+                    tables["dif"] = dif_csv_table(dif_result)
                 if diagnostics:
                     progress.stage(
                         "item analysis"
@@ -303,7 +313,9 @@ def calibrate_cmd(
                     tables.update(analysis.tables())
                     summary["item_analysis"] = analysis.summary().to_dict()
                 progress.stage("writing")
-                paths = write_outputs(tables, summary, out, outputs, files)
+                paths = write_outputs(
+                    tables, summary, out, outputs, files, progress=progress.sub("writing")
+                )
                 if save_reference_path is not None:
                     from measure.reference import save_reference
                     from measure.results import reference_from_calibration
@@ -315,11 +327,68 @@ def calibrate_cmd(
         finally:
             progress.done()
     if not quiet:
-        click.echo(plain_summary(summary, rm.invalid, paths))
+        dif_text = None if dif_result is None else dif_line(dif_result, cal.item_ids, lang)
+        click.echo(plain_summary(summary, rm.invalid, paths, dif=dif_text))
 
 
-def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> str:
-    """A short text for non-specialists."""
+#: the DIF line's words (English and Swedish)
+_DIF_WORDS = {
+    "en": {
+        "by": "DIF by {name}",
+        "flagged": "{n} of {total} items with moderate-to-large DIF (ETS B/C)",
+        "none": "no item with notable DIF (ETS B/C) among {total} items",
+        "more": "and {n} more (dif.csv)",
+        "not_estimable": "not estimable: {items}",
+    },
+    "sv": {
+        "by": "DIF efter {name}",
+        "flagged": "{n} av {total} frågor med måttlig till stor DIF (ETS B/C)",
+        "none": "ingen fråga med påtaglig DIF (ETS B/C) bland {total} frågor",
+        "more": "och {n} till (dif.csv)",
+        "not_estimable": "kunde inte skattas: {items}",
+    },
+}
+
+#: at most this many flagged items are named in the DIF line
+DIF_LINE_ITEMS = 10
+
+
+def dif_line(dif: DIFResult, item_order: Sequence[str], lang: str = "en") -> str:
+    """One line on the DIF analysis of ``calibrate --dif``: the items in ETS class B or C (an
+    item's worst class over the focal groups), in the calibration's item order.
+
+    For example "DIF by municipality: 2 of 5 items with moderate-to-large DIF (ETS B/C): q3 (C),
+    q5 (B)." or "DIF by municipality: no item with notable DIF (ETS B/C) among 5 items."
+    """
+    words = _DIF_WORDS.get(lang, _DIF_WORDS["en"])
+    tab = dif.table
+    classes = tab["ets_class"].astype(object)
+    worst: dict[str, str] = {}
+    for item, cls in zip(tab["item"].astype(str), classes, strict=True):
+        if cls in ("B", "C") and worst.get(item) != "C":
+            worst[item] = str(cls)
+    rank = {str(it): k for k, it in enumerate(item_order)}
+    flagged = sorted(worst, key=lambda it: rank.get(it, len(rank)))
+    estimated = set(tab.loc[classes.notna(), "item"].astype(str))
+    lost = sorted(set(tab["item"].astype(str)) - estimated, key=lambda it: rank.get(it, len(rank)))
+    total = int(tab["item"].nunique())
+    head = words["by"].format(name=dif.name)
+    if flagged:
+        named = [f"{it} ({worst[it]})" for it in flagged[:DIF_LINE_ITEMS]]
+        if len(flagged) > DIF_LINE_ITEMS:
+            named.append(words["more"].format(n=len(flagged) - DIF_LINE_ITEMS))
+        text = f"{words['flagged'].format(n=len(flagged), total=total)}: {', '.join(named)}"
+    else:
+        text = words["none"].format(total=total)
+    if lost:
+        text += f"; {words['not_estimable'].format(items=', '.join(lost))}"
+    return f"{head}: {text}."
+
+
+def plain_summary(
+    s: dict[str, Any], invalid: Any, paths: dict[str, Path], *, dif: str | None = None
+) -> str:
+    """A short text for non-specialists (``dif``: the line of :func:`dif_line`)."""
     counts: dict[str, int] = s["status_counts"]
     lines = [
         f"measure: {s['model']} model, {s['n_items']} items, {s['rows_read']} rows read from "
@@ -344,6 +413,8 @@ def plain_summary(s: dict[str, Any], invalid: Any, paths: dict[str, Path]) -> st
         if mis
         else "No item misfits (infit and outfit MNSQ within 0.6-1.4)."
     )
+    if dif is not None:
+        lines.append(dif)
     ia = s.get("item_analysis")
     if ia:
         rest = ia["restscore_significant"]

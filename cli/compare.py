@@ -29,6 +29,7 @@ from measure.reference import load_reference
 from . import options as opt
 from ._common import (
     OutputOptions,
+    Progress,
     handle_errors,
     output_set,
     read_data,
@@ -206,10 +207,12 @@ def compare_cmd(
     measure_col, se_col, link_col = (
         ("measure_unit", "se_unit", "link_se_unit") if use_unit else ("measure", "se", "link_se")
     )
-    with handle_errors(verbose):
+    progress = Progress.for_terminal(quiet)
+    with handle_errors(verbose), progress:  # the progress line is cleared before any error
         tables_in: list[pd.DataFrame] = []
         sources: list[str] = []
-        for path in files:
+        for k, path in enumerate(files, start=1):
+            progress.stage(f"reading {Path(path).name} ({k} of {len(files)})")
             raw = read_data(path, sheet=None, delimiter=None, encoding=None, decimal=None)
             frame = raw.data.copy()
             for col in (measure_col, se_col):
@@ -260,6 +263,7 @@ def compare_cmd(
                 f"raw score {rule} {threshold_raw} on the {len(ref.item_ids)} items of "
                 f"{Path(reference_path).name} (where the expected raw score is {boundary:g})"
             )
+        progress.stage("comparing")
         result = compare(
             occasions,
             by=list(groups) or None,
@@ -284,9 +288,13 @@ def compare_cmd(
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
+        progress.stage("writing")
         with output_set(outputs, out) as outset:
-            paths = write_outputs(result.tables(), summary, out, outputs, outset)
+            paths = write_outputs(
+                result.tables(), summary, out, outputs, outset, progress=progress.sub("writing")
+            )
             if report:
+                progress.stage("writing the report")
                 from measure.report.comparison import render_comparison_report
 
                 text = render_comparison_report(

@@ -6,7 +6,7 @@ Also the helpers ``measure calibrate --report`` and ``--dif COLUMN`` use
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from measure.results import Calibration
 from . import options as opt
 from ._common import (
     InputOptions,
+    Progress,
     check_responses,
     coding_lines,
     collect_warnings,
@@ -44,18 +45,21 @@ def write_calibration_report(
     command: str | None = None,
     rules: Rules | None = None,
     into: OutputSet | None = None,
+    progress: Callable[[str], None] | None = None,
     **report_options: Any,
 ) -> Assessment:
     """Assess ``cal`` (DIF and LR test by ``frame[dif_column]`` when given) and write the report.
 
     ``frame`` is the table ``cal`` was calibrated from (one row per person, same order).
     ``into``: the command's output set (the report appears with its other files), else the
-    report is written on its own.
+    report is written on its own. ``progress``: called with each diagnostic and part of the
+    report as it starts (see :func:`measure.diagnostics.assess` and
+    :func:`measure.report.render_report`).
     ``report_options`` go to :func:`measure.report.render_report` (e.g. ``max_curves``).
     Returns the assessment, so the caller can also write ``dif_csv_table(assessment)``.
     """
     groups = _groups(cal, frame, dif_column)
-    a = assess(cal, groups=groups, group_name=dif_column, rules=rules)
+    a = assess(cal, groups=groups, group_name=dif_column, rules=rules, progress=progress)
     from measure.report import write_report
 
     write_report(
@@ -65,6 +69,7 @@ def write_calibration_report(
         settings=dict(settings or {}),
         command=command,
         into=into,
+        progress=progress,
         **report_options,
     )
     return a
@@ -147,12 +152,16 @@ def report_cmd(
     out = Path(out_file)
     if out.exists() and not force:
         raise click.UsageError(f"output exists: {out}. Use --force to overwrite.")
-    with handle_errors(verbose):
+    progress = Progress.for_terminal(quiet)
+    with handle_errors(verbose), progress:  # the progress line is cleared before any error
         inst = load_instrument_option(inputs.instrument)
-        table = read_input(data, inputs, inst, carry=[dif_column] if dif_column else [])
+        table = read_input(
+            data, inputs, inst, carry=[dif_column] if dif_column else [], progress=progress
+        )
         raw, frame = table.raw, table.frame
+        progress.stage("checking answers")
         warned: list[str] = []
-        with collect_warnings(warned, echo=not quiet, verbose=verbose):
+        with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
             rm = check_responses(table, inputs, inst, exclude=[dif_column] if dif_column else [])
         settings = {
             "data": raw.source,
@@ -171,14 +180,18 @@ def report_cmd(
         command = _command_line(
             data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
         )
-        with collect_warnings(warned, echo=not quiet, verbose=verbose):
+        stage = f"calibrating {rm.n_items} items, {rm.n_persons} rows"
+        progress.stage(stage)
+        with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
             cal = calibrate(
                 rm,
                 model=model,
                 instrument=inst,
                 null_categories="collapse" if collapse_null else "error",
                 person_estimator=estimator,
+                progress=progress.sub(stage),
             )
+            progress.stage("report")
             with OutputSet(overwrite=force, make_dirs=True) as files:
                 a = write_calibration_report(
                     cal,
@@ -189,6 +202,7 @@ def report_cmd(
                     settings=settings,
                     command=command,
                     into=files,
+                    progress=progress.sub("report"),
                 )
     if not quiet:
         problems = [v for v in a.verdicts if v.status == "problem"]

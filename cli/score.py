@@ -140,9 +140,10 @@ def score_cmd(
             )
             raw, frame = table.raw, table.frame
 
-            progress.stage(f"scoring {len(frame)} rows")
+            stage = f"scoring {len(frame)} rows"
+            progress.stage(stage)
             warned: list[str] = list(table.notices)  # the reader's (a title row skipped)
-            with collect_warnings(warned, echo=not quiet, verbose=verbose):
+            with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
                 result = score(
                     frame,
                     ref,
@@ -166,6 +167,7 @@ def score_cmd(
                     max_set_aside=max_set_aside,
                     source=raw.source,
                     row_numbers=raw.row_numbers,
+                    progress=progress.sub(stage),
                 )
             persons = result.persons
             tables = {
@@ -188,7 +190,9 @@ def score_cmd(
             )
             progress.stage("writing")
             with output_set(outputs, out) as files:
-                paths = write_outputs(tables, summary, out, outputs, files)
+                paths = write_outputs(
+                    tables, summary, out, outputs, files, progress=progress.sub("writing")
+                )
                 if report:
                     progress.stage("writing the report")
                     from measure.report.scoring import render_scoring_report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -139,6 +139,7 @@ def calibrate(
     reporting_unit: UnitSpec = None,
     recode: Recodes | None = None,
     labels: Mapping[str, int] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Calibration:
     """Calibrate items by conditional maximum likelihood and measure persons.
 
@@ -188,6 +189,8 @@ def calibrate(
     keep : data columns carried unchanged into ``persons`` (after ``person``): names of columns
         of ``data``, or a mapping name -> values (one per row; for a :class:`ResponseMatrix`).
     solver : :class:`SolverOptions`.
+    progress : called with the name of each long step as it starts ("checking answers",
+        "estimating items", "measuring persons", "fit statistics", "tables"); default silent.
 
     Returns
     -------
@@ -212,6 +215,8 @@ def calibrate(
     if null_categories not in ("error", "collapse"):
         raise ValueError(f"null_categories={null_categories!r} is not one of 'error', 'collapse'")
     kept = kept_columns(data, keep, RESERVED_PERSON_COLUMNS)
+    if progress is not None and not isinstance(data, ResponseMatrix):
+        progress("checking answers")
     rm = as_responses(
         data,
         items=items,
@@ -250,7 +255,10 @@ def calibrate(
         source=rm.source,
         min_category=rm.min_category,
         reversed_items=frozenset(rm.reversed_items),
+        progress=progress,
     )
+    if progress is not None:
+        progress("tables")
     if reporting_unit is None and instrument is not None:
         reporting_unit = instrument.reporting_unit
     return Calibration.build(

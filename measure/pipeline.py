@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -270,6 +270,7 @@ def fit(
     reversed_items: frozenset[str] = frozenset(),
     anchored_loglik: bool = True,
     start: FloatArray | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Fit:
     """Run the pipeline on a checked matrix (``values``: N x I, codes 0..m_i, -1 missing).
 
@@ -282,7 +283,8 @@ def fit(
     ``reversed_items`` only word the messages in the data's own codes. ``start``: thresholds to
     start exact CML from (a sub-fit starts from the full sample's estimates).
     ``anchored_loglik=False``: with every threshold anchored, do not compute the anchored
-    model's log-likelihood (``item.loglik`` is NaN).
+    model's log-likelihood (``item.loglik`` is NaN). ``progress``: called with the name of each
+    long step as it starts ("estimating items", "measuring persons", "fit statistics").
     """
     anchors = dict(anchors or {})
     counted = count(values, max_cat)
@@ -301,6 +303,8 @@ def fit(
         )
         if category_map:
             check_model(model, items, max_cat, source)
+    if progress is not None and not _fully_anchored(anchors, max_cat):
+        progress("estimating items")
     item = estimate(
         counted.stats,
         max_cat,
@@ -325,7 +329,11 @@ def fit(
     if not persons:
         return base
     index = counted.index
+    if progress is not None:
+        progress("measuring persons")
     person = measure_persons(values, index, item.thresholds, max_cat, min_answered)
+    if progress is not None:
+        progress("fit statistics")
     tables = fit_tables(values, index, item.thresholds, person)
     alpha = item_alpha(values, person, tables)
     return dataclasses.replace(

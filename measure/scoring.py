@@ -38,7 +38,7 @@ subset of patterns, no pairwise approximation).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -618,6 +618,7 @@ def score(
     max_set_aside: int | None = None,
     source: str = "data",
     row_numbers: Sequence[int] | NDArray[np.int64] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Scoring:
     """Measure persons on a reference scale, with its anchored thresholds (no re-estimation).
 
@@ -663,6 +664,9 @@ def score(
         95 % interval). ``"keep"`` scores on every anchor and only reports the drift.
     max_set_aside : at most this many anchors are set aside (default: a third of the scored
         items, rounded down; FIES sets aside at most 3 of 8).
+    progress : called with the name of each long step as it starts ("checking answers",
+        "measuring persons", "fit statistics", "anchor drift", "setting drifting anchors aside",
+        "global fit"); default silent.
 
     Returns
     -------
@@ -718,6 +722,8 @@ def score(
         labels=coding.labels,
         warn_unused=recode is not None or labels is not None,  # not the reference's own
     )
+    if progress is not None:
+        progress("checking answers")
     rm = _gate(data, reference, items, opts)
     absent = _absent(data, reference, columns)
     max_cat = rm.max_category
@@ -739,6 +745,7 @@ def score(
         min_answered=needed,
         source=rm.source,
         anchored_loglik=False,  # computed by the global fit, only when asked for
+        progress=progress,
     )
     cal = Calibration.build(
         fit,
@@ -750,6 +757,8 @@ def score(
     )
     per = PERSONS.order(cal.persons, variable=[k for k, _ in kept])
     stats = fit.counted.stats
+    if progress is not None and check_drift:
+        progress("anchor drift")
     checks = (
         anchor_checks(stats, fit.item.delta, max_cat, list(rm.items), reference.model)
         if check_drift
@@ -768,6 +777,8 @@ def score(
         limit = max(rm.n_items // 3, 0) if max_set_aside is None else max_set_aside
         aside, drift, purified = _purify(rm, reference, drift, drift_tolerance, limit)
     if aside:
+        if progress is not None:
+            progress("setting drifting anchors aside")
         used = [j for j, it in enumerate(rm.items) if it not in aside]
         sub = _columns(rm, used)
         needed = _scaled_min_answered(
@@ -803,6 +814,8 @@ def score(
         rm_used = sub
     else:
         rm_used = rm
+    if progress is not None:
+        progress("global fit")
     global_fit = _global_fit(rm_used, reference, checks, cal, stats)
     return Scoring(
         reference=reference,

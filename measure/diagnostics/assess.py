@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,6 +178,7 @@ def assess(
     group_name: str | None = None,
     reference: str | None = None,
     rules: Rules | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Assessment:
     """Run every diagnostic on ``cal`` and draw plain-language verdicts.
 
@@ -188,6 +190,9 @@ def assess(
     group_name : the covariate's name (default: the Series name, else "group").
     reference : reference group for DIF (default: the largest).
     rules : the rules (default :class:`Rules`).
+    progress : called with the name of each diagnostic as it starts ("item fit", "categories",
+        "targeting", "dimensionality", "local dependence", "LR test (median split)", and with
+        ``groups`` "LR test by <group_name>", "DIF by <group_name>"); default silent.
 
     Examples
     --------
@@ -205,6 +210,8 @@ def assess(
             if isinstance(groups, pd.Series) and groups.name is not None
             else "group"
         )
+    say = progress if progress is not None else _silent
+    say("item fit")
     fit = item_fit_table(cal, rules=rules)
     rs = restscore_association(
         cal.values, cal.threshold_matrix, cal.max_category, max_patterns=RESTSCORE_MAX_PATTERNS
@@ -212,18 +219,25 @@ def assess(
     fit["restscore_gamma_observed"] = rs.gamma_observed
     fit["restscore_gamma_expected"] = rs.gamma_expected
     fit["restscore_p_adjusted"] = rs.p_adjusted
+    say("categories")
     resid = residuals(cal)  # once, for categories, dimensionality and local dependence
     cats = category_table(cal, rules=rules, resid=resid)
     collapse = suggest_collapse(cal, rules=rules)
+    say("targeting")
     tgt = targeting(cal, rules=rules)
     info = information_curve(cal, rules=rules)
+    say("dimensionality")
     dim = residual_pca(cal, rules=rules, resid=resid)
+    say("local dependence")
     ld = _with_partial_gammas(q3(cal, rules=rules, resid=resid), cal)
+    say("LR test (median split)")
     lr_med = andersen_lr(cal, split="median", rules=rules)
     lr_grp = None
     dif = None
     if groups is not None:
+        say(f"LR test by {group_name}")
         lr_grp = andersen_lr(cal, split=groups, name=group_name, rules=rules)
+        say(f"DIF by {group_name}")
         dif = dif_analysis(cal, groups, reference=reference, name=group_name, rules=rules)
     verdicts = _verdicts(cal, rules, fit, cats, collapse, tgt, info, dim, ld, lr_med, lr_grp, dif)
     return Assessment(
@@ -241,6 +255,10 @@ def assess(
         dif=dif,
         verdicts=tuple(verdicts),
     )
+
+
+def _silent(stage: str) -> None:
+    """The default progress callback: says nothing."""
 
 
 #: pairs (highest Q3 first) given partial gammas in the assessment (and the report)

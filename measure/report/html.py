@@ -660,6 +660,7 @@ def render_report(
     command: str | None = None,
     max_curves: int = 6,
     generated: _dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> str:
     """The report as one self-contained HTML document.
 
@@ -673,6 +674,9 @@ def render_report(
     max_curves : most category-curve and expected-score plots drawn (disordered and worst-fitting
         items first).
     generated : time stamp shown (default: now, UTC).
+    progress : called with the name of each slow part as it starts ("plots: Wright map",
+        "plots: category curves", "plots: expected scores", "plots: dimensionality and DIF");
+        default silent.
 
     Order: a page of plain-language verdicts, the tables and plots for the specialist, then
     settings, rules, sources and software versions.
@@ -702,9 +706,16 @@ def render_report(
         _verdict_section(assessment, lang),
         f'<h2 id="details">{_e(tr("details", lang))}</h2>',
         _items_section(assessment, lang),
-        _plots_main(assessment, lang),
-        _categories_section(assessment, lang, max_curves),
-        _ecc_section(assessment, lang, max_curves),
+    ]
+    say = progress if progress is not None else _silent
+    say("plots: Wright map")
+    body.append(_plots_main(assessment, lang))
+    say("plots: category curves")
+    body.append(_categories_section(assessment, lang, max_curves))
+    say("plots: expected scores")
+    body.append(_ecc_section(assessment, lang, max_curves))
+    say("plots: dimensionality and DIF")
+    body += [
         _dim_section(assessment, lang),
         _ld_section(assessment, lang),
         _lr_section(assessment, lang),
@@ -719,6 +730,10 @@ def render_report(
         + "\n".join(body)
         + "</body></html>\n"
     )
+
+
+def _silent(stage: str) -> None:
+    """The default progress callback: says nothing."""
 
 
 def write_report(

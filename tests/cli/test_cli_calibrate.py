@@ -668,8 +668,8 @@ def test_progress_on_a_terminal_line_is_cleared() -> None:
     progress.stage("calibrating")
     progress.done()
     text = stream.getvalue()
-    assert text.startswith("\rmeasure: reading enkät.csv ... (")
-    assert "\rmeasure: calibrating ... (" in text
+    assert text.startswith("\rmeasure: reading enkät.csv ... 0.0 s (total ")
+    assert "\rmeasure: calibrating ... 0.0 s (total " in text
     assert text.endswith("\r")
 
 
