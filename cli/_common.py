@@ -512,7 +512,16 @@ def write_outputs(
     if fmt == "xlsx":
         if progress:
             progress("workbook")
-        files.write_workbook(tables, paths["workbook"])
+        from measure.report.workbook import SUMMARY_SHEET, summary_sheet, workbook_formats
+
+        ctx = click.get_current_context(silent=True)  # the command's name and its --lang
+        command = ctx.info_name if ctx is not None and ctx.info_name else "measure"
+        lang = str(ctx.params.get("lang") or "en") if ctx is not None else "en"
+        first = {
+            SUMMARY_SHEET.get(lang, "Summary"): summary_sheet(summary, command=command, lang=lang)
+        }
+        sheets = {**first, **tables}
+        files.write_workbook(sheets, paths["workbook"], number_formats=workbook_formats(sheets))
     else:
         for name, df in tables.items():
             if progress:
