@@ -33,8 +33,11 @@ def _unwritable() -> pd.DataFrame:
 
 def test_a_failure_while_writing_the_third_file_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with pytest.raises(Exception, match=r"table 'data', row 2, column 'text': a text of 40,000 characters; an Excel cell "
-        r"holds at most 32,767"):
+    with pytest.raises(
+        Exception,
+        match=r"table 'data', row 2, column 'text': a text of 40,000 characters; an Excel cell "
+        r"holds at most 32,767",
+    ):
         with OutputSet(make_dirs=True) as files:
             files.write_table(_table(), out / "items.csv")
             files.write_json({"n": 5}, out / "summary.json")
