@@ -235,3 +235,21 @@ def test_summary_sheet_leaves_out_what_is_not_there() -> None:
     labels = sheet["label"].tolist()
     assert "persons" in labels and "person reliability (WLE)" not in labels
     assert sheet["value"].tolist()[-1] == "w1"
+
+
+def test_calibrate_refuses_more_rows_than_a_sheet_right_after_reading(
+    answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The persons table has a row per data row: too many for a sheet is known once the data
+    are read, and is refused then, before any estimation (the limit made small here)."""
+    import measure.io.write
+
+    monkeypatch.setattr(measure.io.write, "EXCEL_MAX_ROWS", 101)
+    out = tmp_path / "out"
+    args = ["calibrate", str(answers), "--out", str(out), "--id-column", "id", "--quiet"]
+    result = CliRunner().invoke(cli, [*args, "--format", "xlsx"])
+    assert result.exit_code == 2
+    assert "answers.csv has 150 rows; an Excel worksheet holds at most 100 below its header" in (
+        result.output
+    )
+    assert not (out / "measure.xlsx").exists() and not (out / "summary.json").exists()
