@@ -217,6 +217,14 @@ def summary_sheet(
         add("goal_met", _w("yes" if s["goal_met"] else "no", lang))
     if s.get("invalid_cells_set_missing"):
         add("invalid", int(s["invalid_cells_set_missing"]))
+    for key, figure in (
+        ("group_change", "change"),
+        ("share_change", "change"),
+        ("groups", "mean"),
+        ("shares", "share"),
+    ):
+        for record in (s.get(key) or [])[:_MAX_RECORDS]:
+            rows.append(_comparison_row(key, figure, record, lang))
     counts = s.get("status_counts")
     if isinstance(counts, Mapping):
         text = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
@@ -263,6 +271,8 @@ def summary_sheet(
         add("model", model)
     for key in ("method", "person_estimator", "min_answered", "unit", "paired"):
         value = s.get(key)
+        if key == "unit" and not isinstance(value, str):
+            continue
         if isinstance(value, (str, int, float)):
             add(key, _w("yes" if value else "no", lang) if isinstance(value, bool) else value)
     unit = s.get("reporting_unit")
@@ -277,6 +287,12 @@ def summary_sheet(
     if warned:
         section("warnings")
         rows += [("", str(w), "") for w in warned]
+    headings = {_w(k, lang).upper() for k in ("verdicts", "figures", "settings", "warnings")}
+    rows = [  # a heading with nothing under it is left out
+        r
+        for i, r in enumerate(rows)
+        if r[0] not in headings or (i + 1 < len(rows) and rows[i + 1][0] not in headings)
+    ]
     return pd.DataFrame(
         {
             _w("label", lang): [r[0] for r in rows],
@@ -284,6 +300,40 @@ def summary_sheet(
             _w("note", lang): [r[2] for r in rows],
         }
     )
+
+
+_MAX_RECORDS = 30  # rows of group means or changes on the summary sheet (all in their sheets)
+_COMPARISON_WORDS = {
+    "group_change": ("change of the mean", "förändring av medelvärdet"),
+    "share_change": ("change of the share", "förändring av andelen"),
+    "groups": ("mean", "medelvärde"),
+    "shares": ("share", "andel"),
+}
+_RECORD_KEYS = frozenset(
+    {"occasion", "from_occasion", "to_occasion", "n", "n_excluded", "n_pre", "n_post"}
+)
+
+
+def _comparison_row(key: str, figure: str, record: Mapping[str, Any], lang: str) -> Any:
+    """One group mean, share or change of ``compare``: the figure, its interval and p-value."""
+    en, sv = _COMPARISON_WORDS[key]
+    when = (
+        f"{record.get('from_occasion')} -> {record.get('to_occasion')}"
+        if "from_occasion" in record
+        else str(record.get("occasion", ""))
+    )
+    declared = set(SCHEMAS[key].all_names()) if key in SCHEMAS else set()
+    group = [str(v) for k, v in record.items() if k not in declared and k not in _RECORD_KEYS]
+    label = " ".join([sv if lang == "sv" else en, when, *group]).strip()
+    lo, hi = record.get("ci_lower"), record.get("ci_upper")
+    note = ""
+    if lo is not None and hi is not None:
+        note = (
+            f"{'KI' if lang == 'sv' else 'CI'} {lo:.3f} {'till' if lang == 'sv' else 'to'} {hi:.3f}"
+        )
+    if record.get("p_value") is not None:
+        note += f"; p = {record['p_value']:.3f}"
+    return (label, _num(record.get(figure)), note)
 
 
 def _num(value: Any) -> Any:

@@ -253,3 +253,24 @@ def test_calibrate_refuses_more_rows_than_a_sheet_right_after_reading(
         result.output
     )
     assert not (out / "measure.xlsx").exists() and not (out / "summary.json").exists()
+
+
+def test_compare_workbook_summary_lists_the_changes_with_intervals(
+    workbook: tuple[Any, Path], tmp_path: Path
+) -> None:
+    _, csv = workbook
+    waves = []
+    for name in ("wave1", "wave2"):
+        waves.append(tmp_path / f"{name}.csv")
+        waves[-1].write_bytes((csv / "persons.csv").read_bytes())
+    args = ["compare", *map(str, waves), "--out", str(tmp_path / "c"), "--threshold", "0.5"]
+    result = CliRunner().invoke(cli, [*args, "--format", "xlsx", "--quiet"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "c" / "measure.xlsx")
+    assert book.sheetnames[:3] == ["Summary", "groups", "group_change"]
+    rows = {r[0]: r[1:] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    value, note = rows["change of the mean wave1 -> wave2"]
+    assert value == 0 and note.startswith("CI -") and note.endswith("p = 1.000")
+    shares = book["shares"]
+    header = [c.value for c in shares[1]]
+    assert shares.cell(row=2, column=header.index("share") + 1).number_format == "0.0%"
