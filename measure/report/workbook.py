@@ -137,6 +137,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "goal_met": ("goal reached", "målet nått"),
     "length": ("items in the short form", "frågor i kortformen"),
     "n_items_full": ("items in the full form", "frågor i hela formen"),
+    "form_items": ("the short form's items", "kortformens frågor"),
     "reliability": ("reliability of the short form", "kortformens reliabilitet"),
     "reliability_full": ("reliability of the full form", "hela formens reliabilitet"),
     "correlation_full": ("correlation with the full form", "korrelation med hela formen"),
@@ -241,6 +242,8 @@ def summary_sheet(
         for key in ("person_separation", "person_strata", "cronbach_alpha", "item_reliability"):
             if key in rel:
                 add(key, _num(rel[key]))
+    if "goal_met" in s and isinstance(s.get("items"), list):
+        add("form_items", _listed(s["items"], lang))
     for key in ("reliability", "reliability_full", "correlation_full"):
         if isinstance(s.get(key), float):
             add(key, _num(s[key]))
