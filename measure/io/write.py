@@ -331,19 +331,24 @@ class OutputSet:
                     "strings_to_numbers": False,
                 },
             )
-            header = book.add_format({"bold": True})
-            styles: dict[str, Any] = {"0": book.add_format({"num_format": "0"})}
-            for name, table in sheets:
-                wanted = formats.get(name, {})
-                cell_formats = {}
-                for column, spec in wanted.items():
-                    if spec and spec not in styles:
-                        styles[spec] = book.add_format({"num_format": spec})
-                    if spec:
-                        cell_formats[column] = styles[spec]
-                _write_sheet(
-                    book.add_worksheet(name), table, cell_formats, wanted, header, styles["0"]
-                )
+            try:
+                header = book.add_format({"bold": True})
+                styles: dict[str, Any] = {"0": book.add_format({"num_format": "0"})}
+                for name, table in sheets:
+                    wanted = formats.get(name, {})
+                    cell_formats = {}
+                    for column, spec in wanted.items():
+                        if spec and spec not in styles:
+                            styles[spec] = book.add_format({"num_format": spec})
+                        if spec:
+                            cell_formats[column] = styles[spec]
+                    _write_sheet(
+                        book.add_worksheet(name), table, cell_formats, wanted, header, styles["0"]
+                    )
+            except BaseException:
+                with contextlib.suppress(Exception):  # closed, so its destructor stays quiet
+                    book.close()
+                raise
             book.close()
         return self.write_bytes(buffer.getvalue(), path)
 

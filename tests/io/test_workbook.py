@@ -274,3 +274,20 @@ def test_compare_workbook_summary_lists_the_changes_with_intervals(
     shares = book["shares"]
     header = [c.value for c in shares[1]]
     assert shares.cell(row=2, column=header.index("share") + 1).number_format == "0.0%"
+
+
+def test_a_failure_inside_a_sheet_leaves_no_file_and_no_open_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import measure.io.write
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("stopped while writing a sheet")
+
+    monkeypatch.setattr(measure.io.write, "_write_sheet", fail)
+    with pytest.raises(RuntimeError, match="stopped while writing a sheet"):
+        write_workbook_atomic({"t": pd.DataFrame({"a": [1]})}, tmp_path / "x.xlsx")
+    gc.collect()  # an unclosed workbook would warn here (an error under pytest)
+    assert list(tmp_path.iterdir()) == []
