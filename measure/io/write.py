@@ -346,7 +346,7 @@ class OutputSet:
                         book.add_worksheet(name), table, cell_formats, wanted, header, styles["0"]
                     )
             except BaseException:
-                with contextlib.suppress(Exception):  # closed, so its destructor stays quiet
+                with contextlib.suppress(Exception):  # its scratch files closed
                     book.close()
                 raise
             book.close()

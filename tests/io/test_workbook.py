@@ -289,5 +289,5 @@ def test_a_failure_inside_a_sheet_leaves_no_file_and_no_open_workbook(
     monkeypatch.setattr(measure.io.write, "_write_sheet", fail)
     with pytest.raises(RuntimeError, match="stopped while writing a sheet"):
         write_workbook_atomic({"t": pd.DataFrame({"a": [1]})}, tmp_path / "x.xlsx")
-    gc.collect()  # an unclosed workbook would warn here (an error under pytest)
+    gc.collect()  # an unclosed scratch file of the workbook would warn here (an error)
     assert list(tmp_path.iterdir()) == []
