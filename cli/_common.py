@@ -502,6 +502,7 @@ def read_input(
         notices=notices,
     )
     frame = raw.data
+    check_sheet_rows(len(frame), raw.source)
     named = [c for c in [inputs.group, *carry] if c]
     carried = list(dict.fromkeys(named + list(inputs.keep)))
     absent = [c for c in carried if c not in frame.columns]
@@ -521,6 +522,19 @@ def read_input(
         )
     check_carried_names(carried, reserved)
     return InputTable(raw, frame, carried, mapping, tuple(notices))
+
+
+def check_sheet_rows(n_rows: int, source: str) -> None:
+    """With --format xlsx, a persons table longer than a worksheet is refused right after the
+    data are read, before any estimation (the writer checks every table again)."""
+    from measure.io.write import EXCEL_MAX_ROWS
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("fmt") == "xlsx" and n_rows > EXCEL_MAX_ROWS - 1:
+        raise click.UsageError(
+            f"{source} has {n_rows:,} rows; an Excel worksheet holds at most "
+            f"{EXCEL_MAX_ROWS - 1:,} below its header row: use --format csv or parquet"
+        )
 
 
 def check_carried_names(carried: Sequence[str], taken: Collection[str]) -> None:
@@ -666,7 +680,16 @@ def write_outputs(
     if fmt == "xlsx":
         if progress:
             progress("workbook")
-        files.write_workbook(tables, paths["workbook"])
+        from measure.report.workbook import SUMMARY_SHEET, summary_sheet, workbook_formats
+
+        ctx = click.get_current_context(silent=True)  # the command's name and its --lang
+        command = ctx.info_name if ctx is not None and ctx.info_name else "measure"
+        lang = str(ctx.params.get("lang") or "en") if ctx is not None else "en"
+        first = {
+            SUMMARY_SHEET.get(lang, "Summary"): summary_sheet(summary, command=command, lang=lang)
+        }
+        sheets = {**first, **tables}
+        files.write_workbook(sheets, paths["workbook"], number_formats=workbook_formats(sheets))
     else:
         for name, df in tables.items():
             if progress:

@@ -340,7 +340,8 @@ fmt = click.option(
     type=click.Choice(["csv", "xlsx", "json", "parquet"]),
     default="csv",
     show_default=True,
-    help="Output format: csv files, one xlsx workbook (a sheet per table), json files, or "
+    help="Output format: csv files, one xlsx workbook (a Summary sheet, then a sheet per "
+    "table with a frozen header, filters and number formats), json files, or "
     "parquet files (compact and fast for very large data).",
 )
 excel_friendly = click.option(

@@ -304,20 +304,52 @@ class OutputSet:
         return self.write_text(text, path)
 
     def write_workbook(
-        self, tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        path: str | os.PathLike[str],
+        *,
+        number_formats: Mapping[str, Mapping[str, str]] | None = None,
     ) -> Path:
         """Write tables as the worksheets of one workbook (with the set); see
         :func:`write_workbook_atomic`."""
         _check_sheet_names(tables)
-        _import_optional("openpyxl", extra="excel", purpose="writing .xlsx files")
+        sheets = [(name, _sheet_table(table)) for name, table in tables.items()]
+        _check_sheet_sizes(sheets)  # before any work: row limit, cell length
+        xlsxwriter = _import_optional("xlsxwriter", extra="excel", purpose="writing .xlsx files")
+        formats = number_formats or {}
         # the workbook is built in memory and written in one go: a full disk then fails one
         # plain write (and the set), not the zip archive's close (which left a traceback)
         buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            for name, table in tables.items():
-                table.to_excel(writer, sheet_name=name, index=_meaningful_index(table))
-                if _has_formula_text(table):
-                    _cells_as_text(writer.book[name])
+        with tempfile.TemporaryDirectory(prefix="measure-xlsx-") as scratch:
+            book = xlsxwriter.Workbook(
+                buffer,
+                {
+                    "constant_memory": True,  # rows streamed to a scratch file, not kept
+                    "tmpdir": scratch,
+                    "strings_to_formulas": False,  # text is text: no formula injection
+                    "strings_to_urls": False,
+                    "strings_to_numbers": False,
+                },
+            )
+            try:
+                header = book.add_format({"bold": True})
+                styles: dict[str, Any] = {"0": book.add_format({"num_format": "0"})}
+                for name, table in sheets:
+                    wanted = formats.get(name, {})
+                    cell_formats = {}
+                    for column, spec in wanted.items():
+                        if spec and spec not in styles:
+                            styles[spec] = book.add_format({"num_format": spec})
+                        if spec:
+                            cell_formats[column] = styles[spec]
+                    _write_sheet(
+                        book.add_worksheet(name), table, cell_formats, wanted, header, styles["0"]
+                    )
+            except BaseException:
+                with contextlib.suppress(Exception):  # its scratch files closed
+                    book.close()
+                raise
+            book.close()
         return self.write_bytes(buffer.getvalue(), path)
 
 
@@ -426,28 +458,6 @@ def _text_columns(df: pd.DataFrame) -> list[Any]:
     ]
 
 
-def _has_formula_text(df: pd.DataFrame) -> bool:
-    """Whether a text cell, a column name or an index value starts with ``=``."""
-    names = [str(n) for n in df.columns] + [str(n) for n in df.index.names if n is not None]
-    if any(n.startswith("=") for n in names):
-        return True
-    frames = [df.index.to_frame(index=False)] if _meaningful_index(df) else []
-    for frame in [df, *frames]:
-        for column in _text_columns(frame):
-            text = frame[column].dropna().astype(str)
-            if text.str.startswith("=").any():
-                return True
-    return False
-
-
-def _cells_as_text(worksheet: Any) -> None:
-    """Every cell openpyxl took for a formula (text starting with ``=``) stored as text."""
-    for row in worksheet.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-
-
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell and column name that a spreadsheet would run as a formula
     (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return; a number such as
@@ -530,7 +540,7 @@ def write_table_atomic(
         Target file; its directory must exist.
     fmt : {"csv", "xlsx", "json", "parquet"}, default "csv"
         ``"csv"``: UTF-8, comma-separated, decimal point, missing cells empty.
-        ``"xlsx"``: one worksheet named ``"data"`` (needs openpyxl).
+        ``"xlsx"``: one worksheet named ``"data"`` (see :func:`write_workbook_atomic`).
         ``"json"``: a list of records, one object per row, missing values as ``null``.
         ``"parquet"``: a Parquet file (typed columns, compressed; the compact choice for
         millions of persons).
@@ -563,7 +573,7 @@ def write_table_atomic(
     ValueError
         ``fmt``, ``engine`` or ``digits`` is not one of the allowed values.
     MissingDependencyError
-        ``fmt="xlsx"`` and openpyxl is not installed.
+        ``fmt="xlsx"`` and XlsxWriter is not installed.
 
     Examples
     --------
@@ -576,12 +586,23 @@ def write_table_atomic(
     return Path(path)
 
 
-def write_workbook_atomic(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+def write_workbook_atomic(
+    tables: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    *,
+    number_formats: Mapping[str, Mapping[str, str]] | None = None,
+) -> Path:
     """Write several tables to one ``.xlsx`` workbook atomically, one worksheet per table.
 
     Worksheets appear in the mapping's order and are named by its keys. A named or
     non-default index is written as leading column(s). The workbook is written through an
     :class:`OutputSet` of one file and moved over ``path`` only when complete.
+
+    Every worksheet has a bold header row frozen in view (panes at A2), a filter over the data
+    range, and column widths from the content (8 to 50 characters). Cells keep the full values
+    (numbers as Excel stores them: 16 significant digits); ``number_formats`` only chooses
+    how they are shown. Missing values are empty cells, infinite values the text ``inf``, and
+    text is always stored as text (a cell starting with ``=`` is never a formula).
 
     Parameters
     ----------
@@ -590,13 +611,18 @@ def write_workbook_atomic(tables: Mapping[str, pd.DataFrame], path: str | os.Pat
         and unique ignoring case (Excel's rules).
     path : str or os.PathLike
         Target file, normally ending in ``.xlsx``; its directory must exist.
+    number_formats : Mapping of str to Mapping of str to str, optional
+        Worksheet name to {column: Excel number format} (``"0.00"``, ``"0.000"``,
+        ``"0.0%"``, ``"0"``); columns not named are shown as Excel's General.
 
     Raises
     ------
     ValueError
-        ``tables`` is empty or a worksheet name breaks Excel's rules.
+        ``tables`` is empty, a worksheet name breaks Excel's rules, a table has more rows
+        than a worksheet holds (1,048,575 below the header) or a text longer than a cell
+        holds (32,767 characters); checked before anything is written.
     MissingDependencyError
-        openpyxl is not installed.
+        XlsxWriter is not installed.
 
     Examples
     --------
@@ -605,7 +631,7 @@ def write_workbook_atomic(tables: Mapping[str, pd.DataFrame], path: str | os.Pat
     ... )
     """
     with OutputSet() as out:
-        out.write_workbook(tables, path)
+        out.write_workbook(tables, path, number_formats=number_formats)
     return Path(path)
 
 
@@ -666,3 +692,165 @@ def _meaningful_index(df: pd.DataFrame) -> bool:
     return not isinstance(df.index, pd.RangeIndex) or any(
         name is not None for name in df.index.names
     )
+
+
+# --------------------------------------------------------------------------------------------
+# worksheets
+# --------------------------------------------------------------------------------------------
+
+#: rows of an Excel worksheet (the header included) and characters of one cell
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL_CHARS = 32_767
+#: column widths in characters: from the content, within these bounds
+WIDTH_MIN, WIDTH_MAX = 8, 50
+_SAMPLE_ROWS = 20_000  # rows looked at for the widths of text columns
+
+
+def _sheet_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as written: a meaningful index as leading columns, names as text."""
+    out = table.reset_index() if _meaningful_index(table) else table
+    if out.columns.nlevels > 1:
+        out = out.set_axis(["_".join(map(str, c)) for c in out.columns], axis=1)
+    return out
+
+
+def _check_sheet_sizes(sheets: list[tuple[str, pd.DataFrame]]) -> None:
+    """Excel's limits, before anything is written: a clear error, never a cut table."""
+    for name, table in sheets:
+        if len(table) > EXCEL_MAX_ROWS - 1:
+            raise ValueError(
+                f"table {name!r} has {len(table):,} rows; an Excel worksheet holds at most "
+                f"{EXCEL_MAX_ROWS - 1:,} below its header row: write --format csv or parquet"
+            )
+        for j, column in enumerate(table.columns):
+            col = table[column]
+            if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
+                continue
+            lengths = col.map(lambda v: len(v) if isinstance(v, str) else 0, na_action="ignore")
+            if len(lengths) and lengths.max() > EXCEL_MAX_CELL_CHARS:
+                i = int(np.argmax(lengths.to_numpy(dtype=float, na_value=0.0)))
+                raise ValueError(
+                    f"table {name!r}, row {i + 2}, column {column!r}: a text of "
+                    f"{int(lengths.iloc[i]):,} characters; an Excel cell holds at most "
+                    f"{EXCEL_MAX_CELL_CHARS:,}: write --format csv or parquet"
+                )
+
+
+def _column_values(col: pd.Series) -> tuple[list[Any], str]:
+    """The column's cells as Python values (``None``: missing, an empty cell) and their kind:
+    "number", "bool", "text" or "mixed" (decided per cell)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(object)
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        mask = col.isna().to_numpy(dtype=bool)
+        values = col.to_numpy(dtype=object)
+        return [None if m else bool(v) for v, m in zip(values, mask, strict=True)], "bool"
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        x = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        if pd.api.types.is_integer_dtype(dtype) and not col.isna().any():
+            return col.to_numpy().tolist(), "number"
+        out: list[Any] = x.tolist()
+        finite = np.isfinite(x)
+        if not finite.all():
+            for i in np.flatnonzero(~finite):  # missing: empty; infinite: the text inf
+                out[i] = None if np.isnan(x[i]) else ("inf" if x[i] > 0 else "-inf")
+            return out, "mixed"
+        return out, "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        text = col.astype(str).where(col.notna(), None)
+        return text.tolist(), "text"
+    missing = col.isna().to_numpy(dtype=bool)
+    values = col.to_numpy(dtype=object)
+    cells = [None if m else v for v, m in zip(values, missing, strict=True)]
+    if all(isinstance(v, str) for v in cells if v is not None):
+        return cells, "text"
+    return cells, "mixed"
+
+
+def _write_mixed(sheet: Any, row: int, col: int, value: Any, style: Any, whole: Any) -> None:
+    if isinstance(value, (bool, np.bool_)):
+        sheet.write_boolean(row, col, bool(value), style)
+    elif isinstance(value, (int, np.integer)):  # a count among other cells: shown whole
+        sheet.write_number(row, col, float(value), whole)
+    elif isinstance(value, (float, np.floating)):
+        f = float(value)
+        if np.isfinite(f):
+            sheet.write_number(row, col, f, style)
+        elif not np.isnan(f):
+            sheet.write_string(row, col, "inf" if f > 0 else "-inf")
+    else:
+        sheet.write_string(row, col, str(value))
+
+
+def _width(name: str, values: list[Any], kind: str, spec: str) -> float:
+    """Characters wide: the header (plus the filter button) or the widest cell as shown."""
+    widest = len(str(name)) + 3
+    if kind == "number":
+        numbers, texts = values, []
+    else:
+        sample = values[:_SAMPLE_ROWS]
+        numbers = [
+            v for v in sample if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+        ]
+        texts = [v for v in sample if v is not None and not isinstance(v, (int, float, np.number))]
+    x = np.asarray(numbers, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size:
+        big = float(np.max(np.abs(x)))
+        sign = int(bool(np.any(x < 0)))
+        if spec.endswith("%"):
+            decimals = len(spec.split(".")[1]) - 1 if "." in spec else 0
+            widest = max(widest, len(f"{big * 100:.0f}") + sign + decimals + 2)
+        elif spec.startswith("0"):
+            decimals = len(spec.split(".")[1]) if "." in spec else 0
+            widest = max(widest, len(f"{big:.0f}") + sign + decimals + 1)
+        else:  # General shows up to 11 characters of a number
+            widest = max(widest, min(len(f"{big:.0f}") + sign + 7, 11))
+    if texts:
+        widest = max(widest, max(len(str(v)) for v in texts) + 1)
+    return float(min(max(widest, WIDTH_MIN), WIDTH_MAX))
+
+
+def _write_sheet(
+    sheet: Any,
+    table: pd.DataFrame,
+    styles: Mapping[str, Any],
+    specs: Mapping[str, str],
+    header: Any,
+    whole: Any,
+) -> None:
+    """One table on one worksheet: a bold header row that stays in view when scrolling, a
+    filter over the data, widths from the content and the number formats given by column
+    (the cells keep the full values; missing values are empty cells)."""
+    names = [str(c) for c in table.columns]
+    n_rows, n_cols = table.shape
+    columns = [_column_values(table[c]) for c in table.columns]
+    sheet.freeze_panes(1, 0)
+    if n_cols:
+        sheet.autofilter(0, 0, n_rows, n_cols - 1)
+    for j, (name, (values, kind)) in enumerate(zip(names, columns, strict=True)):
+        spec = specs.get(name, "")
+        sheet.set_column(j, j, _width(name, values, kind, spec), styles.get(name))
+    for j, name in enumerate(names):
+        sheet.write_string(0, j, name, header)
+    writers = []
+    for j, (values, kind) in enumerate(columns):
+        if kind == "number":
+            writers.append((j, values, sheet.write_number))
+        elif kind == "text":
+            writers.append((j, values, sheet.write_string))
+        elif kind == "bool":
+            writers.append((j, values, sheet.write_boolean))
+        else:
+            style = styles.get(names[j])
+            writers.append(
+                (j, values, lambda r, c, v, s=style: _write_mixed(sheet, r, c, v, s, whole))
+            )
+    # constant-memory mode: every row is written in order, then left behind
+    for i in range(n_rows):
+        r = i + 1
+        for j, values, write in writers:
+            v = values[i]
+            if v is not None:
+                write(r, j, v)

@@ -251,7 +251,7 @@ def test_xlsx_format_one_sheet_per_table(export: Export, tmp_path: Path) -> None
     out = tmp_path / "out"
     assert run(*base_args(export, out), "--format", "xlsx").exit_code == 0
     sheets = pd.read_excel(out / "measure.xlsx", sheet_name=None)
-    assert list(sheets) == ["items", "thresholds", "persons", "score_table"]
+    assert list(sheets) == ["Summary", "items", "thresholds", "persons", "score_table"]
     assert len(sheets["persons"]) == N + 1
     assert (out / "summary.json").exists()
 

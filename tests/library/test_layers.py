@@ -14,6 +14,7 @@ ROOT = Path(__file__).parents[2]
 LAYERS: dict[str, int] = {
     "measure.cli": 8,
     "measure.report": 7,
+    "measure.report.workbook": 7,  # the summary sheet and number formats of --format xlsx
     "measure.plotting": 7,
     "measure.calibration": 6,
     "measure.scoring": 6,
