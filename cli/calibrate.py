@@ -24,6 +24,7 @@ from measure.responses import MAX_LISTED
 from measure.schemas import RESERVED_PERSON_COLUMNS
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     STATUS_WORDS,
     InputOptions,
@@ -269,7 +270,7 @@ def calibrate_cmd(
                         dif_column=dif_column,
                         lang=lang,
                         settings={"model": cal.model, "method": cal.method, "source": raw.source},
-                        command="measure calibrate " + " ".join(sys.argv[2:]),
+                        command_args=command_args(),
                         into=files,
                     )
                 if dif_column:

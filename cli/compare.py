@@ -27,6 +27,7 @@ from measure.io import to_numeric_cells
 from measure.reference import load_reference
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     OutputOptions,
     handle_errors,
@@ -293,7 +294,7 @@ def compare_cmd(
                     result,
                     lang=lang,
                     by=list(groups),
-                    command="measure compare " + " ".join(sys.argv[2:]),
+                    command_args=command_args(),
                 )
                 paths["report"] = outset.write_text(text, out / "report.html")
     if not quiet:

@@ -21,6 +21,7 @@ from measure.schemas import RESERVED_PERSON_COLUMNS
 from measure.scoring import score
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     STATUS_WORDS,
     InputOptions,
@@ -194,7 +195,7 @@ def score_cmd(
                         result,
                         lang=lang,
                         by=[inputs.group] if inputs.group else [],
-                        command="measure score " + " ".join(sys.argv[2:]),
+                        command_args=command_args(),
                     )
                     paths["report"] = files.write_text(text, out / "report.html")
         finally:
