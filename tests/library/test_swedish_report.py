@@ -169,7 +169,7 @@ def _data(seed: int = 5, n: int = 300) -> pd.DataFrame:
     data.columns = ITEMS
     data["f7"] = np.where(rng.random(2 * n) < 0.85, data["f5"], data["f7"])
     values = data.to_numpy(dtype=float)
-    values[rng.random(values.shape) < 0.06] = np.nan
+    values[rng.random(values.shape) < 0.15] = np.nan
     # the tiny group: three persons, all at the lowest category
     tiny = np.zeros((3, len(ITEMS)))
     frame = pd.DataFrame(np.vstack([values, tiny]), columns=ITEMS).astype("Int64")
