@@ -10,7 +10,6 @@ error.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Hashable, Mapping
 from pathlib import Path

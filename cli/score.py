@@ -8,7 +8,6 @@ atomically. Exit 0 on success, 1 on a data or reference error, 2 on a usage erro
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any

@@ -56,6 +56,7 @@ from measure.exceptions import (
 )
 from measure.fit import MISFIT_RULE, misfitting
 from measure.instrument import instrument_ids, load_instrument
+from measure.notes import Note
 from measure.pipeline import (
     DISPLACEMENT_NO_INFORMATION,
     DISPLACEMENT_NOT_FINITE,
@@ -75,7 +76,6 @@ from measure.responses import (
     normalise_label,
 )
 from measure.results import Calibration, PersonStatus
-from measure.notes import Note
 from measure.schemas import ANCHORS, PERSONS, RESERVED_PERSON_COLUMNS
 from measure.summary import Summary, short_repr
 from measure.units import add_unit_columns

@@ -358,9 +358,7 @@ def andersen_lr(
     rule = f"Andersen LR test significant at p < {rules.alpha:g}"
     empty_thr = pd.DataFrame(columns=["item", "category", "group", "threshold", "se"])
     if len(levels) < 2:
-        return _empty(
-            split_name, rule, levels, labels, Note("lr.few_groups"), empty_thr
-        )
+        return _empty(split_name, rule, levels, labels, Note("lr.few_groups"), empty_thr)
     keep, reasons = _find_inappropriate(values, cal.max_category, labels, levels, cal.model, items)
     dropped = pd.DataFrame(reasons, columns=["item", "group", "reason"])
     dropped["reason"] = pd.Series([r["reason"] for r in reasons], dtype=object)  # keeps the Notes

@@ -173,8 +173,8 @@ def _reliability_individual(v: VerdictLike, lang: str) -> str:
         f"Not on its own. Person reliability {r} is below {cut}: an individual's measure is "
         "too uncertain for decisions about that person; report it with its interval."
         if lang == "en"
-        else f"Inte ensam. Reliabiliteten {r} är lägre än {cut}: mätvärdet för en enskild person är "
-        "för osäkert för beslut om personen; redovisa det med sitt intervall."
+        else f"Inte ensam. Reliabiliteten {r} är lägre än {cut}: mätvärdet för en enskild "
+        "person är för osäkert för beslut om personen; redovisa det med sitt intervall."
     )
 
 

@@ -77,8 +77,7 @@ SOURCES_SV: dict[str, str] = {
     "conditional_fit": "Christensen, Kreiner & Mesbah 2013, Rasch Models in Health, s. 86-90; "
     "Mueller 2020, Journal of Statistical Distributions and Applications 7:5 (som iarm "
     "out_infit)",
-    "restscore": "Kreiner 2011, Applied Psychological Measurement 35:557 (som iarm "
-    "item_restscore)",
+    "restscore": "Kreiner 2011, Applied Psychological Measurement 35:557 (som iarm item_restscore)",
     "partial_gamma": "Davis 1967, JASA 62:189; Bjorner m.fl. 1998, Journal of Clinical "
     "Epidemiology 51:1189; |gamma| < 0,21 försumbart, 0,21-0,31 litet till måttligt, > 0,31 "
     "måttligt till stort (som iarm partgam_DIF, partgam_LD)",

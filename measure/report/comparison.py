@@ -148,7 +148,11 @@ def _share_cards(c: Comparison, by: Sequence[str], lang: str) -> list[str]:
                     else f"{beyond} {t} (95% CI {_pct(r['ci_lower'], lang)} to "
                     f"{_pct(r['ci_upper'], lang)}; n = {int(r['n'])})."
                 )
-                + (f" {say(r['note'], lang)}." if isinstance(r.get("note"), str) and r["note"] else "")
+                + (
+                    f" {say(r['note'], lang)}."
+                    if isinstance(r.get("note"), str) and r["note"]
+                    else ""
+                )
             )
         cards.append(_card("info", _w("share_q", lang), lines, lang))
     if len(c.share_change.columns) and len(c.share_change):

@@ -636,8 +636,8 @@ def _lr_section(a: Assessment, lang: str) -> str:
         dropped = lr.dropped.copy()
         if lr.split in ("median", "mean"):
             names = {"low": tr("low", lang), "high": tr("high", lang)}
-            groups["group"] = groups["group"].map(lambda g: names.get(str(g), g))
-            dropped["group"] = dropped["group"].map(lambda g: names.get(str(g), g))
+            groups["group"] = [names.get(str(g), g) for g in groups["group"]]
+            dropped["group"] = [names.get(str(g), g) for g in dropped["group"]]
         parts.append(
             _table(
                 groups,
