@@ -17,9 +17,11 @@ from measure._types import LANGS, ModelName, PersonEstimator
 from measure.calibration import calibrate
 from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
 from measure.io import OutputSet
+from measure.report.html import shell_command
 from measure.results import Calibration
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     InputOptions,
     check_responses,
@@ -28,6 +30,7 @@ from ._common import (
     load_instrument_option,
     read_input,
 )
+from ._words import t
 
 __all__ = ["report_cmd", "write_calibration_report", "dif_csv_table"]
 
@@ -163,8 +166,11 @@ def report_cmd(
             "invalid cells": inputs.invalid,
             "language": lang,
         }
-        command = _command_line(
-            data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
+        command = shell_command(
+            command_args()
+            or _command_line(
+                data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
+            )
         )
         warned: list[str] = []
         with collect_warnings(warned, echo=not quiet, verbose=verbose):
@@ -185,14 +191,20 @@ def report_cmd(
                     settings=settings,
                     command=command,
                     into=files,
+                    instrument=inst,
                 )
     if not quiet:
         problems = [v for v in a.verdicts if v.status == "problem"]
+        cal = a.calibration
+        topics = f" ({', '.join(v.topic for v in problems)})" if problems else ""
         click.echo(
-            f"measure report: {a.calibration.model} model, {len(a.calibration.item_ids)} items, "
-            f"{len(a.calibration.persons)} persons; {len(problems)} problem(s)"
-            + (f" ({', '.join(v.topic for v in problems)})" if problems else "")
-            + f". Wrote {out}"
+            t(
+                lang,
+                f"measure report: {cal.model} model, {len(cal.item_ids)} items, "
+                f"{len(cal.persons)} persons; {len(problems)} problem(s){topics}. Wrote {out}",
+                f"measure report: modellen {cal.model}, {len(cal.item_ids)} frågor, "
+                f"{len(cal.persons)} personer; {len(problems)} problem{topics}. Skrev {out}",
+            )
         )
 
 
@@ -205,8 +217,10 @@ def _command_line(
     dif: str | None,
     collapse_null: bool,
     estimator: PersonEstimator,
-) -> str:
-    parts = ["measure", "report", Path(data).name, "--out", Path(out).name, "--lang", lang]
+) -> list[str]:
+    """The command line rebuilt from the options (when the command was not run through the
+    ``measure`` group)."""
+    parts = ["measure", "report", data, "--out", out, "--lang", lang]
     if inputs.id_column:
         parts += ["--id-column", inputs.id_column]
     if inputs.items:
@@ -227,4 +241,4 @@ def _command_line(
         parts += ["--estimator", estimator]
     if inputs.invalid != "error":
         parts += ["--invalid", inputs.invalid]
-    return " ".join(parts)
+    return parts
