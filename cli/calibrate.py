@@ -8,7 +8,6 @@ instrument or convergence error, 2 on a usage error; messages go to stderr witho
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,10 +21,12 @@ from measure.diagnostics.assess import reliability_coverage
 from measure.diagnostics.conditional import conditional_fit_scope
 from measure.diagnostics.dif import DIFResult
 from measure.diagnostics.rules import reliability_use
+from measure.fit import MSQ_HIGH, MSQ_LOW
 from measure.responses import MAX_LISTED
 from measure.schemas import RESERVED_PERSON_COLUMNS
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     STATUS_WORDS,
     InputOptions,
@@ -42,10 +43,12 @@ from ._common import (
     reporting_unit,
     write_outputs,
 )
+from ._words import num, status_word, t
 
 TABLES = ["items", "thresholds", "persons", "score_table"]
 DIAGNOSTIC_TABLES = ["restscore", "local_dependence", "categories", "dimensionality"]
 _METHOD_WORDS = {"CML": "conditional ML"}
+_METHOD_WORDS_SV = {"CML": "betingad ML", "cml": "betingad ML", "pairwise": "parvis betingad ML"}
 
 
 @click.command("calibrate")
@@ -123,7 +126,7 @@ _METHOD_WORDS = {"CML": "conditional ML"}
     type=click.Choice(LANGS),
     default="en",
     show_default=True,
-    help="Language of the report.",
+    help="Language of the report and of the summary printed at the end.",
 )
 @opt.unit_options
 @opt.output_options
@@ -282,7 +285,8 @@ def calibrate_cmd(
                         dif_column=dif_column,
                         lang=lang,
                         settings={"model": cal.model, "method": cal.method, "source": raw.source},
-                        command="measure calibrate " + " ".join(sys.argv[2:]),
+                        command_args=command_args(),
+                        instrument=inst,
                         into=files,
                         progress=progress.sub("report"),
                     )
@@ -328,7 +332,7 @@ def calibrate_cmd(
             progress.done()
     if not quiet:
         dif_text = None if dif_result is None else dif_line(dif_result, cal.item_ids, lang)
-        click.echo(plain_summary(summary, rm.invalid, paths, dif=dif_text))
+        click.echo(plain_summary(summary, rm.invalid, paths, lang, dif=dif_text))
 
 
 #: the DIF line's words (English and Swedish)
@@ -386,78 +390,162 @@ def dif_line(dif: DIFResult, item_order: Sequence[str], lang: str = "en") -> str
 
 
 def plain_summary(
-    s: dict[str, Any], invalid: Any, paths: dict[str, Path], *, dif: str | None = None
+    s: dict[str, Any],
+    invalid: Any,
+    paths: dict[str, Path],
+    lang: str = "en",
+    *,
+    dif: str | None = None,
 ) -> str:
-    """A short text for non-specialists (``dif``: the line of :func:`dif_line`)."""
+    """A short text for non-specialists, in English or Swedish (``lang``; ``dif``: the line of
+    :func:`dif_line`)."""
     counts: dict[str, int] = s["status_counts"]
+    method = (_METHOD_WORDS_SV if lang == "sv" else _METHOD_WORDS).get(s["method"], s["method"])
+    band = f"{num(MSQ_LOW, 'g', lang)}-{num(MSQ_HIGH, 'g', lang)}"
     lines = [
-        f"measure: {s['model']} model, {s['n_items']} items, {s['rows_read']} rows read from "
-        f"{s['source']} ({_METHOD_WORDS.get(s['method'], s['method'])}, {s['iterations']} "
-        "iterations, converged).",
+        t(
+            lang,
+            f"measure: {s['model']} model, {s['n_items']} items, {s['rows_read']} rows read from "
+            f"{s['source']} ({method}, {s['iterations']} iterations, converged).",
+            f"measure: modellen {s['model']}, {s['n_items']} frågor, {s['rows_read']} rader "
+            f"lästa från {s['source']} ({method}, {s['iterations']} iterationer, konvergerade).",
+        ),
     ]
-    parts = [f"{v} {STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
-    blank = f"; {s['blank_rows']} of them blank rows" if s["blank_rows"] else ""
-    lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.")
-    lines.append(reliability_use(s["reliability"]["person_reliability"]))
+    parts = [f"{v} {status_word(k, lang, STATUS_WORDS)} ({k})" for k, v in counts.items() if v]
+    n = s["blank_rows"]
+    blank = t(lang, f"; {n} of them blank rows", f"; {n} av dem tomma rader") if n else ""
+    lines.append(
+        t(
+            lang,
+            f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read{blank}.",
+            f"Personer: {', '.join(parts)}; totalt {sum(counts.values())} = lästa rader{blank}.",
+        )
+    )
+    lines.append(reliability_use(s["reliability"]["person_reliability"], lang=lang))
     cover = s.get("reliability_coverage")
     if cover:
+        rel_all = num(cover["person_reliability_all_measured"], ".2f", lang)
         lines.append(
-            f"  (person reliability (WLE) over the {cover['n_non_extreme']} persons with a "
-            "non-extreme score; over all "
-            f"{cover['n_measured']} measured persons, extreme scores included: "
-            f"{cover['person_reliability_all_measured']:.2f})"
+            t(
+                lang,
+                f"  (person reliability (WLE) over the {cover['n_non_extreme']} persons with a "
+                f"non-extreme score; over all {cover['n_measured']} measured persons, extreme "
+                f"scores included: {rel_all})",
+                f"  (reliabilitet (WLE) för de {cover['n_non_extreme']} personerna utan extrem "
+                f"poäng; för alla {cover['n_measured']} mätta personer, extrema poäng "
+                f"medräknade: {rel_all})",
+            )
         )
     mis = s["misfitting_items"]
-    lines.append(
-        f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}"
-        if mis
-        else "No item misfits (infit and outfit MNSQ within 0.6-1.4)."
-    )
+    if mis:
+        lines.append(
+            t(
+                lang,
+                f"Items misfitting ({s['misfit_rule']}): {', '.join(mis)}",
+                f"Frågor som inte passar (infit eller outfit utanför {band}): {', '.join(mis)}",
+            )
+        )
+    else:
+        lines.append(
+            t(
+                lang,
+                "No item misfits (infit and outfit MNSQ within 0.6-1.4).",
+                f"Alla frågor passar (infit och outfit MNSQ inom {band}).",
+            )
+        )
     if dif is not None:
         lines.append(dif)
     ia = s.get("item_analysis")
     if ia:
         rest = ia["restscore_significant"]
+        none = t(lang, "no item", "ingen fråga")
+        n_ld = ia["local_dependence_flagged_pairs"]
+        flagged = ia["first_contrast_flagged"]
         parts_ia = [
-            "item-restscore differs from the model for " + (", ".join(rest) if rest else "no item"),
-            f"{ia['local_dependence_flagged_pairs']} locally dependent item pair(s)",
-            "first residual contrast " + ("flagged" if ia["first_contrast_flagged"] else "ok"),
+            t(
+                lang,
+                "item-restscore differs from the model for " + (", ".join(rest) or none),
+                "fråga-restpoäng avviker från modellen för " + (", ".join(rest) or none),
+            ),
+            t(lang, f"{n_ld} locally dependent item pair(s)", f"{n_ld} lokalt beroende frågepar"),
+            t(
+                lang,
+                "first residual contrast " + ("flagged" if flagged else "ok"),
+                "första residualkontrasten " + ("flaggad" if flagged else "ok"),
+            ),
         ]
         outside = ia.get("conditional_fit_outside_simulated")
         if outside is not None:
             parts_ia.insert(
                 0,
-                "conditional fit outside its simulated interval: "
-                + (", ".join(outside) if outside else "no item"),
+                t(
+                    lang,
+                    "conditional fit outside its simulated interval: ",
+                    "betingad passning utanför sitt simulerade intervall: ",
+                )
+                + (", ".join(outside) or none),
             )
-        lines.append("Item analysis (--diagnostics): " + "; ".join(parts_ia) + ".")
+        lines.append(
+            t(lang, "Item analysis (--diagnostics): ", "Frågeanalys (--diagnostics): ")
+            + "; ".join(parts_ia)
+            + "."
+        )
     n_bad = s["invalid_cells_set_missing"]
     if n_bad:
         shown = min(n_bad, MAX_LISTED)
+        more = n_bad > shown
         lines.append(
-            f"{n_bad} invalid cell{'s' if n_bad != 1 else ''} treated as missing"
-            + (
-                f" (the first {shown} are listed; all counts in summary.json)"
-                if n_bad > shown
-                else ""
+            t(
+                lang,
+                f"{n_bad} invalid cell{'s' if n_bad != 1 else ''} treated as missing"
+                + (f" (the first {shown} are listed; all counts in summary.json)" if more else "")
+                + ":",
+                f"{n_bad} ogiltig{'a' if n_bad != 1 else ''} cell{'er' if n_bad != 1 else ''} "
+                "behandlade som saknade"
+                + (f" (de första {shown} listas; alla antal i summary.json)" if more else "")
+                + ":",
             )
-            + ":"
         )
         lines += [f"  {c.describe()}" for c in invalid[:shown]]
     lines += coding_lines(s["coding"])
     unit = s["reporting_unit"]
     if unit is not None:
+        formula = f"{unit['intercept']:g} + {unit['slope']:g} * logit"
         lines.append(
-            f"Reporting unit {unit['name']!r} = {unit['intercept']:g} + {unit['slope']:g} * logit: "
-            "columns measure_unit, se_unit, ci_lower_unit, ci_upper_unit in persons."
+            t(
+                lang,
+                f"Reporting unit {unit['name']!r} = {formula}: columns measure_unit, se_unit, "
+                "ci_lower_unit, ci_upper_unit in persons.",
+                f"Rapportenhet {unit['name']!r} = {formula}: kolumnerna measure_unit, se_unit, "
+                "ci_lower_unit, ci_upper_unit i persons.",
+            )
         )
     for w in s["warnings"]:
-        lines.append(f"Note: {w}")
-    lines.append("Wrote: " + ", ".join(str(p) for p in paths.values()))
-    nxt = ["persons (measure, se, ci_lower, ci_upper; status and reason where no measure)"]
+        lines.append(t(lang, "Note: ", "Obs: ") + w)
+    lines.append(t(lang, "Wrote: ", "Skrev: ") + ", ".join(str(p) for p in paths.values()))
+    nxt = [
+        t(
+            lang,
+            "persons (measure, se, ci_lower, ci_upper; status and reason where no measure)",
+            "persons (measure, se, ci_lower, ci_upper; status och reason där mått saknas)",
+        )
+    ]
     if mis:
-        nxt.insert(0, "the misfitting items in items (infit_msq, outfit_msq)")
+        nxt.insert(
+            0,
+            t(
+                lang,
+                "the misfitting items in items (infit_msq, outfit_msq)",
+                "frågorna som inte passar i items (infit_msq, outfit_msq)",
+            ),
+        )
     if n_bad:
-        nxt.append("the invalid cells listed in summary.json")
-    lines.append("Next: look at " + "; ".join(nxt) + ".")
+        nxt.append(
+            t(
+                lang,
+                "the invalid cells listed in summary.json",
+                "de ogiltiga cellerna i summary.json",
+            )
+        )
+    lines.append(t(lang, "Next: look at ", "Nästa steg: titta på ") + "; ".join(nxt) + ".")
     return "\n".join(lines)

@@ -10,7 +10,6 @@ error.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Hashable, Mapping
 from pathlib import Path
@@ -24,9 +23,11 @@ from measure._types import LANGS, Lang
 from measure.comparison import SHARE_ESTIMATOR, Direction, compare, raw_score_threshold
 from measure.exceptions import ResponseDataError
 from measure.io import to_numeric_cells
+from measure.notes import say
 from measure.reference import load_reference
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     OutputOptions,
     Progress,
@@ -35,6 +36,7 @@ from ._common import (
     read_data,
     write_outputs,
 )
+from ._words import num, t
 
 TABLES = [
     "groups",
@@ -152,7 +154,7 @@ def _labels(ctx: click.Context, param: click.Parameter, value: str | None) -> li
     type=click.Choice(LANGS),
     default="en",
     show_default=True,
-    help="Language of the report.",
+    help="Language of the report and of the summary printed at the end.",
 )
 @opt.output_options
 def compare_cmd(
@@ -301,7 +303,7 @@ def compare_cmd(
                     result,
                     lang=lang,
                     by=list(groups),
-                    command="measure compare " + " ".join(sys.argv[2:]),
+                    command_args=command_args(),
                 )
                 paths["report"] = outset.write_text(text, out / "report.html")
     if not quiet:
@@ -313,6 +315,7 @@ def compare_cmd(
                 paths,
                 shares=result.shares,
                 share_change=result.share_change,
+                lang=lang,
             )
         )
 
@@ -350,60 +353,101 @@ def plain_summary(
     *,
     shares: pd.DataFrame | None = None,
     share_change: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> str:
-    """A short text for non-specialists."""
+    """A short text for non-specialists, in English or Swedish (``lang``)."""
     by = s["by"]
     level = int(round(100 * s["level"]))
-    lines = [f"measure: compared {len(s['occasions'])} occasion(s): {', '.join(s['occasions'])}."]
+    lvl = f"{level}%" if lang != "sv" else f"{level} %"
+    to = t(lang, "to", "till")
+    occ = ", ".join(s["occasions"])
+    lines = [
+        t(
+            lang,
+            f"measure: compared {len(s['occasions'])} occasion(s): {occ}.",
+            f"measure: jämförde {len(s['occasions'])} tillfälle(n): {occ}.",
+        )
+    ]
     if s.get("weight"):
         deff = ", ".join(
-            f"{rec['occasion']}{_who(rec, by)}: {rec['design_effect']:.2f} "
-            f"(n {rec['n']}, effective {rec['n_effective']:.0f})"
+            f"{rec['occasion']}{_who(rec, by)}: {num(rec['design_effect'], '.2f', lang)} "
+            + t(
+                lang,
+                f"(n {rec['n']}, effective {rec['n_effective']:.0f})",
+                f"(n {rec['n']}, effektivt {rec['n_effective']:.0f})",
+            )
             for rec in groups.to_dict(orient="records")
         )
-        lines.append(f"Weighted by {s['weight']!r}; design effect (Kish): {deff}.")
-    for rec in groups.to_dict(orient="records"):
         lines.append(
-            f"  {rec['occasion']}{_who(rec, by)}: mean {rec['mean']:.2f} "
-            f"[{level}% {rec['ci_lower']:.2f} to {rec['ci_upper']:.2f}], n = {rec['n']}"
+            t(
+                lang,
+                f"Weighted by {s['weight']!r}; design effect (Kish): {deff}.",
+                f"Viktat med {s['weight']!r}; designeffekt (Kish): {deff}.",
+            )
+        )
+    for rec in groups.to_dict(orient="records"):
+        lo, hi = num(rec["ci_lower"], ".2f", lang), num(rec["ci_upper"], ".2f", lang)
+        lines.append(
+            f"  {rec['occasion']}{_who(rec, by)}: {t(lang, 'mean', 'medel')} "
+            f"{num(rec['mean'], '.2f', lang)} [{lvl} {lo} {to} {hi}], n = {rec['n']}"
         )
     for rec in change.to_dict(orient="records"):
+        lo, hi = num(rec["ci_lower"], "+.2f", lang), num(rec["ci_upper"], "+.2f", lang)
         lines.append(
-            f"  change {rec['from_occasion']} -> {rec['to_occasion']}{_who(rec, by)}: "
-            f"{rec['change']:+.2f} [{level}% {rec['ci_lower']:+.2f} to {rec['ci_upper']:+.2f}]"
+            f"  {t(lang, 'change', 'förändring')} {rec['from_occasion']} -> "
+            f"{rec['to_occasion']}{_who(rec, by)}: {num(rec['change'], '+.2f', lang)} "
+            f"[{lvl} {lo} {to} {hi}]"
         )
     if shares is not None and len(shares.columns):
         side = s["direction"]
         rule = s.get("threshold_raw_rule")
+        unit = (
+            t(lang, "reporting unit", "rapportenhet")
+            if s.get("unit")
+            else t(lang, "logits", "logit")
+        )
+        side_sv = "över" if side == "above" else "under"
         lines.append(
-            f"Threshold: {s['threshold']:.4g} ({'reporting unit' if s.get('unit') else 'logits'})"
-            + (f" = {rule}" if rule else "")
-            + f". Share {side} it (estimator {SHARE_ESTIMATOR}):"
+            t(
+                lang,
+                f"Threshold: {s['threshold']:.4g} ({unit})"
+                + (f" = {rule}" if rule else "")
+                + f". Share {side} it (estimator {SHARE_ESTIMATOR}):",
+                f"Gräns: {num(s['threshold'], '.4g', lang)} ({unit})"
+                + (f" = {rule}" if rule else "")
+                + f". Andel {side_sv} den (skattning {SHARE_ESTIMATOR}):",
+            )
         )
         for rec in shares.to_dict(orient="records"):
-            lines.append(
-                f"  {rec['occasion']}{_who(rec, by)}: "
-                + (
-                    f"{_pct(rec['share'])} [{level}% {_pct(rec['ci_lower'])} to "
-                    f"{_pct(rec['ci_upper'])}], n = {rec['n']}"
-                    + (f" ({rec['note']})" if rec["note"] else "")
-                    if np.isfinite(rec["share"])
-                    else f"no share ({rec['note']}), n = {rec['n']}"
+            note = say(rec["note"], lang)
+            if np.isfinite(rec["share"]):
+                text = (
+                    f"{_pct(rec['share'], lang)} [{lvl} {_pct(rec['ci_lower'], lang)} {to} "
+                    f"{_pct(rec['ci_upper'], lang)}], n = {rec['n']}"
+                    + (f" ({note})" if note else "")
                 )
-            )
+            else:
+                text = t(lang, "no share", "ingen andel") + f" ({note}), n = {rec['n']}"
+            lines.append(f"  {rec['occasion']}{_who(rec, by)}: {text}")
         for rec in (share_change if share_change is not None else pd.DataFrame()).to_dict(
             orient="records"
         ):
             lines.append(
-                f"  share change {rec['from_occasion']} -> {rec['to_occasion']}"
-                f"{_who(rec, by)}: {_points(rec['change'])} points [{level}% "
-                f"{_points(rec['ci_lower'])} to {_points(rec['ci_upper'])}] ({rec['design']})"
+                f"  {t(lang, 'share change', 'förändring av andelen')} {rec['from_occasion']} -> "
+                f"{rec['to_occasion']}{_who(rec, by)}: {_points(rec['change'], lang)} "
+                f"{t(lang, 'points', 'procentenheter')} [{lvl} "
+                f"{_points(rec['ci_lower'], lang)} {to} {_points(rec['ci_upper'], lang)}] "
+                f"({_design(rec['design'], lang)})"
             )
     lines.append(
-        "Intervals include measurement and sampling error, and link error where the files "
-        "carry link_se."
+        t(
+            lang,
+            "Intervals include measurement and sampling error, and link error where the files "
+            "carry link_se.",
+            "Intervallen rymmer mätfel och urvalsfel, och länkfel där filerna har link_se.",
+        )
     )
-    lines.append("Wrote: " + ", ".join(str(p) for p in paths.values()))
+    lines.append(t(lang, "Wrote: ", "Skrev: ") + ", ".join(str(p) for p in paths.values()))
     return "\n".join(lines)
 
 
@@ -412,9 +456,16 @@ def _who(rec: Mapping[Hashable, Any], by: list[str]) -> str:
     return " " + who if who else ""
 
 
-def _pct(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
+def _pct(x: float, lang: str = "en") -> str:
+    if not np.isfinite(x):
+        return t(lang, "n/a", "–")
+    return num(100 * x, ".1f", lang) + t(lang, "%", " %")
 
 
-def _points(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f}"
+def _points(x: float, lang: str = "en") -> str:
+    return t(lang, "n/a", "–") if not np.isfinite(x) else num(100 * x, "+.1f", lang)
+
+
+def _design(design: object, lang: str) -> str:
+    words = {"paired": "parade", "independent": "oberoende"}
+    return words.get(str(design), str(design)) if lang == "sv" else str(design)

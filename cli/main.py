@@ -11,6 +11,7 @@ import importlib
 import click
 
 from measure._version import __version__
+from measure.cli._command import ARGV_KEY
 
 #: command name -> (module, attribute)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -26,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 class LazyGroup(click.Group):
     """A group whose commands are imported on first use."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # kept for the reports, which quote the command line back (measure.cli._command)
+        ctx.meta[ARGV_KEY] = list(args)
+        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

@@ -17,9 +17,11 @@ from measure._types import LANGS, ModelName, PersonEstimator
 from measure.calibration import calibrate
 from measure.diagnostics import DIF_CSV_COLUMNS, Assessment, DIFResult, Rules, assess
 from measure.io import OutputSet
+from measure.report.html import shell_command
 from measure.results import Calibration
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     InputOptions,
     Progress,
@@ -30,6 +32,7 @@ from ._common import (
     load_instrument_option,
     read_input,
 )
+from ._words import t
 
 __all__ = ["report_cmd", "write_calibration_report", "dif_csv_table"]
 
@@ -177,8 +180,11 @@ def report_cmd(
             "invalid cells": inputs.invalid,
             "language": lang,
         }
-        command = _command_line(
-            data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
+        command = shell_command(
+            command_args()
+            or _command_line(
+                data, out_file, lang, inputs, model, dif_column, collapse_null, estimator
+            )
         )
         stage = f"calibrating {rm.n_items} items, {rm.n_persons} rows"
         progress.stage(stage)
@@ -203,14 +209,20 @@ def report_cmd(
                     command=command,
                     into=files,
                     progress=progress.sub("report"),
+                    instrument=inst,
                 )
     if not quiet:
         problems = [v for v in a.verdicts if v.status == "problem"]
+        cal = a.calibration
+        topics = f" ({', '.join(v.topic for v in problems)})" if problems else ""
         click.echo(
-            f"measure report: {a.calibration.model} model, {len(a.calibration.item_ids)} items, "
-            f"{len(a.calibration.persons)} persons; {len(problems)} problem(s)"
-            + (f" ({', '.join(v.topic for v in problems)})" if problems else "")
-            + f". Wrote {out}"
+            t(
+                lang,
+                f"measure report: {cal.model} model, {len(cal.item_ids)} items, "
+                f"{len(cal.persons)} persons; {len(problems)} problem(s){topics}. Wrote {out}",
+                f"measure report: modellen {cal.model}, {len(cal.item_ids)} frågor, "
+                f"{len(cal.persons)} personer; {len(problems)} problem{topics}. Skrev {out}",
+            )
         )
 
 
@@ -223,8 +235,10 @@ def _command_line(
     dif: str | None,
     collapse_null: bool,
     estimator: PersonEstimator,
-) -> str:
-    parts = ["measure", "report", Path(data).name, "--out", Path(out).name, "--lang", lang]
+) -> list[str]:
+    """The command line rebuilt from the options (when the command was not run through the
+    ``measure`` group)."""
+    parts = ["measure", "report", data, "--out", out, "--lang", lang]
     if inputs.id_column:
         parts += ["--id-column", inputs.id_column]
     if inputs.items:
@@ -250,4 +264,4 @@ def _command_line(
         parts += ["--estimator", estimator]
     if inputs.invalid != "error":
         parts += ["--invalid", inputs.invalid]
-    return " ".join(parts)
+    return parts

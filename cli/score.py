@@ -8,7 +8,6 @@ atomically. Exit 0 on success, 1 on a data or reference error, 2 on a usage erro
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,13 @@ from typing import Any
 import click
 
 from measure._types import LANGS, Lang, PersonEstimator
+from measure.notes import say
 from measure.reference import load_reference
 from measure.schemas import RESERVED_PERSON_COLUMNS
 from measure.scoring import score
 
 from . import options as opt
+from ._command import command_args
 from ._common import (
     STATUS_WORDS,
     InputOptions,
@@ -35,6 +36,7 @@ from ._common import (
     read_input,
     write_outputs,
 )
+from ._words import num, status_word, t
 
 TABLES = ["persons", "anchors", "score_table"]
 
@@ -88,7 +90,7 @@ TABLES = ["persons", "anchors", "score_table"]
     type=click.Choice(LANGS),
     default="en",
     show_default=True,
-    help="Language of the report.",
+    help="Language of the report and of the summary printed at the end.",
 )
 @opt.output_options
 def score_cmd(
@@ -201,82 +203,170 @@ def score_cmd(
                         result,
                         lang=lang,
                         by=[inputs.group] if inputs.group else [],
-                        command="measure score " + " ".join(sys.argv[2:]),
+                        command_args=command_args(),
+                        instrument=inst,
                     )
                     paths["report"] = files.write_text(text, out / "report.html")
         finally:
             progress.done()
     if not quiet:
-        click.echo(plain_summary(summary, paths))
+        click.echo(plain_summary(summary, paths, lang, tolerance=drift_tolerance))
 
 
-def plain_summary(s: dict[str, Any], paths: dict[str, Path]) -> str:
-    """A short text for non-specialists."""
+def plain_summary(
+    s: dict[str, Any], paths: dict[str, Path], lang: str = "en", *, tolerance: float = 0.5
+) -> str:
+    """A short text for non-specialists, in English or Swedish (``lang``); ``tolerance``: the
+    drift tolerance in logits (for the Swedish rule)."""
     ref = s["reference"]
-    inst = f"instrument {ref['instrument_id']} " if ref["instrument_id"] else ""
+    inst = (
+        t(lang, f"instrument {ref['instrument_id']} ", f"instrumentet {ref['instrument_id']}, ")
+        if ref["instrument_id"]
+        else ""
+    )
     lines = [
-        f"measure: scored {s['rows_read']} rows from {s['source']} on the reference scale "
-        f"{s['reference_file']} ({inst}{ref['model']} model, anchored: nothing re-estimated).",
+        t(
+            lang,
+            f"measure: scored {s['rows_read']} rows from {s['source']} on the reference scale "
+            f"{s['reference_file']} ({inst}{ref['model']} model, anchored: nothing "
+            "re-estimated).",
+            f"measure: mätte {s['rows_read']} rader från {s['source']} på referensskalan "
+            f"{s['reference_file']} ({inst}modellen {ref['model']}, förankrad: inget skattat "
+            "om).",
+        ),
     ]
     counts: dict[str, int] = s["status_counts"]
-    parts = [f"{v} {STATUS_WORDS.get(k, k)} ({k})" for k, v in counts.items() if v]
-    lines.append(f"Persons: {', '.join(parts)}; total {sum(counts.values())} = rows read.")
+    parts = [f"{v} {status_word(k, lang, STATUS_WORDS)} ({k})" for k, v in counts.items() if v]
+    total = sum(counts.values())
+    lines.append(
+        t(
+            lang,
+            f"Persons: {', '.join(parts)}; total {total} = rows read.",
+            f"Personer: {', '.join(parts)}; totalt {total} = lästa rader.",
+        )
+    )
     if s["items_not_administered"]:
         lines.append(
-            "Reference items not in the data (treated as skipped): "
+            t(
+                lang,
+                "Reference items not in the data (treated as skipped): ",
+                "Referensens frågor som saknas i data (behandlas som obesvarade): ",
+            )
             + ", ".join(s["items_not_administered"])
         )
     if s["items_left_out"]:
-        lines.append("Reference items left out (--items): " + ", ".join(s["items_left_out"]))
+        lines.append(
+            t(
+                lang,
+                "Reference items left out (--items): ",
+                "Referensens frågor som utelämnats (--items): ",
+            )
+            + ", ".join(s["items_left_out"])
+        )
     aside = s["items_set_aside"]
     drift = [i for i in s["drifting_items"] if i not in aside]
+    rule = s["drift_rule"]
+    if lang == "sv":
+        tol = num(tolerance, "g", lang)
+        rule = f"|förskjutning| > {tol} logit och |z| > 1,96"
     if aside:
         shift = s["set_aside_shift"] or {}
         lines.append(
-            f"Anchors set aside because they drifted ({s['drift_rule']}): {', '.join(aside)}. "
-            "The measures use the other anchors (--keep-drifting to keep them)."
+            t(
+                lang,
+                f"Anchors set aside because they drifted ({rule}): {', '.join(aside)}. "
+                "The measures use the other anchors (--keep-drifting to keep them).",
+                f"Ankare som lagts åt sidan för att de driver ({rule}): {', '.join(aside)}. "
+                "Måtten bygger på de övriga ankarna (--keep-drifting behåller dem).",
+            )
         )
         if shift.get("difference") is not None and shift.get("ci_lower") is not None:
+            d, lo, hi = (
+                num(shift[k], "+.3f", lang) for k in ("difference", "ci_lower", "ci_upper")
+            )
             lines.append(
-                f"Keeping them would have moved the mean measure by {shift['difference']:+.3f} "
-                f"logits (95% CI {shift['ci_lower']:+.3f} to {shift['ci_upper']:+.3f}; "
-                f"{shift['n']} persons measured both ways); persons.answers_set_aside counts "
-                "each person's answers not used."
+                t(
+                    lang,
+                    f"Keeping them would have moved the mean measure by {d} logits (95% CI {lo} "
+                    f"to {hi}; {shift['n']} persons measured both ways); "
+                    "persons.answers_set_aside counts each person's answers not used.",
+                    f"Med dem kvar hade medelmåttet flyttats {d} logit (95 % KI {lo} till {hi}; "
+                    f"{shift['n']} personer mätta på båda sätten); persons.answers_set_aside "
+                    "räknar varje persons svar som inte användes.",
+                )
             )
     if drift:
+        kept = s["drift_policy"] == "keep"
         lines.append(
-            f"Anchors drifting ({s['drift_rule']}): {', '.join(drift)}"
-            + (
-                " (scored on them: --keep-drifting)."
-                if s["drift_policy"] == "keep"
-                else " (not set aside: the limit --max-set-aside was reached)."
+            t(
+                lang,
+                f"Anchors drifting ({rule}): {', '.join(drift)}"
+                + (
+                    " (scored on them: --keep-drifting)."
+                    if kept
+                    else " (not set aside: the limit --max-set-aside was reached)."
+                ),
+                f"Ankare som driver ({rule}): {', '.join(drift)}"
+                + (
+                    " (måtten använder dem: --keep-drifting)."
+                    if kept
+                    else " (inte åt sidan: gränsen --max-set-aside nåddes)."
+                ),
             )
         )
     elif not aside:
         lines.append(
-            "No anchored item drifts (displacement within the tolerance or not significant)."
+            t(
+                lang,
+                "No anchored item drifts (displacement within the tolerance or not significant).",
+                "Ingen ankarfråga driver (förskjutningen inom toleransen eller inte signifikant).",
+            )
         )
     lines += coding_lines(s["coding"])
-    lines.append(f"Minimum of answered items for a measure: {s['min_answered']}.")
+    lines.append(
+        t(
+            lang,
+            f"Minimum of answered items for a measure: {s['min_answered']}.",
+            f"Minsta antal besvarade frågor för ett mått: {s['min_answered']}.",
+        )
+    )
     fit = s["global_fit"]
     if fit.get("df") is not None and fit.get("p_value") is not None:
+        chi2, adj = num(fit["chi2"], ".1f", lang), num(fit["chi2_adjusted"], ".1f", lang)
+        p = num(fit["p_value"], ".3g", lang)
         lines.append(
-            f"Global fit of the anchored model: Rao score test chi2 = {fit['chi2']:.1f} "
-            f"(adjusted for the reference's sampling error: {fit['chi2_adjusted']:.1f}), "
-            f"df = {fit['df']}, p = {fit['p_value']:.3g} (anchored vs freely estimated items)."
+            t(
+                lang,
+                f"Global fit of the anchored model: Rao score test chi2 = {chi2} (adjusted for "
+                f"the reference's sampling error: {adj}), df = {fit['df']}, p = {p} (anchored "
+                "vs freely estimated items).",
+                f"Den förankrade modellens passning: Raos score-test chi2 = {chi2} (justerat för "
+                f"referensens urvalsfel: {adj}), df = {fit['df']}, p = {p} (förankrade mot fritt "
+                "skattade frågor).",
+            )
         )
     elif fit.get("note"):
-        lines.append(f"Global fit: {fit['note']}")
+        lines.append(t(lang, "Global fit: ", "Passning: ") + say(fit["note"], lang))
     unit = s["reporting_unit"]
     if unit is not None:
         lines.append(
-            f"Reporting unit {unit['name']!r}: columns measure_unit, se_unit, ci_lower_unit, "
-            "ci_upper_unit in persons."
+            t(
+                lang,
+                f"Reporting unit {unit['name']!r}: columns measure_unit, se_unit, ci_lower_unit, "
+                "ci_upper_unit in persons.",
+                f"Rapportenhet {unit['name']!r}: kolumnerna measure_unit, se_unit, "
+                "ci_lower_unit, ci_upper_unit i persons.",
+            )
         )
     for w in s["warnings"]:
-        lines.append(f"Note: {w}")
-    lines.append("Wrote: " + ", ".join(str(p) for p in paths.values()))
+        lines.append(t(lang, "Note: ", "Obs: ") + w)
+    lines.append(t(lang, "Wrote: ", "Skrev: ") + ", ".join(str(p) for p in paths.values()))
     lines.append(
-        "Next: look at anchors (displacement, drift) before trusting the measures in persons."
+        t(
+            lang,
+            "Next: look at anchors (displacement, drift) before trusting the measures in persons.",
+            "Nästa steg: titta på anchors (displacement, drift) innan du litar på måtten i "
+            "persons.",
+        )
     )
     return "\n".join(lines)

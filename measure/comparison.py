@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from measure.exceptions import ReferenceScaleError
 from measure.models import item_moments
+from measure.notes import Note
 from measure.reference import ReferenceScale
 from measure.schemas import (
     COMPARE_GROUP_CHANGE,
@@ -675,16 +676,14 @@ def _share_fit(
         return _ShareFit(nan, nan, nan, empty, wn, nan, nan, mu, sd, nan, note)
 
     if n < 3:
-        return undefined("fewer than 3 persons")
+        return undefined(Note("compare.few_persons"))
     mu = float(np.sum(wn * m))
     dev = m - mu
     v = float(np.sum(wn * dev**2))
     ms2 = float(np.sum(wn * s**2))
     sig2 = v - ms2
     if not sig2 > 0:
-        return undefined(
-            "no spread of true values (variance of the measures <= mean squared SE)", mu, 0.0
-        )
+        return undefined(Note("compare.no_spread"), mu, 0.0)
     sig = math.sqrt(sig2)
     sign = 1.0 if direction == "above" else -1.0
     z = sign * (mu - t) / sig
@@ -709,10 +708,7 @@ def _share_fit(
     se_skew = math.sqrt(6.0 * float(np.sum(wn**2))) * (v / sig2) ** 1.5
     note = ""
     if abs(skew) > SKEW_CAUTION and abs(skew) > 3 * se_skew and not 0.1 <= share <= 0.9:
-        note = (
-            f"caution: the true values look skewed (skewness {skew:.2f}); a share this far "
-            "in a tail rests on their normal shape: check the distribution of the measures"
-        )
+        note = Note("compare.skewed", skewness=round(skew, 2))
     return _ShareFit(
         share,
         z,
@@ -837,7 +833,9 @@ def shares(
         persons, measure=measure, se=se, link_se=link_se, what="persons", by=keys, weight=weight
     )
     rows = [_share_row(keys, key, g, t, direction, level)[0] for key, g in _groups(df, keys)]
-    return pd.DataFrame(rows, columns=[*keys, *COMPARE_SHARES.names_after("occasion")])
+    out = pd.DataFrame(rows, columns=[*keys, *COMPARE_SHARES.names_after("occasion")])
+    out["note"] = pd.Series([r["note"] for r in rows], dtype=object)  # keeps the Notes
+    return out
 
 
 def _share_row(
@@ -876,7 +874,7 @@ def _share_row(
         "design_effect": deff,
         "share_flat_prior": float(np.sum(wn * flat)) if n else float("nan"),
         "share_point_estimates": float(np.sum(wn * side)) if n else float("nan"),
-        "note": fit.note if n else "no persons with a measure",
+        "note": fit.note if n else Note("compare.no_measures"),
     }
     return row, fit, sub
 

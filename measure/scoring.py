@@ -56,6 +56,7 @@ from measure.exceptions import (
 )
 from measure.fit import MISFIT_RULE, misfitting
 from measure.instrument import instrument_ids, load_instrument
+from measure.notes import Note
 from measure.pipeline import (
     DISPLACEMENT_NO_INFORMATION,
     DISPLACEMENT_NOT_FINITE,
@@ -106,12 +107,9 @@ DRIFT_RULE = (
 
 _DISPLACEMENT_REASONS = {
     DISPLACEMENT_OK: "",
-    DISPLACEMENT_NO_INFORMATION: "no answers from persons with a non-extreme score",
-    DISPLACEMENT_NOT_FINITE: (
-        "no finite displacement: the new answers to this item are all at one end relative to "
-        "the others (too few or too uniform answers)"
-    ),
-    DISPLACEMENT_SKIPPED: "not computed",
+    DISPLACEMENT_NO_INFORMATION: Note("score.no_information"),
+    DISPLACEMENT_NOT_FINITE: Note("score.not_finite"),
+    DISPLACEMENT_SKIPPED: Note("score.not_computed"),
 }
 
 
@@ -883,7 +881,7 @@ def _drift_table(
             "n_informative": informative.astype(np.int64),
             "anchor_location": anchor_loc,
             "new_location": anchor_loc + disp,
-            "reason": reasons,
+            "reason": pd.Series(reasons, dtype=object),  # keeps the Notes
         }
     )
 
@@ -917,29 +915,24 @@ def _global_fit(
         "note": "",
     }
     if checks is None:
-        out["note"] = "not computed"
+        out["note"] = Note("score.not_computed")
         return out
     out["anchored_loglik"] = checks.test.loglik
     m = rm.max_category
     unused = [
-        f"{rm.items[j]} category {x}"
+        Note("score.item_category", item=rm.items[j], category=x)
         for j in range(m.size)
         for x in range(int(m[j]) + 1)
         if stats.category_counts[j, x] == 0
     ]
     if unused:
-        out["note"] = (
-            "score test not available: no informative answers in "
-            + ", ".join(unused[:5])
-            + (" ..." if len(unused) > 5 else "")
+        out["note"] = Note(
+            "score.test_unused", cells=[*unused[:5], *(["..."] if len(unused) > 5 else [])]
         )
         return out
     test = checks.test
     if test.singular:
-        out["note"] = (
-            "score test not available: the conditional information of the new data is "
-            "singular (too few persons with non-extreme scores for the free model)"
-        )
+        out["note"] = Note("score.test_singular")
         return out
     df = test.df
     chi2 = max(test.chi2, 0.0)
@@ -959,7 +952,5 @@ def _global_fit(
         n_reference=int(n_ref) if known else None,  # type: ignore[arg-type]
     )
     if not known:
-        out["note"] = (
-            "the reference has no calibration sample (fixed parameters): anchors taken as exact"
-        )
+        out["note"] = Note("score.exact_anchors")
     return out

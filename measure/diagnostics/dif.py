@@ -47,6 +47,7 @@ from measure.diagnostics.conditional import partial_gamma_dif
 from measure.diagnostics.lrtest import group_labels
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
+from measure.notes import Note, join_notes
 from measure.results import Calibration
 from measure.schemas import DIF, DIF_CSV
 from measure.summary import Summary, short_repr
@@ -178,11 +179,11 @@ class _GroupFit:
 def _fit_group(values: NDArray[np.int16], cal: Calibration) -> _GroupFit:
     keep = _estimable(values, cal.max_category, cal.model)
     if len(keep) < 2:
-        return _GroupFit(keep, None, "fewer than two items can be estimated in this group")
+        return _GroupFit(keep, None, Note("dif.few_items"))
     try:
         fit = fit_items(values[:, keep], cal.max_category[keep], cal.model, method="auto")
     except (ConvergenceError, MeasureError) as exc:
-        return _GroupFit(keep, None, f"calibration failed: {str(exc).splitlines()[0]}")
+        return _GroupFit(keep, None, Note("dif.failed", error=str(exc).splitlines()[0]))
     return _GroupFit(keep, fit, "")
 
 
@@ -324,18 +325,16 @@ def dif_analysis(
             d, se = result.get(j, (np.nan, np.nan))
             z = d / se if np.isfinite(d) and se > 0 else np.nan
             p = float(2 * _scipy_stats().norm.sf(abs(z))) if np.isfinite(z) else np.nan
-            note = ""
+            note: str = ""
             if fg.fit is None or fr.fit is None:
-                note = "; ".join(
-                    f"group {h}: {fits[h].note}" for h in (g, reference) if fits[h].fit is None
+                note = join_notes(
+                    Note("dif.in_group", group=h, note=fits[h].note)
+                    for h in (g, reference)
+                    if fits[h].fit is None
                 )
             elif j not in common:
                 miss = [h for h in (g, reference) if j not in fits[h].items]
-                note = (
-                    "not estimable in group "
-                    + ", ".join(miss)
-                    + " (a category without informative answers)"
-                )
+                note = Note("dif.not_estimable", groups=miss)
             loc_g = _loc(fg, j)
             loc_r = _loc(fr, j)
             mrow = mh.get(j, {})
@@ -366,12 +365,13 @@ def dif_analysis(
                 }
             )
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    table["note"] = pd.Series([r["note"] for r in rows], dtype=object)  # keeps the Notes
     group_tab = pd.DataFrame(
         {
             "group": levels,
             "n_persons": [sizes[g] for g in levels],
             "n_informative": [_n_informative(fits[g]) for g in levels],
-            "note": [fits[g].note for g in levels],
+            "note": pd.Series([fits[g].note for g in levels], dtype=object),
         }
     )
     rule = (

@@ -41,6 +41,7 @@ from measure._estimation.cml import pattern_index
 from measure.diagnostics._subfit import SubFit, fit_items, informative_gaps
 from measure.diagnostics.rules import SOURCES, Rules
 from measure.exceptions import ConvergenceError, MeasureError
+from measure.notes import Note
 from measure.results import Calibration
 from measure.summary import Summary, short_repr
 
@@ -228,9 +229,9 @@ def _find_inappropriate(
                             "item": items[j],
                             "group": g,
                             "reason": (
-                                "no answers"
+                                Note("lr.no_answers")
                                 if not used
-                                else f"category {', '.join(map(str, miss))} not used"
+                                else Note("lr.category_not_used", categories=miss)
                             ),
                         }
                     )
@@ -252,10 +253,9 @@ def _find_inappropriate(
                             "item": items[j],
                             "group": g,
                             "reason": (
-                                f"category {', '.join(map(str, miss))} used only by persons with "
-                                "an extreme score"
+                                Note("lr.category_extreme_only", categories=list(miss))
                                 if miss
-                                else "no informative answers"
+                                else Note("lr.no_informative")
                             ),
                         }
                     )
@@ -291,10 +291,11 @@ def _frequent_patterns(
     top = np.argsort(-counts, kind="stable")[:LR_MAX_PATTERNS]
     keep = np.isin(pattern, top)
     share = float(keep[used].mean())
-    note = (
-        f"tested on the persons in the {LR_MAX_PATTERNS} most frequent of {n_patterns} "
-        f"missing-data patterns ({share:.0%} of the persons); conditional ML is valid within "
-        "any set of patterns"
+    note = Note(
+        "lr.patterns",
+        n_top=LR_MAX_PATTERNS,
+        n_patterns=n_patterns,
+        share_pct=round(100 * share),
     )
     return keep, note
 
@@ -357,11 +358,10 @@ def andersen_lr(
     rule = f"Andersen LR test significant at p < {rules.alpha:g}"
     empty_thr = pd.DataFrame(columns=["item", "category", "group", "threshold", "se"])
     if len(levels) < 2:
-        return _empty(
-            split_name, rule, levels, labels, "fewer than two non-empty groups", empty_thr
-        )
+        return _empty(split_name, rule, levels, labels, Note("lr.few_groups"), empty_thr)
     keep, reasons = _find_inappropriate(values, cal.max_category, labels, levels, cal.model, items)
     dropped = pd.DataFrame(reasons, columns=["item", "group", "reason"])
+    dropped["reason"] = pd.Series([r["reason"] for r in reasons], dtype=object)  # keeps the Notes
     if reasons and drop == "error":
         raise ValueError(
             "Andersen LR test: item(s) cannot be estimated in every group: "
@@ -374,7 +374,7 @@ def andersen_lr(
             rule,
             levels,
             labels,
-            "fewer than two items can be estimated in every group",
+            Note("lr.few_items"),
             empty_thr,
             dropped=dropped,
         )
@@ -396,7 +396,7 @@ def andersen_lr(
             rule,
             levels,
             labels,
-            f"a model could not be estimated: {str(exc).splitlines()[0]}",
+            Note("lr.not_estimated", error=str(exc).splitlines()[0]),
             empty_thr,
             dropped=dropped,
         )

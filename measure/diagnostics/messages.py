@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from measure._types import LANGS
+from measure.notes import say
 
 __all__ = [
     "LANGS",
@@ -172,8 +173,8 @@ def _reliability_individual(v: VerdictLike, lang: str) -> str:
         f"Not on its own. Person reliability {r} is below {cut}: an individual's measure is "
         "too uncertain for decisions about that person; report it with its interval."
         if lang == "en"
-        else f"Inte ensam. Reliabiliteten {r} är lägre än {cut}: en enskild persons mätvärde är "
-        "för osäkert för beslut om personen; redovisa det med sitt intervall."
+        else f"Inte ensam. Reliabiliteten {r} är lägre än {cut}: mätvärdet för en enskild "
+        "person är för osäkert för beslut om personen; redovisa det med sitt intervall."
     )
 
 
@@ -349,7 +350,7 @@ def _lr(v: VerdictLike, lang: str) -> str:
     vals = v.values
     name = vals.get("name")
     if v.status == "info":
-        note = str(vals.get("note", ""))
+        note = say(vals.get("note", ""), lang)
         return (
             f"The likelihood-ratio test could not be computed: {note}."
             if lang == "en"

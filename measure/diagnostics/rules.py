@@ -14,7 +14,7 @@ from measure._types import RELIABILITY_GROUP, RELIABILITY_INDIVIDUAL
 from measure.diagnostics.messages import reliability_use_text, rule_text, verdict_text
 from measure.fit import MSQ_HIGH, MSQ_LOW
 
-__all__ = ["Rules", "Verdict", "Status", "SOURCES", "reliability_use"]
+__all__ = ["Rules", "Verdict", "Status", "SOURCES", "SOURCES_SV", "reliability_use", "source_text"]
 
 Status = Literal["ok", "warning", "problem", "info"]
 STATUSES: tuple[str, ...] = ("ok", "warning", "problem", "info")
@@ -52,6 +52,51 @@ SOURCES: dict[str, str] = {
     "precision": "conditional reliability 1 - SEM^2 / var(persons) at the group-use level "
     "(Tennant & Conaghan 2007)",
 }
+
+#: the same sources for a Swedish report: the citations as published, the comments in Swedish
+SOURCES_SV: dict[str, str] = {
+    "item_fit": "Wright & Linacre 1994, Rasch Measurement Transactions 8:3 "
+    "(rasch.org/rmt/rmt83b.htm); Winsteps-manualen, diagnos av dålig passning (MNSQ > 2,0 "
+    "försämrar mätningen)",
+    "reliability": "Tennant & Conaghan 2007, Arthritis Care & Research 57:1358; Winsteps-manualen "
+    "(winsteps.com/winman/reliability.htm)",
+    "categories": "Linacre 2002, Journal of Applied Measurement 3:85 (rasch.org/rn2.htm); "
+    "Andrich 2013 om oordnade trösklar",
+    "local_dependence": SOURCES["local_dependence"],
+    "dimensionality": "Winsteps-manualen, principalkomponenter av residualer "
+    "(winsteps.com/winman/principalcomponents.htm); Smith 2002, Journal of Applied Measurement "
+    "3:205",
+    "dif": "ETS-klassificeringen överförd till logits som i Winsteps tabell 30 (A < 0,43, "
+    "B >= 0,43, C >= 0,64 logits); Zwick 2012, ETS RR-12-08",
+    "mantel_haenszel": "Holland & Thayer 1988; Zwick 2012, ETS RR-12-08 (MH D-DIF = -2,35 ln "
+    "alpha_MH)",
+    "andersen_lr": "Andersen 1973, Psychometrika 38:123; som eRm::LRtest (Mair & Hatzinger 2007)",
+    "targeting": "Terwee m.fl. 2007, Journal of Clinical Epidemiology 60:34 (golv- och "
+    "takeffekter över 15 %); personernas medelvärde nära frågornas (Tennant & Conaghan 2007)",
+    "sample_size": "Linacre 1994, Rasch Measurement Transactions 7:4 (rasch.org/rmt/rmt74m.htm)",
+    "conditional_fit": "Christensen, Kreiner & Mesbah 2013, Rasch Models in Health, s. 86-90; "
+    "Mueller 2020, Journal of Statistical Distributions and Applications 7:5 (som iarm "
+    "out_infit)",
+    "restscore": "Kreiner 2011, Applied Psychological Measurement 35:557 (som iarm item_restscore)",
+    "partial_gamma": "Davis 1967, JASA 62:189; Bjorner m.fl. 1998, Journal of Clinical "
+    "Epidemiology 51:1189; |gamma| < 0,21 försumbart, 0,21-0,31 litet till måttligt, > 0,31 "
+    "måttligt till stort (som iarm partgam_DIF, partgam_LD)",
+    "simulated_cutoffs": "Mueller 2020 (parametrisk bootstrap av passningsmått); Christensen, "
+    "Makransky & Horton 2017 (simulerade gränser för Q3*)",
+    "precision": "betingad reliabilitet 1 - SEM^2 / var(personer) på nivån för gruppjämförelser "
+    "(Tennant & Conaghan 2007)",
+}
+
+
+def source_text(source: str, lang: str = "en") -> str:
+    """A source (a key of :data:`SOURCES`, or text made of their English texts) in ``lang``."""
+    if source in SOURCES:
+        return SOURCES_SV[source] if lang == "sv" else SOURCES[source]
+    if lang != "sv":
+        return source
+    for key in sorted(SOURCES, key=lambda k: -len(SOURCES[k])):
+        source = source.replace(SOURCES[key], SOURCES_SV[key])
+    return source
 
 
 @dataclass(frozen=True)

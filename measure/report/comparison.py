@@ -21,6 +21,7 @@ import pandas as pd
 
 from measure._types import LANGS
 from measure.diagnostics.messages import num
+from measure.notes import say
 from measure.report.html import (
     _CSS,
     Column,
@@ -30,7 +31,10 @@ from measure.report.html import (
     _table,
     _txt,
     _versions,
+    command_block,
     pick,
+    settings_rows,
+    shell_command,
     verdict_card,
 )
 
@@ -61,6 +65,48 @@ _W: dict[str, tuple[str, str]] = {
     "ok": ("Clear", "Tydligt"),
     "warning": ("Unclear", "Oklart"),
 }
+
+
+#: the rules of :attr:`measure.comparison.Comparison.settings` in Swedish (English: as given)
+_RULES_SV: dict[str, str] = {
+    "group_mean": "medelvärde ± t(n-1) * sqrt(var(m)/n + se_länk^2): urvalsfel och mätfel "
+    "(var(m) rymmer båda) samt länkfel",
+    "change": "parade: medelvärdet av skillnaderna, SE = SD(d)/sqrt(n); oberoende: "
+    "SE = sqrt(SE1^2 + SE2^2), Welchs frihetsgrader; plus länkfel",
+    "reliable_change": "|förändring| > 1,96 * sqrt(se1^2 + se2^2) (95 %)",
+    "decision_risk": "P(över) = 1 - Phi((t - m)/sqrt(se^2 + se_länk^2)) "
+    "(Pendrill 2014, Metrologia 51 S206): beslutet för varje person",
+    "share": "latent normalfördelning: Phi((mu - t)/sigma), mu = medel(m), sigma^2 = var(m) - "
+    "medel(se^2) (sanna värden normalfördelade, mätfelet borttaget); linjäriserat SE med "
+    "länkfel; intervall Phi(z -+ t(n-1) SE_z)",
+    "share_change": "andel_efter - andel_före; SE från båda linjäriseringarna (parade: minus "
+    "två gånger deras kovarians över personer mätta båda gångerna) och båda länkfelen; "
+    "normalintervall",
+    "weights": "Hajeks kvotskattningar, linjäriserade SE; designeffekt = "
+    "n sum(w^2) / sum(w)^2 (Kish)",
+}
+
+_RULE_NAMES: dict[str, tuple[str, str]] = {
+    "group_mean": ("group mean", "gruppmedelvärde"),
+    "change": ("change", "förändring"),
+    "reliable_change": ("reliable change", "säker förändring"),
+    "decision_risk": ("decision risk", "beslutsrisk"),
+    "share": ("share", "andel"),
+    "share_change": ("share change", "förändring av andelen"),
+    "weights": ("weights", "vikter"),
+}
+
+
+def _rules_table(rules: Mapping[str, str], lang: str) -> str:
+    keys = list(rules)
+    df = pd.DataFrame(
+        {
+            "k": [pick(_RULE_NAMES, k, lang) if k in _RULE_NAMES else k for k in keys],
+            "v": [_RULES_SV.get(k, rules[k]) if lang == "sv" else rules[k] for k in keys],
+        }
+    )
+    head = ("Rule", "Regel")
+    return _table(df, [("k", head, _txt), ("v", ("Definition", "Definition"), _txt)], lang)
 
 
 def _w(key: str, lang: str) -> str:
@@ -102,7 +148,11 @@ def _share_cards(c: Comparison, by: Sequence[str], lang: str) -> list[str]:
                     else f"{beyond} {t} (95% CI {_pct(r['ci_lower'], lang)} to "
                     f"{_pct(r['ci_upper'], lang)}; n = {int(r['n'])})."
                 )
-                + (f" {r['note']}" if isinstance(r.get("note"), str) and r["note"] else "")
+                + (
+                    f" {say(r['note'], lang)}."
+                    if isinstance(r.get("note"), str) and r["note"]
+                    else ""
+                )
             )
         cards.append(_card("info", _w("share_q", lang), lines, lang))
     if len(c.share_change.columns) and len(c.share_change):
@@ -182,11 +232,14 @@ def render_comparison_report(
     by: Sequence[str] = (),
     settings: Mapping[str, Any] | None = None,
     command: str | None = None,
+    command_args: Sequence[str] | None = None,
     generated: _dt.datetime | None = None,
 ) -> str:
     """The report of a comparison as one self-contained HTML document (the answer first).
 
     ``by``: the grouping columns of the comparison (shown beside each figure).
+    ``settings``: more settings to list (each setting once); ``command`` or ``command_args``
+    (quoted for a shell): the command line shown.
     """
     if lang not in LANGS:
         raise ValueError(f"lang={lang!r} is not one of {', '.join(map(repr, LANGS))}")
@@ -228,11 +281,17 @@ def render_comparison_report(
             ("estimator", ("Estimator", "Skattning"), _txt),
         ]
         tables.append(f"<h3>{_e(_w('shares_h', lang))}</h3>" + _table(c.shares, share_cols, lang))
-    rows = [(str(k), v) for k, v in {**c.settings, **(settings or {})}.items()]
-    if command:
-        rows.append(("command", command))
-    rows += _versions()
-    set_df = pd.DataFrame({"k": [k for k, _ in rows], "v": [str(v) for _, v in rows]})
+    given = {k: v for k, v in c.settings.items() if k != "rules" and v is not None}
+    rows = settings_rows(
+        [(k, num(v, lang, 2) if isinstance(v, float) else v) for k, v in given.items()],
+        settings or {},
+        lang,
+    )
+    rows += _versions(lang)
+    set_df = pd.DataFrame({"k": [k for k, _ in rows], "v": [v for _, v in rows]})
+    rules = c.settings.get("rules")
+    rules_tab = _rules_table(rules, lang) if isinstance(rules, Mapping) else ""
+    shown = shell_command(command_args) if command_args is not None else command
     set_tab = _table(
         set_df, [("k", ("Setting", "Inställning"), _txt), ("v", ("Value", "Värde"), _txt)], lang
     )
@@ -243,7 +302,9 @@ def render_comparison_report(
         f'<p class="note">{_e(_w("interval_note", lang))}</p>' + "".join(cards) + "</section>",
         f'<h2 id="details">{_e(_w("details", lang))}</h2>',
         *tables,
-        f'<h2 id="settings">{_e(_w("settings_h", lang))}</h2>{set_tab}',
+        f'<h2 id="settings">{_e(_w("settings_h", lang))}</h2>{set_tab}'
+        + command_block(shown, lang)
+        + rules_tab,
         "</main>",
     ]
     return (

@@ -13,6 +13,7 @@ import importlib.metadata
 import io
 import os
 import platform
+import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -23,15 +24,17 @@ import pandas as pd
 
 from measure.diagnostics.assess import reliability_coverage
 from measure.diagnostics.messages import LANGS, QUESTIONS, num, pct
-from measure.diagnostics.rules import SOURCES
+from measure.diagnostics.rules import source_text
 from measure.io.write import OutputSet, write_text_atomic
-from measure.report.i18n import tr
+from measure.notes import say
+from measure.report.i18n import rule_word, setting_word, topic_word, tr, value_word
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from measure.diagnostics.assess import Assessment
+    from measure.instrument import Instrument
 
 __all__ = ["render_report", "write_report"]
 
@@ -116,14 +119,19 @@ def _table(
     row_class: Callable[[pd.Series], str] | None = None,
 ) -> str:
     idx = 0 if lang == "en" else 1
+    text = [fmt is _txt or bool(getattr(fmt, "is_text", False)) for _, _, fmt in columns]
     head = "".join(
-        f'<th class="{"text" if fmt is _txt else ""}">{_e(h[idx])}</th>' for _, h, fmt in columns
+        f'<th class="{"text" if t else ""}">{_e(h[idx])}</th>'
+        for (_, h, _), t in zip(columns, text, strict=True)
     )
+    # cells column by column: a row Series of text columns would turn Notes into plain strings
+    values = [df[c].tolist() for c, _, _ in columns]
+    classes = [row_class(r) for _, r in df.iterrows()] if row_class else [""] * len(df)
     rows = []
-    for _, r in df.iterrows():
-        cls = row_class(r) if row_class else ""
+    for i, cls in enumerate(classes):
         cells = "".join(
-            f'<td class="{"text" if fmt is _txt else ""}">{fmt(r[c])}</td>' for c, _, fmt in columns
+            f'<td class="{"text" if t else ""}">{fmt(v[i])}</td>'
+            for (_, _, fmt), t, v in zip(columns, text, values, strict=True)
         )
         rows.append(f'<tr class="{cls}">{cells}</tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -154,6 +162,16 @@ def _txt(x: object) -> str:
     return _e(x)
 
 
+def _say(lang: str) -> Callable[[Any], str]:
+    """A text cell in ``lang``: a :class:`~measure.notes.Note` in that language, else as it is."""
+
+    def cell(x: object) -> str:
+        return _e(say(x, lang))
+
+    cell.is_text = True  # type: ignore[attr-defined]
+    return cell
+
+
 def _n(lang: str, digits: int = 2) -> Callable[[Any], str]:
     return lambda x: _e(num(x, lang, digits))
 
@@ -169,13 +187,80 @@ def _yn(lang: str) -> Callable[[Any], str]:
     return lambda x: _e(tr("yes", lang)) if bool(x) else ""
 
 
-def _versions() -> list[tuple[str, str]]:
-    out = [("python", sys.version.split()[0]), ("platform", platform.platform())]
+def _versions(lang: str = "en") -> list[tuple[str, str]]:
+    out = [
+        ("python", sys.version.split()[0]),
+        (setting_word("platform", lang), platform.platform()),
+    ]
     for pkg in ("measure", "numpy", "scipy", "pandas", "matplotlib", "click"):
         try:
             out.append((pkg, importlib.metadata.version(pkg)))
         except importlib.metadata.PackageNotFoundError:
-            out.append((pkg, "not installed"))
+            out.append((pkg, tr("not_installed", lang)))
+    return out
+
+
+def shell_command(args: Sequence[str]) -> str:
+    """A command line that can be pasted back into a shell: every argument quoted as needed."""
+    return " ".join(shlex.quote(str(a)) for a in args)
+
+
+def settings_rows(
+    rows: Sequence[tuple[str, object]], extra: Mapping[str, Any], lang: str
+) -> list[tuple[str, str]]:
+    """The settings table's rows, each setting once (the first value given wins), its name and
+    value in ``lang`` (:data:`measure.report.i18n.SETTING_WORDS`)."""
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for key, value in [*rows, *((str(k), v) for k, v in extra.items())]:
+        norm = key.strip().lower().replace("_", " ").replace("-", " ")
+        if norm in seen:
+            continue
+        seen.add(norm)
+        out.append((setting_word(key, lang), value_word(value, lang)))
+    return out
+
+
+def instrument_texts(
+    instrument: Instrument | None, items: Sequence[str], lang: str
+) -> dict[str, str]:
+    """Item id -> the item's text in ``lang`` from the instrument (items without a text left
+    out)."""
+    if instrument is None:
+        return {}
+    from measure.instrument import localised
+
+    known = set(instrument.item_ids)
+    out = {}
+    for item in items:
+        if item in known:
+            text = localised(instrument.item(item).text, lang)
+            if text:
+                out[item] = text
+    return out
+
+
+def category_labels(
+    instrument: Instrument | None, items: Sequence[str], lang: str
+) -> dict[tuple[str, int], str]:
+    """(item id, category score 0..m) -> the category's label in ``lang`` from the instrument
+    (reverse-keyed items: score k is the category listed m - k)."""
+    if instrument is None:
+        return {}
+    from measure.instrument import localised
+
+    known = set(instrument.item_ids)
+    out: dict[tuple[str, int], str] = {}
+    for item in items:
+        if item not in known:
+            continue
+        it = instrument.item(item)
+        m = len(it.categories) - 1
+        for k in range(m + 1):
+            cat = it.categories[m - k if it.reverse else k]
+            label = localised(cat.labels, lang)
+            if label:
+                out[(item, k)] = label
     return out
 
 
@@ -192,7 +277,7 @@ def _verdict_section(a: Assessment, lang: str) -> str:
             f"{_e(q)}</h3>"
             f'<p class="answer">{_e(v.text(lang))}</p>'
             f'<p class="rule">{_e(tr("rule", lang))}: {_e(v.rule_text(lang))}. '
-            f"{_e(tr('source', lang))}: {_e(v.source)}.</p></div>"
+            f"{_e(tr('source', lang))}: {_e(source_text(v.source, lang))}.</p></div>"
         )
     return (
         f'<section class="verdicts" id="summary"><h2>{_e(tr("summary", lang))}</h2>'
@@ -200,10 +285,15 @@ def _verdict_section(a: Assessment, lang: str) -> str:
     )
 
 
-def _items_section(a: Assessment, lang: str) -> str:
+def _items_section(a: Assessment, lang: str, instrument: Instrument | None = None) -> str:
     n2 = _n(lang)
-    cols: list[Column] = [
-        ("item", ("Item", "Fråga"), _txt),
+    fit_table = a.item_fit
+    texts = instrument_texts(instrument, [str(i) for i in fit_table["item"]], lang)
+    cols: list[Column] = [("item", ("Item", "Fråga"), _txt)]
+    if texts:
+        fit_table = fit_table.assign(item_text=[texts.get(str(i), "") for i in fit_table["item"]])
+        cols.append(("item_text", (tr("item_text", "en"), tr("item_text", "sv")), _txt))
+    cols += [
         ("n", ("n", "n"), _int),
         ("location", ("Location", "Läge"), n2),
         ("se", ("SE", "SE"), n2),
@@ -230,7 +320,7 @@ def _items_section(a: Assessment, lang: str) -> str:
             ("restscore_p_adjusted", ("p (BH)", "p (BH)"), _n(lang, 3)),
         ]
     tab = _table(
-        a.item_fit,
+        fit_table,
         cols,
         lang,
         row_class=lambda r: "bad" if r["degrading"] else ("flag" if r["misfit"] else ""),
@@ -278,18 +368,18 @@ def _items_section(a: Assessment, lang: str) -> str:
     fit_rules = (
         f'<p class="rule">{_e(tr("rule", lang))}: '
         + _e(tr("unconditional_rule", lang).format(low=rules.msq_low, high=rules.msq_high))
-        + f". {_e(tr('source', lang))}: {_e(SOURCES['item_fit'])}.</p>"
+        + f". {_e(tr('source', lang))}: {_e(source_text('item_fit', lang))}.</p>"
     )
     if conditional:
         fit_rules += (
             f'<p class="note">{_e(tr("cond_fit_note", lang))}</p>'
             f'<p class="rule">{_e(tr("rule", lang))}: {_e(tr("conditional_rule", lang))}. '
-            f"{_e(tr('source', lang))}: {_e(SOURCES['conditional_fit'])}.</p>"
+            f"{_e(tr('source', lang))}: {_e(source_text('conditional_fit', lang))}.</p>"
         )
     if restscore:
         fit_rules += (
             f'<p class="rule">{_e(tr("rule", lang))}: {_e(tr("restscore_rule", lang))}. '
-            f"{_e(tr('source', lang))}: {_e(SOURCES['restscore'])}.</p>"
+            f"{_e(tr('source', lang))}: {_e(source_text('restscore', lang))}.</p>"
         )
     return (
         f'<h3 id="items">{_e(tr("items_h", lang))}</h3><p class="note">'
@@ -351,16 +441,36 @@ def _plots_main(a: Assessment, lang: str) -> str:
     )
 
 
-def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
+def _category_table(a: Assessment, lang: str, instrument: Instrument | None) -> pd.DataFrame:
+    """The categories table with each category's label from the instrument (none for items
+    whose categories were merged)."""
+    cal = a.calibration
+    labels = category_labels(
+        instrument, [i for i in cal.item_ids if i not in cal.category_map], lang
+    )
+    if not labels:
+        return a.categories
+    keys = zip(a.categories["item"].astype(str), a.categories["category"], strict=True)
+    return a.categories.assign(label=[labels.get((i, int(c)), "") for i, c in keys])
+
+
+def _categories_section(
+    a: Assessment, lang: str, max_curves: int, instrument: Instrument | None = None
+) -> str:
     from measure import plotting
 
     cal = a.calibration
     n2 = _n(lang)
     parts = [f'<h3 id="categories">{_e(tr("categories_h", lang))}</h3>']
+    table = _category_table(a, lang, instrument)
+    label_col: list[Column] = (
+        [("label", (tr("label", "en"), tr("label", "sv")), _txt)] if "label" in table else []
+    )
     if bool(np.any(cal.max_category > 1)):
         cols: list[Column] = [
             ("item", ("Item", "Fråga"), _txt),
             ("category", ("Category", "Kategori"), _int),
+            *label_col,
             ("count", ("Count", "Antal"), _int),
             ("percent", ("%", "%"), _n(lang, 1)),
             ("avg_measure", ("Average measure", "Medelmätvärde"), n2),
@@ -373,7 +483,7 @@ def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
         parts.append(f'<p class="note">{_e(tr("categories_note", lang))}</p>')
         parts.append(
             _table(
-                a.categories,
+                table,
                 cols,
                 lang,
                 row_class=lambda r: (
@@ -382,13 +492,13 @@ def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
             )
         )
     else:
-        counts = a.categories[["item", "category", "count", "percent"]]
         parts.append(
             _table(
-                counts,
+                table,
                 [
                     ("item", ("Item", "Fråga"), _txt),
                     ("category", ("Category", "Kategori"), _int),
+                    *label_col,
                     ("count", ("Count", "Antal"), _int),
                     ("percent", ("%", "%"), _n(lang, 1)),
                 ],
@@ -466,7 +576,8 @@ def _dim_section(a: Assessment, lang: str) -> str:
     )
     smith = (
         f"<p>{_e(tr('smith', lang))}: {_e(pct(d.smith_share, lang, 1))} "
-        f"(95% CI {_e(pct(d.smith_lower, lang, 1))}–{_e(pct(d.smith_upper, lang, 1))}, "
+        f"({_e(tr('ci95', lang))} {_e(pct(d.smith_lower, lang, 1))}–"
+        f"{_e(pct(d.smith_upper, lang, 1))}, "
         f"n = {d.smith_n}).</p>"
     )
     img = _figure(lambda ax: plotting.loadings_plot(d, ax, lang=lang), (6.0, 3.8))
@@ -494,13 +605,13 @@ def _ld_section(a: Assessment, lang: str) -> str:
         lang,
         row_class=lambda r: "flag" if r["flagged"] else "",
     )
-    mean = ("mean Q3" if lang == "en" else "medelvärde Q3") + f" = {num(ld.mean_q3, lang, 3)}"
+    mean = f"{tr('mean_q3', lang)} = {num(ld.mean_q3, lang, 3)}"
     return (
         f'<h3 id="local-dependence">{_e(tr("ld_h", lang))}</h3><p class="note">'
         f"{_e(tr('ld_note', lang))} {_e(mean)}.</p>{tab}"
         f'<p class="note">{_e(tr("ld_gamma_note", lang))}</p>'
-        f'<p class="rule">{_e(tr("source", lang))}: {_e(SOURCES["local_dependence"])}; '
-        f"{_e(SOURCES['partial_gamma'])}.</p>"
+        f'<p class="rule">{_e(tr("source", lang))}: {_e(source_text("local_dependence", lang))}; '
+        f"{_e(source_text('partial_gamma', lang))}.</p>"
     )
 
 
@@ -516,14 +627,17 @@ def _lr_section(a: Assessment, lang: str) -> str:
             f"p = {_e(num(lr.p_value, lang, 4))}"
         )
         if lr.note and not np.isfinite(lr.statistic):
-            head += f" ({_e(tr('not_computed', lang))}: {_e(lr.note)})"
+            head += f" ({_e(tr('not_computed', lang))}: {_e(say(lr.note, lang))})"
         elif lr.note:  # computed on part of the persons: say which
-            head += f" ({_e(lr.note)})"
+            head += f" ({_e(say(lr.note, lang))})"
         head += "</p>"
         parts.append(head)
         groups = lr.groups.copy()
-        if lang == "sv" and lr.split in ("median", "mean"):
-            groups["group"] = groups["group"].map({"low": "låg", "high": "hög"})
+        dropped = lr.dropped.copy()
+        if lr.split in ("median", "mean"):
+            names = {"low": tr("low", lang), "high": tr("high", lang)}
+            groups["group"] = [names.get(str(g), g) for g in groups["group"]]
+            dropped["group"] = [names.get(str(g), g) for g in dropped["group"]]
         parts.append(
             _table(
                 groups,
@@ -537,15 +651,15 @@ def _lr_section(a: Assessment, lang: str) -> str:
                 lang,
             )
         )
-        if len(lr.dropped):
+        if len(dropped):
             parts.append(f"<p>{_e(tr('dropped', lang))}:</p>")
             parts.append(
                 _table(
-                    lr.dropped,
+                    dropped,
                     [
                         ("item", ("Item", "Fråga"), _txt),
                         ("group", ("Group", "Grupp"), _txt),
-                        ("reason", ("Reason", "Orsak"), _txt),
+                        ("reason", ("Reason", "Orsak"), _say(lang)),
                     ],
                     lang,
                 )
@@ -574,12 +688,12 @@ def _dif_section(a: Assessment, lang: str) -> str:
             ("p", ("p", "p"), _n(lang, 4)),
             ("ets_class", ("ETS", "ETS"), _txt),
             ("anchor", ("Anchor", "Ankare"), _yn(lang)),
-            ("mh_logit", ("MH log OR", "MH log OR"), n2),
+            ("mh_logit", ("MH log OR", "MH log-oddskvot"), n2),
             ("mh_p", ("MH p", "MH p"), _n(lang, 4)),
             ("mh_class", ("MH ETS", "MH ETS"), _txt),
             ("partial_gamma", ("Partial γ", "Partiell γ"), n2),
             ("partial_gamma_p", ("γ p", "γ p"), _n(lang, 4)),
-            ("note", ("Note", "Anmärkning"), _txt),
+            ("note", ("Note", "Anmärkning"), _say(lang)),
         ],
         lang,
         row_class=lambda r: {"C": "bad", "B": "flag"}.get(str(r["ets_class"]), ""),
@@ -594,8 +708,9 @@ def _dif_section(a: Assessment, lang: str) -> str:
         f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'
         f"{_e(tr('dif_note', lang))}</p>{tab}"
         f'<p class="note">{_e(tr("dif_gamma_note", lang))}</p>'
-        f'<p class="rule">{_e(tr("source", lang))}: {_e(SOURCES["dif"])}; '
-        f"{_e(SOURCES['mantel_haenszel'])}; {_e(SOURCES['partial_gamma'])}.</p>"
+        f'<p class="rule">{_e(tr("source", lang))}: {_e(source_text("dif", lang))}; '
+        f"{_e(source_text('mantel_haenszel', lang))}; "
+        f"{_e(source_text('partial_gamma', lang))}.</p>"
         f"{_fig_block(img)}"
     )
 
@@ -603,6 +718,8 @@ def _dif_section(a: Assessment, lang: str) -> str:
 def _settings_section(
     a: Assessment, lang: str, settings: Mapping[str, Any], command: str | None
 ) -> str:
+    from measure.diagnostics.rules import SOURCES
+
     cal = a.calibration
     s = cal.summary()
     base: list[tuple[str, object]] = [
@@ -612,40 +729,57 @@ def _settings_section(
         ("persons", s["n_persons"]),
         ("items", ", ".join(cal.item_ids)),
         ("missing-data patterns", s.get("n_missing_patterns", "")),
-        ("log-likelihood", num(cal.loglik, "en", 4)),
+        ("log-likelihood", num(cal.loglik, lang, 4)),
         ("iterations", cal.iterations),
         ("converged", cal.converged),
         ("collapsed categories", cal.category_map or "none"),
         ("source", cal.responses.source),
     ]
     if a.dif is not None:
-        base.append(("DIF grouping", f"{a.dif.name} (reference {a.dif.reference})"))
-    base.extend((str(k), v) for k, v in settings.items())
-    if command:
-        base.append(("command", command))
-    set_df = pd.DataFrame({"k": [k for k, _ in base], "v": [str(v) for _, v in base]})
+        ref_word = "referens" if lang == "sv" else "reference"
+        base.append(("DIF grouping", f"{a.dif.name} ({ref_word} {a.dif.reference})"))
+    rows = settings_rows(base, settings, lang)
+    set_df = pd.DataFrame({"k": [k for k, _ in rows], "v": [v for _, v in rows]})
     set_tab = _table(
         set_df, [("k", ("Setting", "Inställning"), _txt), ("v", ("Value", "Värde"), _txt)], lang
     )
     rules = a.rules.as_dict()
-    rule_df = pd.DataFrame({"k": list(rules), "v": [f"{v:g}" for v in rules.values()]})
+    rule_df = pd.DataFrame(
+        {"k": [rule_word(k, lang) for k in rules], "v": [num_g(v, lang) for v in rules.values()]}
+    )
     rule_tab = _table(
         rule_df, [("k", ("Rule", "Regel"), _txt), ("v", ("Value", "Värde"), _txt)], lang
     )
-    src_df = pd.DataFrame({"k": list(SOURCES), "v": list(SOURCES.values())})
+    src_df = pd.DataFrame(
+        {"k": [topic_word(k, lang) for k in SOURCES], "v": [source_text(k, lang) for k in SOURCES]}
+    )
     src_tab = _table(
         src_df, [("k", ("Topic", "Ämne"), _txt), ("v", ("Source", "Källa"), _txt)], lang
     )
-    ver = _versions()
+    ver = _versions(lang)
     ver_df = pd.DataFrame({"k": [k for k, _ in ver], "v": [v for _, v in ver]})
     ver_tab = _table(
         ver_df, [("k", ("Package", "Paket"), _txt), ("v", ("Version", "Version"), _txt)], lang
     )
     return (
         f'<h2 id="settings">{_e(tr("settings_h", lang))}</h2><p class="note">'
-        f"{_e(tr('settings_note', lang))}</p>{set_tab}<h3>{_e(tr('rules_h', lang))}</h3>"
+        f"{_e(tr('settings_note', lang))}</p>{set_tab}{command_block(command, lang)}"
+        f"<h3>{_e(tr('rules_h', lang))}</h3>"
         f"{rule_tab}{src_tab}<h3>{_e(tr('software_h', lang))}</h3>{ver_tab}"
     )
+
+
+def num_g(x: float, lang: str) -> str:
+    """A rule's value as ``:g`` formats it, with a decimal comma in Swedish."""
+    text = f"{x:g}"
+    return text.replace(".", ",") if lang == "sv" else text
+
+
+def command_block(command: str | None, lang: str) -> str:
+    """The command line that made the report, under its heading (nothing without one)."""
+    if not command:
+        return ""
+    return f'<p class="note">{_e(tr("command", lang))}:</p><pre><code>{_e(command)}</code></pre>'
 
 
 # ------------------------------------------------------------------------------ public
@@ -658,6 +792,8 @@ def render_report(
     title: str | None = None,
     settings: Mapping[str, Any] | None = None,
     command: str | None = None,
+    command_args: Sequence[str] | None = None,
+    instrument: Instrument | None = None,
     max_curves: int = 6,
     generated: _dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
@@ -669,8 +805,13 @@ def render_report(
     assessment : from :func:`measure.diagnostics.assess`.
     lang : "en" or "sv".
     title : heading (default: "Is this a measure? ..." in the chosen language).
-    settings : extra settings to list for reproducibility (e.g. the CLI options).
-    command : the command line that produced the report.
+    settings : extra settings to list for reproducibility (e.g. the CLI options); a setting
+        already listed is not repeated.
+    command : the command line that produced the report, as text.
+    command_args : the same as arguments (``["measure", "calibrate", ...]``): shown quoted so that
+        it can be pasted back into a shell. Library callers give neither: no command is shown.
+    instrument : the instrument of the items: item texts and category labels in ``lang`` beside
+        the item and category tables.
     max_curves : most category-curve and expected-score plots drawn (disordered and worst-fitting
         items first).
     generated : time stamp shown (default: now, UTC).
@@ -705,13 +846,13 @@ def render_report(
         f"<p>{_e(tr('generated', lang))}: {_e(when)}</p></header><main>",
         _verdict_section(assessment, lang),
         f'<h2 id="details">{_e(tr("details", lang))}</h2>',
-        _items_section(assessment, lang),
+        _items_section(assessment, lang, instrument),
     ]
     say = progress if progress is not None else _silent
     say("plots: Wright map")
     body.append(_plots_main(assessment, lang))
     say("plots: category curves")
-    body.append(_categories_section(assessment, lang, max_curves))
+    body.append(_categories_section(assessment, lang, max_curves, instrument))
     say("plots: expected scores")
     body.append(_ecc_section(assessment, lang, max_curves))
     say("plots: dimensionality and DIF")
@@ -720,7 +861,12 @@ def render_report(
         _ld_section(assessment, lang),
         _lr_section(assessment, lang),
         _dif_section(assessment, lang),
-        _settings_section(assessment, lang, settings or {}, command),
+        _settings_section(
+            assessment,
+            lang,
+            settings or {},
+            shell_command(command_args) if command_args is not None else command,
+        ),
         "</main>",
     ]
     return (

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-__all__ = ["TEXT", "tr"]
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "RULE_WORDS",
+    "SETTING_WORDS",
+    "TEXT",
+    "TOPIC_WORDS",
+    "rule_word",
+    "setting_word",
+    "topic_word",
+    "tr",
+    "value_word",
+]
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {
@@ -168,6 +181,17 @@ TEXT: dict[str, dict[str, str]] = {
     "no": {"en": "no", "sv": "nej"},
     "setting": {"en": "Setting", "sv": "Inställning"},
     "value": {"en": "Value", "sv": "Värde"},
+    "not_installed": {"en": "not installed", "sv": "inte installerat"},
+    "command": {
+        "en": "Command line (can be pasted into a shell)",
+        "sv": "Kommandorad (kan klistras in i ett skal)",
+    },
+    "label": {"en": "Label", "sv": "Etikett"},
+    "item_text": {"en": "Text", "sv": "Text"},
+    "ci95": {"en": "95% CI", "sv": "95 % KI"},
+    "low": {"en": "low", "sv": "låg"},
+    "high": {"en": "high", "sv": "hög"},
+    "mean_q3": {"en": "mean Q3", "sv": "medelvärde Q3"},
     "smith": {
         "en": "Smith's t-tests: persons with significantly different measures on the "
         "positive and negative item subsets",
@@ -180,3 +204,159 @@ TEXT: dict[str, dict[str, str]] = {
 def tr(key: str, lang: str) -> str:
     """The text for ``key`` in ``lang``."""
     return TEXT[key][lang]
+
+
+#: names of settings shown in the reports' settings tables: key -> (English, Swedish)
+SETTING_WORDS: dict[str, tuple[str, str]] = {
+    "model": ("model", "modell"),
+    "method": ("method", "metod"),
+    "person estimator": ("person estimator", "personskattning"),
+    "persons": ("persons", "personer"),
+    "items": ("items", "frågor"),
+    "missing-data patterns": ("missing-data patterns", "mönster av saknade svar"),
+    "log-likelihood": ("log-likelihood", "log-likelihood"),
+    "iterations": ("iterations", "iterationer"),
+    "converged": ("converged", "konvergerade"),
+    "collapsed categories": ("collapsed categories", "sammanslagna kategorier"),
+    "source": ("source", "källa"),
+    "data": ("data", "data"),
+    "DIF grouping": ("DIF grouping", "DIF-gruppering"),
+    "dif": ("DIF grouping", "DIF-gruppering"),
+    "command": ("command", "kommando"),
+    "id column": ("id column", "id-kolumn"),
+    "model option": ("model option", "modellval"),
+    "instrument": ("instrument", "instrument"),
+    "missing codes": ("missing codes", "koder för saknade svar"),
+    "min category": ("min category", "lägsta kategori"),
+    "reverse-keyed": ("reverse-keyed", "omvänt kodade"),
+    "collapse null categories": ("collapse null categories", "slå ihop tomma kategorier"),
+    "invalid cells": ("invalid cells", "ogiltiga celler"),
+    "language": ("language", "språk"),
+    "drift policy": ("drift policy", "hantering av drivande ankare"),
+    "drift tolerance": ("drift tolerance", "drifttolerans"),
+    "minimum answered": ("minimum answered", "minsta antal besvarade"),
+    "platform": ("platform", "plattform"),
+    "by": ("grouped by", "grupperat efter"),
+    "paired": ("paired", "parade"),
+    "threshold": ("threshold", "gräns"),
+    "direction": ("direction", "riktning"),
+    "level": ("level", "nivå"),
+    "occasions": ("occasions", "tillfällen"),
+    "weight": ("weight", "vikt"),
+    "estimator": ("estimator", "skattning"),
+    "share_estimator": ("share estimator", "skattning av andelen"),
+    "measure": ("measure column", "kolumn för mått"),
+    "se": ("SE column", "kolumn för SE"),
+    "link_se": ("link SE column", "kolumn för länkfel"),
+    "id_column": ("id column", "id-kolumn"),
+}
+
+#: values shown in words: (English, Swedish)
+_VALUE_WORDS: dict[str, tuple[str, str]] = {
+    "none": ("none", "inga"),
+    "(none)": ("(none)", "(inga)"),
+    "(default)": ("(default)", "(standard)"),
+    "(row number)": ("(row number)", "(radnummer)"),
+    "above": ("above", "över"),
+    "below": ("below", "under"),
+    "set_aside": ("set aside", "läggs åt sidan"),
+    "keep": ("keep", "behålls"),
+    "latent_normal": ("latent normal", "latent normalfördelning"),
+    "error": ("error", "fel"),
+    "missing": ("missing", "saknas"),
+    "cml": ("cml", "cml"),
+    "conditional maximum likelihood (exact, elementary symmetric functions)": (
+        "conditional maximum likelihood (exact, elementary symmetric functions)",
+        "betingad maximum likelihood (exakt, elementära symmetriska funktioner)",
+    ),
+    "pairwise conditional maximum likelihood (consistent; sandwich standard errors; loglik is "
+    "the composite pairwise log-likelihood)": (
+        "pairwise conditional maximum likelihood (consistent; sandwich standard errors; loglik "
+        "is the composite pairwise log-likelihood)",
+        "parvis betingad maximum likelihood (konsistent; sandwich-standardfel; log-likelihood "
+        "är den sammansatta parvisa)",
+    ),
+    "every threshold anchored (nothing estimated); conditional log-likelihood": (
+        "every threshold anchored (nothing estimated); conditional log-likelihood",
+        "alla trösklar förankrade (inget skattat); betingad log-likelihood",
+    ),
+}
+
+#: the rules' names (fields of measure.diagnostics.Rules) in Swedish; English shows the field
+RULE_WORDS: dict[str, str] = {
+    "msq_low": "lägsta godtagbara medelkvadrat (infit/outfit)",
+    "msq_high": "högsta godtagbara medelkvadrat (infit/outfit)",
+    "msq_degrading": "medelkvadrat som försämrar mätningen",
+    "reliability_group": "reliabilitet för gruppjämförelser",
+    "reliability_individual": "reliabilitet för individbeslut",
+    "min_category_count": "minsta antal svar per kategori",
+    "threshold_min_advance": "minsta steg mellan trösklar (logit)",
+    "threshold_max_advance": "största steg mellan trösklar (logit)",
+    "category_outfit_max": "högsta outfit för en kategori",
+    "q3_star_cutoff": "gräns för Q3* (lokalt beroende)",
+    "contrast_eigenvalue": "gräns för första kontrastens egenvärde",
+    "contrast_loading": "laddning som delar frågorna i två grupper",
+    "smith_share": "största andel personer i Smiths t-test",
+    "dif_b": "DIF-gräns för ETS-klass B (logit)",
+    "dif_c": "DIF-gräns för ETS-klass C (logit)",
+    "alpha": "signifikansnivå",
+    "floor_ceiling_share": "största andel på golv eller tak",
+    "targeting_offset": "största avstånd mellan personernas och frågornas medelvärden (logit)",
+    "min_persons": "minsta antal personer utan extrem poäng",
+}
+
+#: the topics of the rules' sources in Swedish; English shows the key
+TOPIC_WORDS: dict[str, str] = {
+    "item_fit": "frågornas passning",
+    "reliability": "reliabilitet",
+    "categories": "svarskategorier",
+    "local_dependence": "lokalt beroende",
+    "dimensionality": "dimensionalitet",
+    "dif": "DIF",
+    "mantel_haenszel": "Mantel-Haenszel",
+    "andersen_lr": "Andersens likelihood-kvottest",
+    "targeting": "målinriktning",
+    "sample_size": "urvalets storlek",
+    "conditional_fit": "betingad passning",
+    "restscore": "fråga-restpoäng",
+    "partial_gamma": "partiell gamma",
+    "simulated_cutoffs": "simulerade gränser",
+    "precision": "precision",
+}
+
+
+def setting_word(key: str, lang: str) -> str:
+    """A setting's name in ``lang`` (as given when it has no translation)."""
+    words = SETTING_WORDS.get(key)
+    if words is None:
+        return key
+    return words[1] if lang == "sv" else words[0]
+
+
+def value_word(value: Any, lang: str) -> str:
+    """A setting's value for reading: yes/no, lists joined, known words in ``lang``."""
+    if isinstance(value, bool):
+        return tr("yes" if value else "no", lang)
+    if isinstance(value, Mapping):
+        if not value:
+            return value_word("none", lang)
+        return "; ".join(f"{k}: {value_word(v, lang)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_word(v, lang) for v in value)
+    if value is None:
+        return "–"
+    text = str(value)
+    words = _VALUE_WORDS.get(text)
+    if words is None:
+        return text
+    return words[1] if lang == "sv" else words[0]
+
+
+def rule_word(key: str, lang: str) -> str:
+    """A rule's name (a field of :class:`measure.diagnostics.Rules`) in ``lang``."""
+    return RULE_WORDS.get(key, key) if lang == "sv" else key
+
+
+def topic_word(key: str, lang: str) -> str:
+    """The topic of a source (a key of :data:`measure.diagnostics.rules.SOURCES`) in ``lang``."""
+    return TOPIC_WORDS.get(key, key) if lang == "sv" else key

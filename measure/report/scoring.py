@@ -26,6 +26,7 @@ from measure._types import LANGS
 from measure.comparison import group_means
 from measure.diagnostics.messages import num
 from measure.diagnostics.rules import reliability_use
+from measure.notes import say
 from measure.report.html import (
     _CSS,
     Column,
@@ -34,17 +35,23 @@ from measure.report.html import (
     _figure,
     _int,
     _n,
+    _say,
     _table,
     _txt,
     _versions,
     _yn,
+    command_block,
+    instrument_texts,
     pick,
+    settings_rows,
+    shell_command,
     verdict_card,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from measure.instrument import Instrument
     from measure.scoring import Scoring
 
 __all__ = ["render_scoring_report"]
@@ -153,8 +160,8 @@ def _fit_card(s: Scoring, lang: str) -> str:
     fit = s.global_fit
     p = fit.get("p_value")
     if p is None or not np.isfinite(p):
-        note = fit.get("note") or ("not computed" if not sv else "inte beräknat")
-        return _card("info", _w("fit_q", lang), str(note), "", lang)
+        note = say(fit.get("note"), lang) or ("not computed" if not sv else "inte beräknat")
+        return _card("info", _w("fit_q", lang), note, "", lang)
     chi2 = fit.get("lr_chi2_adjusted", fit.get("lr_chi2"))
     text = f"Chi2 = {num(chi2, lang, 1)}, df = {fit.get('df')}, p = {num(p, lang, 3)}" + (
         " (förankrade mot fritt skattade frågor)." if sv else " (anchored vs free items)."
@@ -215,9 +222,14 @@ def _groups_section(s: Scoring, by: Sequence[str], lang: str) -> str:
     )
 
 
-def _anchors_table(s: Scoring, lang: str) -> str:
-    cols: list[Column] = [
-        ("item", ("Item", "Fråga"), _txt),
+def _anchors_table(s: Scoring, lang: str, instrument: Instrument | None = None) -> str:
+    table = s.anchor_drift
+    texts = instrument_texts(instrument, [str(i) for i in table["item"]], lang)
+    cols: list[Column] = [("item", ("Item", "Fråga"), _txt)]
+    if texts:
+        table = table.assign(item_text=[texts.get(str(i), "") for i in table["item"]])
+        cols.append(("item_text", ("Text", "Text"), _txt))
+    cols += [
         ("displacement", ("Displacement", "Förskjutning"), _n(lang, 2)),
         ("se", ("SE", "SE"), _n(lang, 3)),
         ("z", ("z", "z"), _n(lang, 2)),
@@ -225,10 +237,10 @@ def _anchors_table(s: Scoring, lang: str) -> str:
         ("used", ("Used", "Används"), _yn(lang)),
         ("infit_msq", ("Infit", "Infit"), _n(lang, 2)),
         ("outfit_msq", ("Outfit", "Outfit"), _n(lang, 2)),
-        ("reason", ("Note", "Anmärkning"), _txt),
+        ("reason", ("Note", "Anmärkning"), _say(lang)),
     ]
     return f'<h3 id="anchors">{_e(_w("anchors_h", lang))}</h3>' + _table(
-        s.anchor_drift,
+        table,
         cols,
         lang,
         row_class=lambda r: "bad" if not r["used"] else ("flag" if r["drift"] else ""),
@@ -277,12 +289,16 @@ def render_scoring_report(
     by: Sequence[str] = (),
     settings: Mapping[str, Any] | None = None,
     command: str | None = None,
+    command_args: Sequence[str] | None = None,
+    instrument: Instrument | None = None,
     max_plot_persons: int = 20_000,
     generated: _dt.datetime | None = None,
 ) -> str:
     """The report of a scoring as one self-contained HTML document (verdicts first).
 
     ``by``: columns of ``scoring.persons`` (kept data columns) to give group means for.
+    ``settings``: more settings to list (each setting once); ``command`` or ``command_args``
+    (quoted for a shell): the command line shown; ``instrument``: item texts in ``lang``.
     """
     if lang not in LANGS:
         raise ValueError(f"lang={lang!r} is not one of {', '.join(map(repr, LANGS))}")
@@ -303,19 +319,19 @@ def render_scoring_report(
         _status_card(s, lang),
         _precision_card(s, lang),
     ]
-    settings_rows = [
-        ("drift policy", s.drift_policy),
-        ("drift tolerance", s.drift_tolerance),
-        ("person estimator", s.person_estimator),
-        ("minimum answered", s.min_answered),
-        *((str(k), v) for k, v in (settings or {}).items()),
-    ]
-    if command:
-        settings_rows.append(("command", command))
-    settings_rows += _versions()
-    set_df = pd.DataFrame(
-        {"k": [k for k, _ in settings_rows], "v": [str(v) for _, v in settings_rows]}
+    rows = settings_rows(
+        [
+            ("drift policy", s.drift_policy),
+            ("drift tolerance", num(s.drift_tolerance, lang, 2)),
+            ("person estimator", s.person_estimator),
+            ("minimum answered", s.min_answered),
+        ],
+        settings or {},
+        lang,
     )
+    rows += _versions(lang)
+    set_df = pd.DataFrame({"k": [k for k, _ in rows], "v": [v for _, v in rows]})
+    shown = shell_command(command_args) if command_args is not None else command
     set_tab = _table(
         set_df, [("k", ("Setting", "Inställning"), _txt), ("v", ("Value", "Värde"), _txt)], lang
     )
@@ -327,9 +343,10 @@ def render_scoring_report(
         + "</section>",
         _groups_section(s, by, lang),
         f'<h2 id="details">{_e(_w("details", lang))}</h2>',
-        _anchors_table(s, lang),
+        _anchors_table(s, lang, instrument),
         _distribution(s, lang, max_plot_persons),
-        f'<h2 id="settings">{_e(_w("settings_h", lang))}</h2>{set_tab}',
+        f'<h2 id="settings">{_e(_w("settings_h", lang))}</h2>{set_tab}'
+        + command_block(shown, lang),
         "</main>",
     ]
     return (

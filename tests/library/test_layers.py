@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "measure._types": 1,
     "measure._version": 1,
     "measure.summary": 1,
+    "measure.notes": 1,
 }
 
 

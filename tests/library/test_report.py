@@ -187,7 +187,7 @@ def test_cli_report_with_dif(csv_file, tmp_path):
         [str(csv_file), "--out", str(out), "--lang", "sv", "--id-column", "id", "--dif", "sex"],
     )
     assert res.exit_code == 0, res.output
-    assert "Wrote" in res.output and "problem" in res.output
+    assert "Skrev" in res.output and "problem" in res.output  # the summary follows --lang
     html = out.read_text(encoding="utf-8")
     assert '<html lang="sv">' in html and 'id="dif"' in html and "survey.csv" in html
     assert "--dif sex" in html  # the command line, for reproducibility
