@@ -81,19 +81,17 @@ def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _figure(
-    draw: Callable[[Axes], object], size: tuple[float, float], *, left: float = 0.13
-) -> str:
+def _figure(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
     """Draw into a fresh Agg figure (no pyplot state) and return an <img> with a data URI."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig: Figure = Figure(figsize=size, dpi=100)
+    # a constrained layout makes room for the labels and the legends outside the axes (one
+    # layout pass, not the second drawing of a "tight" bounding box)
+    fig: Figure = Figure(figsize=size, dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     draw(ax)
-    # fixed margins: a "tight" bounding box would draw every figure twice
-    fig.subplots_adjust(left=left, right=0.87, bottom=0.14, top=0.9)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
@@ -302,11 +300,7 @@ def _plots_main(a: Assessment, lang: str) -> str:
     from measure import plotting
 
     cal = a.calibration
-    n_thr = int(np.sum(cal.max_category))
-    wm = _figure(
-        lambda ax: plotting.wright_map(cal, ax, lang=lang),
-        (7.0, max(5.0, min(11.0, 0.14 * n_thr + 3.0))),
-    )
+    wm = _figure(lambda ax: plotting.wright_map(cal, ax, lang=lang), plotting.wright_map_size(cal))
     info = _figure(
         lambda ax: plotting.information_plot(cal, ax, rules=a.rules, lang=lang), (6.4, 3.8)
     )
@@ -469,7 +463,10 @@ def _dim_section(a: Assessment, lang: str) -> str:
         f"(95% CI {_e(pct(d.smith_lower, lang, 1))}–{_e(pct(d.smith_upper, lang, 1))}, "
         f"n = {d.smith_n}).</p>"
     )
-    img = _figure(lambda ax: plotting.loadings_plot(d, ax, lang=lang), (6.0, 3.8))
+    img = _figure(
+        lambda ax: plotting.loadings_plot(d, ax, lang=lang),
+        (6.0, plotting.figure_height(len(d.loadings))),
+    )
     return (
         f'<h3 id="dimensionality">{_e(tr("dim_h", lang))}</h3>{eig}{smith}'
         f'<div class="grid"><div>{load}</div>{_fig_block(img)}</div>'
@@ -584,11 +581,9 @@ def _dif_section(a: Assessment, lang: str) -> str:
         lang,
         row_class=lambda r: {"C": "bad", "B": "flag"}.get(str(r["ets_class"]), ""),
     )
-    longest = max(len(str(i)) for i in a.calibration.item_ids)
     img = _figure(
         lambda ax: plotting.dif_plot(dif, ax, rules=a.rules, lang=lang),
-        (6.4, max(3.0, 0.28 * len(a.calibration.item_ids) + 1.5)),
-        left=min(0.45, 0.06 + 0.012 * longest),
+        (6.4, plotting.figure_height(len(a.calibration.item_ids))),
     )
     return (
         f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'
