@@ -271,6 +271,7 @@ def calibrate_cmd(
                         settings={"model": cal.model, "method": cal.method, "source": raw.source},
                         command="measure calibrate " + " ".join(sys.argv[2:]),
                         into=files,
+                        instrument=inst,
                     )
                 if dif_column:
                     progress.stage(f"DIF by {dif_column}")

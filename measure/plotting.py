@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from measure.diagnostics.dif import DIFResult
     from measure.diagnostics.dimensionality import Dimensionality
     from measure.diagnostics.rules import Rules
+    from measure.instrument import Instrument
     from measure.shortform import ShortForm
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "loadings_plot",
     "short_form_plot",
     "format_axes",
+    "category_labels",
     "figure_height",
     "wright_map_size",
     "PALETTE",
@@ -368,6 +370,39 @@ def category_curves(
     _legend_right(ax)
     format_axes(ax, lang)
     return ax
+
+
+def category_labels(
+    cal: Calibration, item: str | int, instrument: Instrument | None, *, lang: str = "en"
+) -> list[str] | None:
+    """The labels of one item's categories in the calibration, from the instrument, in ``lang``.
+
+    Follows what the gate and the pipeline did to the categories: a reverse-keyed item's labels
+    run in reverse (category ``k`` is the instrument's ``top - k``), and categories merged by
+    ``null_categories="collapse"`` share one label, joined by " / ". ``None`` when there is no
+    instrument, the item is not in it, or the instrument's categories do not match the item's.
+    """
+    j = _item_index(cal, item)
+    _lang(lang)
+    item_id = str(cal.item_ids[j])
+    if instrument is None or item_id not in instrument.item_ids:
+        return None
+    from measure.instrument import localised
+
+    names = [localised(c.labels, lang) for c in instrument.item(item_id).categories]
+    if item_id in cal.responses.reversed_items:
+        names = names[::-1]
+    mapping = cal.category_map.get(item_id)
+    if mapping is not None:
+        if len(mapping) != len(names):
+            return None
+        merged: list[list[str]] = [[] for _ in range(max(mapping) + 1)]
+        for name, k in zip(names, mapping, strict=True):
+            merged[k].append(name)
+        names = [" / ".join(group) for group in merged]
+    if len(names) != int(cal.max_category[j]) + 1:
+        return None
+    return names
 
 
 def _category_names(labels: Sequence[str] | None, m: int, item: str, lang: str) -> list[str]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from measure.diagnostics.assess import Assessment
+    from measure.instrument import Instrument
 
 __all__ = ["render_report", "write_report"]
 
@@ -345,7 +346,9 @@ def _plots_main(a: Assessment, lang: str) -> str:
     )
 
 
-def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
+def _categories_section(
+    a: Assessment, lang: str, max_curves: int, instrument: Instrument | None = None
+) -> str:
     from measure import plotting
 
     cal = a.calibration
@@ -401,7 +404,18 @@ def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
     chosen = chosen[:max_curves]
     if chosen:
         imgs = "".join(
-            _fig_block(_figure(_curve_drawer(plotting.category_curves, cal, it, lang), (5.2, 3.2)))
+            _fig_block(
+                _figure(
+                    _curve_drawer(
+                        plotting.category_curves,
+                        cal,
+                        it,
+                        lang,
+                        category_labels=plotting.category_labels(cal, it, instrument, lang=lang),
+                    ),
+                    (5.2, 3.2),
+                )
+            )
             for it in chosen
         )
         parts.append(f'<h3>{_e(tr("curves_h", lang))}</h3><div class="grid">{imgs}</div>')
@@ -409,10 +423,10 @@ def _categories_section(a: Assessment, lang: str, max_curves: int) -> str:
 
 
 def _curve_drawer(
-    fn: Callable[..., Axes], cal: Any, item: str, lang: str
+    fn: Callable[..., Axes], cal: Any, item: str, lang: str, **options: Any
 ) -> Callable[[Axes], object]:
     def draw(ax: Axes) -> object:
-        return fn(cal, item, ax, lang=lang)
+        return fn(cal, item, ax, lang=lang, **options)
 
     return draw
 
@@ -655,6 +669,7 @@ def render_report(
     command: str | None = None,
     max_curves: int = 6,
     generated: _dt.datetime | None = None,
+    instrument: Instrument | None = None,
 ) -> str:
     """The report as one self-contained HTML document.
 
@@ -668,6 +683,8 @@ def render_report(
     max_curves : most category-curve and expected-score plots drawn (disordered and worst-fitting
         items first).
     generated : time stamp shown (default: now, UTC).
+    instrument : the instrument the answers came from; its response options, in ``lang``,
+        label the category-probability curves (default: "category 0", ...).
 
     Order: a page of plain-language verdicts, the tables and plots for the specialist, then
     settings, rules, sources and software versions.
@@ -698,7 +715,7 @@ def render_report(
         f'<h2 id="details">{_e(tr("details", lang))}</h2>',
         _items_section(assessment, lang),
         _plots_main(assessment, lang),
-        _categories_section(assessment, lang, max_curves),
+        _categories_section(assessment, lang, max_curves, instrument),
         _ecc_section(assessment, lang, max_curves),
         _dim_section(assessment, lang),
         _ld_section(assessment, lang),

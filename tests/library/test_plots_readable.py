@@ -228,3 +228,50 @@ def test_category_curves_take_category_labels(cals):
         plt.close(ax.figure)
     with pytest.raises(ValueError, match=r"gives 2 label\(s\) for item 'item1', which has 5"):
         plotting.category_curves(cal, 0, category_labels=["a", "b"])
+
+
+def test_the_swedish_report_labels_the_curves_with_the_instruments_options(drawn):
+    from measure.diagnostics import assess
+    from measure.instrument import load_instrument
+    from measure.report import render_report
+
+    who5 = load_instrument("who5")
+    sim = measure.simulate_responses(
+        thresholds=[[-2.0, -1.0, 0.0, 1.0, 2.0]] * 5,
+        n_persons=500,
+        person_sd=1.5,
+        item_names=list(who5.item_ids),
+        rng=15,
+    )
+    cal = measure.calibrate(sim.responses, instrument=who5)
+    assessment = assess(cal)
+    render_report(assessment, lang="sv", instrument=who5, max_curves=1)
+    shown = {t.get_text() for t in drawn}
+    swedish = [c.labels["sv"] for c in who5.item(cal.item_ids[0]).categories]
+    assert set(swedish) <= shown, sorted(shown)
+    assert not any(t.startswith("kategori ") for t in shown)
+    drawn.clear()
+    render_report(assessment, lang="sv", max_curves=1)  # no instrument: numbered categories
+    assert {f"kategori {k}" for k in range(6)} <= {t.get_text() for t in drawn}
+
+
+def test_category_labels_follow_reverse_keying_and_collapsed_categories():
+    from measure.instrument import load_instrument
+
+    who5 = load_instrument("who5")
+    ids = list(who5.item_ids)
+    sim = measure.simulate_responses(
+        thresholds=[[-2.0, -1.0, 0.0, 1.0, 2.0]] * 5, n_persons=400, item_names=ids, rng=3
+    )
+    data = sim.responses.copy()
+    data.loc[data[ids[1]] == 2, ids[1]] = 3  # category 2 of the second item never used
+    with pytest.warns(measure.NullCategoryWarning):
+        cal = measure.calibrate(
+            data, instrument=who5, model="pcm", reverse=[ids[0]], null_categories="collapse"
+        )
+    sv = [c.labels["sv"] for c in who5.item(ids[0]).categories]
+    assert plotting.category_labels(cal, ids[0], who5, lang="sv") == sv[::-1]
+    got = plotting.category_labels(cal, ids[1], who5, lang="sv")
+    assert got is not None and len(got) == 5
+    assert sum(" / " in g for g in got) == 1 and " / ".join(sv[1:3]) in got
+    assert plotting.category_labels(cal, ids[2], None) is None
