@@ -1,9 +1,10 @@
 """Plots of a calibration: Wright map, category curves, expected scores, information, DIF.
 
-Every function draws on ``ax`` (a new figure when ``ax=None``) and returns the axes, so plots
-compose with the user's own figures. matplotlib is imported only when a plot is drawn
-(installed with measure). Labels are in English (``lang="en"``) or Swedish
-(``lang="sv"``).
+Every function draws on ``ax`` (a new figure with a constrained layout when ``ax=None``) and
+returns the axes, so plots compose with the user's own figures. matplotlib is imported only
+when a plot is drawn (installed with measure). Labels are in English (``lang="en"``) or Swedish
+(``lang="sv"``, with decimal commas). Colours are the Okabe-Ito palette (:data:`PALETTE`);
+legends sit outside the axes.
 """
 
 from __future__ import annotations
