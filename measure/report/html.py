@@ -84,19 +84,17 @@ def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _figure(
-    draw: Callable[[Axes], object], size: tuple[float, float], *, left: float = 0.13
-) -> str:
+def _figure(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
     """Draw into a fresh Agg figure (no pyplot state) and return an <img> with a data URI."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig: Figure = Figure(figsize=size, dpi=100)
+    # a constrained layout makes room for the labels and the legends outside the axes (one
+    # layout pass, not the second drawing of a "tight" bounding box)
+    fig: Figure = Figure(figsize=size, dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     draw(ax)
-    # fixed margins: a "tight" bounding box would draw every figure twice
-    fig.subplots_adjust(left=left, right=0.87, bottom=0.14, top=0.9)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
@@ -240,30 +238,6 @@ def instrument_texts(
     return out
 
 
-def category_labels(
-    instrument: Instrument | None, items: Sequence[str], lang: str
-) -> dict[tuple[str, int], str]:
-    """(item id, category score 0..m) -> the category's label in ``lang`` from the instrument
-    (reverse-keyed items: score k is the category listed m - k)."""
-    if instrument is None:
-        return {}
-    from measure.instrument import localised
-
-    known = set(instrument.item_ids)
-    out: dict[tuple[str, int], str] = {}
-    for item in items:
-        if item not in known:
-            continue
-        it = instrument.item(item)
-        m = len(it.categories) - 1
-        for k in range(m + 1):
-            cat = it.categories[m - k if it.reverse else k]
-            label = localised(cat.labels, lang)
-            if label:
-                out[(item, k)] = label
-    return out
-
-
 # ------------------------------------------------------------------------------ sections
 
 
@@ -392,11 +366,7 @@ def _plots_main(a: Assessment, lang: str) -> str:
     from measure import plotting
 
     cal = a.calibration
-    n_thr = int(np.sum(cal.max_category))
-    wm = _figure(
-        lambda ax: plotting.wright_map(cal, ax, lang=lang),
-        (7.0, max(5.0, min(11.0, 0.14 * n_thr + 3.0))),
-    )
+    wm = _figure(lambda ax: plotting.wright_map(cal, ax, lang=lang), plotting.wright_map_size(cal))
     info = _figure(
         lambda ax: plotting.information_plot(cal, ax, rules=a.rules, lang=lang), (6.4, 3.8)
     )
@@ -442,12 +412,19 @@ def _plots_main(a: Assessment, lang: str) -> str:
 
 
 def _category_table(a: Assessment, lang: str, instrument: Instrument | None) -> pd.DataFrame:
-    """The categories table with each category's label from the instrument (none for items
-    whose categories were merged)."""
+    """The categories table with each category's label from the instrument, as the curves show
+    it (reverse keys followed, merged categories joined)."""
+    if instrument is None:
+        return a.categories
+    from measure import plotting
+
     cal = a.calibration
-    labels = category_labels(
-        instrument, [i for i in cal.item_ids if i not in cal.category_map], lang
-    )
+    labels: dict[tuple[str, int], str] = {}
+    for item in cal.item_ids:
+        names = plotting.category_labels(cal, item, instrument, lang=lang)
+        for k, name in enumerate(names or []):
+            if name:
+                labels[(str(item), k)] = name
     if not labels:
         return a.categories
     keys = zip(a.categories["item"].astype(str), a.categories["category"], strict=True)
@@ -517,7 +494,18 @@ def _categories_section(
     chosen = chosen[:max_curves]
     if chosen:
         imgs = "".join(
-            _fig_block(_figure(_curve_drawer(plotting.category_curves, cal, it, lang), (5.2, 3.2)))
+            _fig_block(
+                _figure(
+                    _curve_drawer(
+                        plotting.category_curves,
+                        cal,
+                        it,
+                        lang,
+                        category_labels=plotting.category_labels(cal, it, instrument, lang=lang),
+                    ),
+                    (5.2, 3.2),
+                )
+            )
             for it in chosen
         )
         parts.append(f'<h3>{_e(tr("curves_h", lang))}</h3><div class="grid">{imgs}</div>')
@@ -525,10 +513,10 @@ def _categories_section(
 
 
 def _curve_drawer(
-    fn: Callable[..., Axes], cal: Any, item: str, lang: str
+    fn: Callable[..., Axes], cal: Any, item: str, lang: str, **options: Any
 ) -> Callable[[Axes], object]:
     def draw(ax: Axes) -> object:
-        return fn(cal, item, ax, lang=lang)
+        return fn(cal, item, ax, lang=lang, **options)
 
     return draw
 
@@ -580,7 +568,10 @@ def _dim_section(a: Assessment, lang: str) -> str:
         f"{_e(pct(d.smith_upper, lang, 1))}, "
         f"n = {d.smith_n}).</p>"
     )
-    img = _figure(lambda ax: plotting.loadings_plot(d, ax, lang=lang), (6.0, 3.8))
+    img = _figure(
+        lambda ax: plotting.loadings_plot(d, ax, lang=lang),
+        (6.0, plotting.figure_height(len(d.loadings))),
+    )
     return (
         f'<h3 id="dimensionality">{_e(tr("dim_h", lang))}</h3>{eig}{smith}'
         f'<div class="grid"><div>{load}</div>{_fig_block(img)}</div>'
@@ -698,11 +689,9 @@ def _dif_section(a: Assessment, lang: str) -> str:
         lang,
         row_class=lambda r: {"C": "bad", "B": "flag"}.get(str(r["ets_class"]), ""),
     )
-    longest = max(len(str(i)) for i in a.calibration.item_ids)
     img = _figure(
         lambda ax: plotting.dif_plot(dif, ax, rules=a.rules, lang=lang),
-        (6.4, max(3.0, 0.28 * len(a.calibration.item_ids) + 1.5)),
-        left=min(0.45, 0.06 + 0.012 * longest),
+        (6.4, plotting.figure_height(len(a.calibration.item_ids))),
     )
     return (
         f'<h3 id="dif">{_e(tr("dif_h", lang))}: {_e(dif.name)}</h3><p class="note">'

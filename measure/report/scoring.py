@@ -265,12 +265,14 @@ def _distribution(s: Scoring, lang: str, max_plot_persons: int) -> str:
     loc = s.reference.items.set_index("item").loc[list(s.items_scored), "location"]
 
     def draw(ax: Axes) -> object:
-        ax.hist(m, bins=30, color="#4c6ef5", alpha=0.8)
+        from measure.plotting import PALETTE, format_axes
+
+        ax.hist(m, bins=30, color=PALETTE[5], alpha=0.9)
         for x in loc:
-            ax.axvline(float(x), color="#e8590c", lw=0.8, alpha=0.7)
+            ax.axvline(float(x), color=PALETTE[3], lw=0.8, alpha=0.8)
         ax.set_xlabel("logit")
         ax.set_ylabel(_w("persons", lang))
-        return ax
+        return format_axes(ax, lang)
 
     caption = (
         "Personmått (staplar) och frågornas lägen på referensskalan (linjer). "

@@ -29,11 +29,10 @@ def short_form_png(form: ShortForm, *, lang: str = "en") -> bytes:
 
     from measure.plotting import short_form_plot
 
-    fig = Figure(figsize=(7.0, 4.2), dpi=100)
+    fig = Figure(figsize=(7.0, 4.4), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     short_form_plot(form, ax, lang=lang)
-    fig.subplots_adjust(left=0.1, right=0.88, bottom=0.13, top=0.9)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     return buf.getvalue()

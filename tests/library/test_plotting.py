@@ -51,18 +51,25 @@ def test_wright_map_draws_persons_and_every_threshold(pcm_cal, ax):
     got = plotting.wright_map(pcm_cal, ax, bins=20)
     assert got is ax
     assert len(ax.patches) == 20  # one bar per bin
-    labels = {t.get_text() for t in ax.texts}
-    assert {"item1.1", "item1.3", "item6.2"} <= labels and len(labels) == 18
-    lo, hi = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(labels[:-1]) == sorted(pcm_cal.item_ids)  # one row per item
+    assert labels[-1] == "Persons (n=300)"
     thr = pcm_cal.threshold_matrix[~np.isnan(pcm_cal.threshold_matrix)]
+    xs = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections[:-1]])
+    np.testing.assert_allclose(np.sort(xs), np.sort(thr))  # one marker per threshold
+    lo, hi = ax.get_xlim()
     assert lo < thr.min() and hi > thr.max()
-    assert ax.get_ylabel() == "Measure (logits)"
+    assert ax.get_xlabel() == "Measure (logits)"
+    # item6 has disordered thresholds: its label is marked
+    red = [t.get_text() for t in ax.get_yticklabels() if t.get_color() != "black"]
+    assert red == ["item6"]
 
 
 def test_wright_map_items_and_swedish_labels(rasch_cal, ax):
     plotting.wright_map(rasch_cal, ax, show="items", lang="sv")
-    assert {t.get_text() for t in ax.texts} == set(rasch_cal.item_ids)
-    assert ax.get_ylabel() == "Mätvärde (logits)" and ax.get_title() == "Wright-karta"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[:-1] == list(rasch_cal.item_ids)  # one label per item
+    assert ax.get_xlabel() == "Mätvärde (logits)" and ax.get_title() == "Wright-karta"
 
 
 def test_category_curves_one_line_per_category(pcm_cal, ax):
@@ -110,7 +117,9 @@ def test_loadings_plot(rasch_cal, ax):
     dim = residual_pca(rasch_cal)
     got = plotting.loadings_plot(dim, ax, lang="sv")
     assert got is ax and "egenvärde" in ax.get_title()
-    assert len(ax.texts) == len(rasch_cal.item_ids)
+    labels = [t.get_text().split(" ")[0] for t in ax.get_yticklabels()]
+    assert sorted(labels) == sorted(rasch_cal.item_ids)
+    assert list(dim.loadings.sort_values("loading")["item"]) == labels
 
 
 def test_new_axes_when_none_given(rasch_cal):
@@ -131,3 +140,5 @@ def test_plot_errors_name_the_problem(rasch_cal, ax):
         plotting.information_plot(rasch_cal, ax, lang="fi")
     with pytest.raises(ValueError, match=r"show='persons' is not one of"):
         plotting.wright_map(rasch_cal, ax, show="persons")
+    with pytest.raises(ValueError, match=r"order='size' is not one of 'location', 'items'"):
+        plotting.wright_map(rasch_cal, ax, order="size")
