@@ -272,6 +272,12 @@ def _find_inappropriate(
 LR_MAX_PATTERNS = 50
 
 
+def _first_line(exc: Exception) -> str:
+    """The first line of an error's message, without a dangling "Likely causes:"."""
+    line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return line.removesuffix(" Likely causes:").removesuffix("Likely causes:").rstrip()
+
+
 def _frequent_patterns(
     values: NDArray[np.int16], used: NDArray[np.bool_]
 ) -> tuple[NDArray[np.bool_], str]:
@@ -354,6 +360,10 @@ def andersen_lr(
     has_answers = (values >= 0).any(axis=1)
     labels = labels.copy()
     labels[~has_answers] = None
+    # the persons of the most frequent missing-data patterns (all when there are few): chosen
+    # before the estimability checks, so that the checks see exactly the persons fitted
+    in_fit, patterns_note = _frequent_patterns(values, labels != None)  # noqa: E711
+    labels[~in_fit] = None
     levels = [g for g in levels if bool(np.any(labels == g))]
     rule = f"Andersen LR test significant at p < {rules.alpha:g}"
     empty_thr = pd.DataFrame(columns=["item", "category", "group", "threshold", "se"])
@@ -382,7 +392,6 @@ def andersen_lr(
     used = labels != None  # noqa: E711 - elementwise comparison with None
     sub_values = values[:, keep]
     fits: dict[str, SubFit] = {}
-    in_fit, patterns_note = _frequent_patterns(sub_values, used)
     try:
         # every fit starts from the calibration's thresholds: the same optimum, fewer steps
         start = np.concatenate([cal.threshold_matrix[j, : int(cal.max_category[j])] for j in keep])
@@ -396,7 +405,7 @@ def andersen_lr(
             rule,
             levels,
             labels,
-            Note("lr.not_estimated", error=str(exc).splitlines()[0]),
+            Note("lr.not_estimated", error=_first_line(exc)),
             empty_thr,
             dropped=dropped,
         )

@@ -438,3 +438,22 @@ def test_score_split_is_the_per_pattern_rule(how: str) -> None:
         low = r <= np.median(r) if how == "median" else r < np.mean(r)
         want[sel] = np.where(low, "low", "high")
     assert (score_split(v, how) == want).all()  # type: ignore[arg-type]
+
+
+def test_estimability_is_checked_on_the_persons_fitted() -> None:
+    """With more missing-data patterns than LR_MAX_PATTERNS the test fits the persons of the most
+    frequent ones; a category used only by the other persons must drop its item rather than
+    leave a threshold that runs off to infinity (40 five-category items, 3 % missing: every
+    subgroup fit used to fail with 'did not converge')."""
+    from measure.diagnostics.lrtest import LR_MAX_PATTERNS, andersen_lr
+    from measure.simulate import simulate_responses
+
+    n_items = 40
+    thresholds = np.linspace(-1.5, 1.5, n_items)[:, None] + np.array([-1.2, -0.4, 0.4, 1.2])
+    sim = simulate_responses(thresholds=thresholds, n_persons=1200, missing=0.03, rng=2026)
+    cal = measure.calibrate(sim.responses)
+    assert len(np.unique(cal.values >= 0, axis=0)) > LR_MAX_PATTERNS
+    lr = andersen_lr(cal, split="median")
+    assert np.isfinite(lr.statistic) and lr.df > 0, lr.note
+    assert 2 <= len(lr.items_used) < n_items
+    assert 0.001 < lr.p_value  # the data follow the model
