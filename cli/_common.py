@@ -31,6 +31,8 @@ from measure.instrument import (
     load_instrument,
 )
 from measure.io import FolderLock, FolderLockedError, OutputSet, RawTable, read_table
+from measure.notes import Note
+from measure.notes import say as say_in
 from measure.responses import InvalidPolicy, ResponseMatrix, as_responses
 
 EXIT_DATA_ERROR = 1  # data, instrument, convergence or file errors (usage errors exit 2 via click)
@@ -88,11 +90,31 @@ def collect_warnings(
         yield
     for w in caught:
         if issubclass(w.category, MeasureWarning):
-            sink.append(str(w.message))
+            text = warning_text(w.message)
+            sink.append(text)
             if echo:
-                say(f"warning: {w.message}")
+                say(f"{_warning_word()}: {say_in(text, _command_lang())}")
         elif verbose:
             say(f"warning ({w.category.__name__}): {w.message}")
+
+
+def warning_text(message: Warning | str) -> str:
+    """A warning's text: its :class:`~measure.notes.Note` when it carries one (so that it can
+    be shown in the command's language), else its English text."""
+    args = getattr(message, "args", ())
+    if args and isinstance(args[0], Note):
+        return args[0]
+    return str(message)
+
+
+def _command_lang() -> str:
+    """The running command's ``--lang`` (English when it has none or outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.params.get("lang") or "en") if ctx is not None else "en"
+
+
+def _warning_word() -> str:
+    return "varning" if _command_lang() == "sv" else "warning"
 
 
 def _echo_err(message: str) -> None:
@@ -291,10 +313,11 @@ def read_data(
     quiet = bool(ctx is not None and ctx.params.get("quiet"))
     for w in caught:
         if issubclass(w.category, MeasureWarning):
+            text = warning_text(w.message)
             if notices is not None:
-                notices.append(str(w.message))
+                notices.append(text)
             if not quiet:
-                click.echo(f"warning: {w.message}", err=True)
+                click.echo(f"{_warning_word()}: {say_in(text, _command_lang())}", err=True)
         else:  # not ours: as it would have been shown
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return raw
@@ -577,19 +600,23 @@ def check_responses(
     )
 
 
-def coding_lines(coding: Mapping[str, Any]) -> list[str]:
-    """The recodes and label synonyms applied (summary.json's ``coding``), for the terminal."""
+def coding_lines(coding: Mapping[str, Any], lang: str = "en") -> list[str]:
+    """The recodes and label synonyms applied (summary.json's ``coding``), for the terminal, in
+    English or Swedish (``lang``); the recodes read as the option is written (``missing``)."""
+    sv = lang == "sv"
     lines = []
     by_rule: dict[str, list[str]] = {}
     for item, pairs in coding.get("recode", {}).items():
         rule = ", ".join(f"{k}={'missing' if t is None else t}" for k, t in pairs.items())
         by_rule.setdefault(rule, []).append(item)
     for rule, items in by_rule.items():
-        lines.append(f"Recoded ({', '.join(items)}): {rule}.")
+        head = "Omkodat" if sv else "Recoded"
+        lines.append(f"{head} ({', '.join(items)}): {rule}.")
     labels = coding.get("labels", {})
     if labels:
         shown = ", ".join(f"{k!r}={c}" for k, c in labels.items())
-        lines.append(f"Label synonyms (every item): {shown}.")
+        head = "Synonymer för svarsetiketter (alla frågor)" if sv else "Label synonyms (every item)"
+        lines.append(f"{head}: {shown}.")
     return lines
 
 

@@ -22,6 +22,7 @@ from measure.diagnostics.conditional import conditional_fit_scope
 from measure.diagnostics.dif import DIFResult
 from measure.diagnostics.rules import reliability_use
 from measure.fit import MSQ_HIGH, MSQ_LOW
+from measure.notes import say as say_in
 from measure.responses import MAX_LISTED
 from measure.schemas import RESERVED_PERSON_COLUMNS
 
@@ -507,7 +508,7 @@ def plain_summary(
             )
         )
         lines += [f"  {c.describe()}" for c in invalid[:shown]]
-    lines += coding_lines(s["coding"])
+    lines += coding_lines(s["coding"], lang)
     unit = s["reporting_unit"]
     if unit is not None:
         formula = f"{unit['intercept']:g} + {unit['slope']:g} * logit"
@@ -521,7 +522,7 @@ def plain_summary(
             )
         )
     for w in s["warnings"]:
-        lines.append(t(lang, "Note: ", "Obs: ") + w)
+        lines.append(t(lang, "Note: ", "Obs: ") + say_in(w, lang))
     lines.append(t(lang, "Wrote: ", "Skrev: ") + ", ".join(str(p) for p in paths.values()))
     nxt = [
         t(

@@ -16,6 +16,7 @@ import click
 
 from measure._types import LANGS, Lang, PersonEstimator
 from measure.notes import say
+from measure.notes import say as say_in
 from measure.reference import load_reference
 from measure.schemas import RESERVED_PERSON_COLUMNS
 from measure.scoring import score
@@ -322,7 +323,7 @@ def plain_summary(
                 "Ingen ankarfråga driver (förskjutningen inom toleransen eller inte signifikant).",
             )
         )
-    lines += coding_lines(s["coding"])
+    lines += coding_lines(s["coding"], lang)
     lines.append(
         t(
             lang,
@@ -359,7 +360,7 @@ def plain_summary(
             )
         )
     for w in s["warnings"]:
-        lines.append(t(lang, "Note: ", "Obs: ") + w)
+        lines.append(t(lang, "Note: ", "Obs: ") + say_in(w, lang))
     lines.append(t(lang, "Wrote: ", "Skrev: ") + ", ".join(str(p) for p in paths.values()))
     lines.append(
         t(

@@ -26,6 +26,29 @@ __all__ = ["MESSAGES", "Note", "join_notes", "say"]
 
 #: every note's wording, by code: (English, Swedish) ``str.format`` templates
 MESSAGES: dict[str, tuple[str, str]] = {
+    # reading a file (measure.io.read)
+    "read.title_rows_found": (
+        "{source}: the column names are on row {header_row} (found below a title); {span} "
+        "above them skipped, not read as persons ({shown}). The data start on row "
+        "{data_row}. If the column names are on another row, give its number with header_row= "
+        "(CLI: --header-row N)",
+        "{source}: kolumnnamnen står på rad {header_row} (under en rubrik); {span} ovanför "
+        "hoppades över och lästes inte som personer ({shown}). Data börjar på rad "
+        "{data_row}. Står kolumnnamnen på en annan rad, ange dess nummer med header_row= "
+        "(CLI: --header-row N)",
+    ),
+    "read.row_one": ("row 1", "rad 1"),
+    "read.rows_span": ("rows 1-{last}", "raderna 1-{last}"),
+    "read.row_text": ("row {row}: {text}", "rad {row}: {text}"),
+    "read.more_rows": ("and {n} more rows", "och {n} rader till"),
+    "read.title_rows_given": (
+        "{source}: the column names are on row {header_row} (header_row={header_row}, CLI: "
+        "--header-row {header_row}); {span} above them skipped, not read as persons "
+        "({shown}). The data start on row {data_row}",
+        "{source}: kolumnnamnen står på rad {header_row} (header_row={header_row}, CLI: "
+        "--header-row {header_row}); {span} ovanför hoppades över och lästes inte som "
+        "personer ({shown}). Data börjar på rad {data_row}",
+    ),
     # Andersen's LR test (measure.diagnostics.lrtest)
     "lr.no_answers": ("no answers", "inga svar"),
     "lr.category_not_used": (

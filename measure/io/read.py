@@ -39,6 +39,7 @@ import pandas as pd
 
 from measure.exceptions import DataQualityWarning, MissingDependencyError, ResponseDataError
 from measure.io.cells import DECIMALS, whole_number_columns
+from measure.notes import Note, join_notes
 
 __all__ = [
     "ENGINES",
@@ -836,24 +837,19 @@ def _header_notice(
         joined = " | ".join(str(v).strip() for v in row if not _is_blank(v))
         return repr(joined if len(joined) <= 60 else joined[:57] + "...")
 
-    shown = "; ".join(f"row {n}: {text(row)}" for n, row in skipped[:_MAX_LISTED])
+    listed = [Note("read.row_text", row=n, text=text(row)) for n, row in skipped[:_MAX_LISTED]]
     if len(skipped) > _MAX_LISTED:
-        shown += f" (and {len(skipped) - _MAX_LISTED} more rows)"
-    span = "row 1" if header_row == 2 else f"rows 1-{header_row - 1}"
-    how = (
-        "found below a title"
-        if detected
-        else f"header_row={header_row}, CLI: --header-row {header_row}"
-    )
-    hint = (
-        ". If the column names are on another row, give its number with header_row= "
-        "(CLI: --header-row N)"
-        if detected
-        else ""
-    )
+        listed.append(Note("read.more_rows", n=len(skipped) - _MAX_LISTED))
+    last = header_row - 1
     warnings.warn(
-        f"{source}: the column names are on row {header_row} ({how}); {span} above them "
-        f"skipped, not read as persons ({shown}). The data start on row {header_row + 1}{hint}",
+        Note(
+            "read.title_rows_found" if detected else "read.title_rows_given",
+            source=source,
+            header_row=header_row,
+            data_row=header_row + 1,
+            span=Note("read.row_one") if last == 1 else Note("read.rows_span", last=last),
+            shown=join_notes(listed),
+        ),
         DataQualityWarning,
         stacklevel=4,
     )

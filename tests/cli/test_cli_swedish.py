@@ -111,3 +111,22 @@ def test_compare_summary_follows_lang(tmp_path):
     out, leaks = _leaks(run, tmp_path, tmp_path / "en", tmp_path / "sv")
     assert not leaks, f"English in the Swedish summary: {sorted(leaks)}\n{out}"
     assert "förändring" in out and "Gräns" in out
+
+
+def test_reader_notice_and_recoding_follow_lang(files, tmp_path):
+    """The reader's notice (a title row skipped) and the recoding line are in the command's
+    language, on stderr and in the summary's notes."""
+    titled = tmp_path / "titled.csv"
+    body = files["data"].read_text(encoding="utf-8")
+    titled.write_text("Enkät om trygghet 2026\n\n" + body, encoding="utf-8")
+    run = ["calibrate", str(titled), "--id-column", "id", "--model", "pcm", "--items", ITEMS]
+    run += ["--recode", "item1:3=2"]
+    out, leaks = _leaks(run, tmp_path, tmp_path / "en", tmp_path / "sv")
+    # the option names, the option's own value, the file's own title and "data" (Swedish too)
+    leaks -= {"header", "row", "cli", "missing", "enkät", "om", "trygghet", "data"}
+    assert not leaks, f"English in the Swedish summary: {sorted(leaks)}\n{out}"
+    assert "varning:" in out and "kolumnnamnen står på rad 3" in out and "Omkodat" in out
+    assert "Obs: " in out and "the column names" not in out
+    # the summary file keeps the English text (a data file, not a report)
+    summary = (tmp_path / "sv" / "summary.json").read_text(encoding="utf-8")
+    assert "the column names are on row 3" in summary
