@@ -31,6 +31,7 @@ from ._command import command_args
 from ._common import (
     OutputOptions,
     Progress,
+    collect_warnings,
     handle_errors,
     output_set,
     read_data,
@@ -266,19 +267,21 @@ def compare_cmd(
                 f"{Path(reference_path).name} (where the expected raw score is {boundary:g})"
             )
         progress.stage("comparing")
-        result = compare(
-            occasions,
-            by=list(groups) or None,
-            paired=paired,
-            threshold=threshold,
-            weight=weight,
-            direction=direction,
-            id_column=id_column,
-            measure=measure_col,
-            se=se_col,
-            link_se=link_col,
-            level=level,
-        )
+        warned: list[str] = []
+        with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
+            result = compare(
+                occasions,
+                by=list(groups) or None,
+                paired=paired,
+                threshold=threshold,
+                weight=weight,
+                direction=direction,
+                id_column=id_column,
+                measure=measure_col,
+                se=se_col,
+                link_se=link_col,
+                level=level,
+            )
         summary = result.summary().to_dict()
         summary.update(
             {
@@ -287,24 +290,28 @@ def compare_cmd(
                 "threshold_raw": threshold_raw,
                 "threshold_raw_rule": threshold_note,
                 "reference": reference_path,
+                "warnings": warned,
                 "elapsed_seconds": round(time.perf_counter() - t0, 3),
             }
         )
-        progress.stage("writing")
-        with output_set(outputs, out) as outset:
-            paths = write_outputs(
-                result.tables(), summary, out, outputs, outset, progress=progress.sub("writing")
-            )
-            if report:
-                progress.stage("writing the report")
-                from measure.report.comparison import render_comparison_report
+        text = None
+        if report:  # rendered before writing, so that its warnings reach summary.json
+            progress.stage("writing the report")
+            from measure.report.comparison import render_comparison_report
 
+            with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
                 text = render_comparison_report(
                     result,
                     lang=lang,
                     by=list(groups),
                     command_args=command_args(),
                 )
+        progress.stage("writing")
+        with output_set(outputs, out) as outset:
+            paths = write_outputs(
+                result.tables(), summary, out, outputs, outset, progress=progress.sub("writing")
+            )
+            if text is not None:
                 paths["report"] = outset.write_text(text, out / "report.html")
     if not quiet:
         click.echo(

@@ -191,15 +191,12 @@ def score_cmd(
                     "elapsed_seconds": round(time.perf_counter() - t0, 3),
                 }
             )
-            progress.stage("writing")
-            with output_set(outputs, out) as files:
-                paths = write_outputs(
-                    tables, summary, out, outputs, files, progress=progress.sub("writing")
-                )
-                if report:
-                    progress.stage("writing the report")
-                    from measure.report.scoring import render_scoring_report
+            text = None
+            if report:  # rendered before writing, so that its warnings reach summary.json
+                progress.stage("writing the report")
+                from measure.report.scoring import render_scoring_report
 
+                with collect_warnings(warned, echo=not quiet, verbose=verbose, progress=progress):
                     text = render_scoring_report(
                         result,
                         lang=lang,
@@ -207,6 +204,12 @@ def score_cmd(
                         command_args=command_args(),
                         instrument=inst,
                     )
+            progress.stage("writing")
+            with output_set(outputs, out) as files:
+                paths = write_outputs(
+                    tables, summary, out, outputs, files, progress=progress.sub("writing")
+                )
+                if text is not None:
                     paths["report"] = files.write_text(text, out / "report.html")
         finally:
             progress.done()
