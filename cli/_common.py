@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, Literal, NamedTuple
 
 import click
 import pandas as pd
@@ -88,14 +88,31 @@ def collect_warnings(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    _pass_on(caught, sink, echo=echo, say=say, others="show" if verbose else "drop")
+
+
+def _pass_on(
+    caught: list[warnings.WarningMessage],
+    sink: list[str] | None,
+    *,
+    echo: bool,
+    say: Callable[[str], None],
+    others: Literal["show", "drop", "warn"],
+) -> None:
+    """Caught warnings: measure's own into ``sink`` (as their Note when they carry one) and, with
+    ``echo``, through ``say`` in the command's language; the others shown with their class,
+    dropped, or warned again as they would have been."""
     for w in caught:
         if issubclass(w.category, MeasureWarning):
             text = warning_text(w.message)
-            sink.append(text)
+            if sink is not None:
+                sink.append(text)
             if echo:
                 say(f"{_warning_word()}: {say_in(text, _command_lang())}")
-        elif verbose:
+        elif others == "show":
             say(f"warning ({w.category.__name__}): {w.message}")
+        elif others == "warn":
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def warning_text(message: Warning | str) -> str:
@@ -311,15 +328,7 @@ def read_data(
         raise click.UsageError(str(exc)) from None
     ctx = click.get_current_context(silent=True)
     quiet = bool(ctx is not None and ctx.params.get("quiet"))
-    for w in caught:
-        if issubclass(w.category, MeasureWarning):
-            text = warning_text(w.message)
-            if notices is not None:
-                notices.append(text)
-            if not quiet:
-                click.echo(f"{_warning_word()}: {say_in(text, _command_lang())}", err=True)
-        else:  # not ours: as it would have been shown
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    _pass_on(caught, notices, echo=not quiet, say=_echo_err, others="warn")
     return raw
 
 
